@@ -1,0 +1,34 @@
+"""xposim: quantitative systems pharmacology of XPO1 inhibition (selinexor and SINEs).
+
+The public API is re-exported here; implementation lives in private-by-convention
+modules that may move.
+"""
+
+from xposim._version import __version__ as __version__
+from xposim.engine import (
+    Bolus as Bolus,
+    Result as Result,
+    Set as Set,
+    Simulator as Simulator,
+)
+from xposim.errors import (
+    InputError as InputError,
+    ModelError as ModelError,
+    SimulationError as SimulationError,
+    XposimError as XposimError,
+)
+from xposim.model import (
+    Assignment as Assignment,
+    Compartment as Compartment,
+    Conservation as Conservation,
+    Derived as Derived,
+    Input as Input,
+    Model as Model,
+    Module as Module,
+    Parameter as Parameter,
+    RateRule as RateRule,
+    Reaction as Reaction,
+    Species as Species,
+    compose as compose,
+)
+from xposim.model.tables import parameter_table as parameter_table

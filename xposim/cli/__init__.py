@@ -1,0 +1,51 @@
+"""The ``xposim`` command line (typer).
+
+Each command group lives in its own module with a ``register(app)`` function. Errors in
+user input print one line naming the field and exit with code 2; nothing is written.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import click
+import typer
+
+from xposim.errors import InputError, ModelError, SimulationError
+
+app = typer.Typer(
+    name="xposim",
+    help="Simulate selinexor and other XPO1 inhibitors: target, cell, patient, trial.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register_commands() -> None:
+    # one import per command module; the list is the CLI's table of contents
+    return None
+
+
+_register_commands()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: run the CLI, turning user errors into one line and exit code 2."""
+    try:
+        app(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except (InputError, ModelError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except SimulationError as exc:
+        print(f"error: simulation failed: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except click.exceptions.UsageError as exc:
+        print(f"error: {exc.format_message()}", file=sys.stderr)
+        sys.exit(2)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        print("aborted", file=sys.stderr)
+        sys.exit(130)

@@ -1,0 +1,180 @@
+"""Units: parsing, canonical internal units, and conversion at the edges.
+
+Internal (canonical) units are built from hour (h), nanomole (nmol), milligram (mg) and
+litre (L); a concentration is therefore nM (nmol/L) and a rate constant 1/h or 1/(nM·h).
+Parameters keep the unit of their source; the kernel converts them to canonical units
+when it writes the model. Mass <-> molar conversions need a molecular weight and happen
+only here (:func:`mass_to_molar`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+
+import pint
+
+from xposim.errors import InputError
+
+#: The one unit registry of the package (read-only use; units are never redefined).
+UREG = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+UREG.define("cells = [cell_count] = cell")
+
+_CANONICAL_BASE = {
+    "[time]": ("hour", "h"),
+    "[substance]": ("nanomole", "nmol"),
+    "[mass]": ("milligram", "mg"),
+    "[cell_count]": ("cells", "cells"),
+}
+
+_ALIASES = {"µ": "u", "μ": "u", "·": "*", "−": "-", "²": "**2", "³": "**3"}
+
+
+def _normalise(unit: str) -> str:
+    text = unit.strip()
+    for a, b in _ALIASES.items():
+        text = text.replace(a, b)
+    text = re.sub(r"\^", "**", text)
+    return text or "dimensionless"
+
+
+@lru_cache(maxsize=1024)
+def parse_unit(unit: str) -> pint.Unit:
+    """Parse a unit string such as ``"1/uM/s"``, ``"ng/mL"``, ``"mg/m^2"``."""
+    try:
+        return UREG.parse_units(_normalise(unit))
+    except Exception as exc:  # pint raises several types
+        raise InputError("unit", "not a recognised unit (e.g. nM, ng/mL, 1/h, L/h)",
+                         got=unit) from exc
+
+
+def is_dimensionless(unit: str) -> bool:
+    return parse_unit(unit).dimensionless
+
+
+@lru_cache(maxsize=1024)
+def canonical_unit(unit: str) -> tuple[str, float]:
+    """Return (canonical unit string, factor) with value_canonical = factor * value.
+
+    Canonical units: h, nmol, mg, L (m for lengths that are not volumes), cells;
+    amount per volume is written nM.
+    """
+    parsed = parse_unit(unit)
+    dims = {str(k): float(v) for k, v in parsed.dimensionality.items()}
+    exps: dict[str, float] = {}
+    for dim, (_, symbol) in _CANONICAL_BASE.items():
+        exps[symbol] = dims.pop(dim, 0.0)
+    length = dims.pop("[length]", 0.0)
+    if dims:
+        raise InputError("unit", "has dimensions xposim cannot represent", got=unit)
+    if length % 3 == 0:
+        exps["L"] = length / 3
+    else:
+        exps["m"] = length
+    pint_name = {"h": "hour", "nmol": "nanomole", "mg": "milligram", "cells": "cells",
+                 "L": "liter", "m": "meter"}
+    target = " * ".join(f"{pint_name[s]}**{e:g}" for s, e in exps.items() if e) or "dimensionless"
+    factor = float(UREG.Quantity(1.0, parsed).to(target).magnitude)
+    # amount per volume reads as a molar concentration
+    if exps.get("nmol") and exps.get("L") == -exps["nmol"]:
+        exps["nM"] = exps.pop("nmol")
+        exps.pop("L")
+    order = ["mg", "nM", "nmol", "cells", "L", "m", "h"]
+    numer = [_power(s, exps[s]) for s in order if exps.get(s, 0) > 0]
+    denom = [_power(s, -exps[s]) for s in order if exps.get(s, 0) < 0]
+    text = "*".join(numer) or "1"
+    if denom:
+        text += "/" + (denom[0] if len(denom) == 1 else "(" + "*".join(denom) + ")")
+    return text, factor
+
+
+def _power(symbol: str, exponent: float) -> str:
+    return symbol if exponent == 1 else f"{symbol}^{exponent:g}"
+
+
+def to_canonical(value: float, unit: str) -> float:
+    """Convert ``value`` in ``unit`` to the canonical unit of the same dimension."""
+    return value * canonical_unit(unit)[1]
+
+
+def convert(value: float, from_unit: str, to_unit: str) -> float:
+    """Convert between two units of the same dimension (raises InputError otherwise)."""
+    try:
+        return float(UREG.Quantity(value, parse_unit(from_unit)).to(parse_unit(to_unit)).magnitude)
+    except pint.DimensionalityError as exc:
+        raise InputError("unit", f"cannot convert {from_unit} to {to_unit} (unit mismatch)",
+                         got=from_unit) from exc
+
+
+def same_dimension(a: str, b: str) -> bool:
+    return parse_unit(a).dimensionality == parse_unit(b).dimensionality
+
+
+_QTY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\s].*)?$")
+
+
+def parse_quantity(text: str, *, field: str, expect: str | None = None) -> tuple[float, str]:
+    """Parse ``"100nM"`` / ``"1.3 mg/m^2"`` into (value, unit).
+
+    The unit is required. With ``expect`` (a unit), the unit must have the same dimension.
+    """
+    match = _QTY.match(str(text))
+    if not match:
+        raise InputError(field, "must be a number followed by a unit (e.g. 100nM)", got=text)
+    value = float(match.group(1))
+    unit = (match.group(2) or "").strip()
+    if not unit:
+        raise InputError(field, "needs a unit (e.g. 100nM, 0.1uM, 44ng/mL)", got=text)
+    try:
+        parse_unit(unit)
+    except InputError as exc:
+        raise InputError(field, f"unknown unit '{unit}'", got=text) from exc
+    if expect is not None and not same_dimension(unit, expect) and not (
+        _is_mass_conc(unit) and _is_molar_conc(expect)
+    ):
+        raise InputError(field, f"unit must be convertible to {expect}", got=text)
+    if not math.isfinite(value):
+        raise InputError(field, "must be finite", got=text)
+    return value, unit
+
+
+def _is_mass_conc(unit: str) -> bool:
+    return parse_unit(unit).dimensionality == UREG.parse_units("mg/L").dimensionality
+
+
+def _is_molar_conc(unit: str) -> bool:
+    return parse_unit(unit).dimensionality == UREG.parse_units("nM").dimensionality
+
+
+def concentration_to_nM(value: float, unit: str, *, mw_g_per_mol: float | None,
+                        field: str = "concentration") -> float:
+    """Convert a molar or mass concentration to nM (mass needs the molecular weight)."""
+    if _is_molar_conc(unit):
+        return convert(value, unit, "nM")
+    if _is_mass_conc(unit):
+        if mw_g_per_mol is None:
+            raise InputError(field, "a mass concentration needs the drug's molecular weight",
+                             got=f"{value} {unit}")
+        return mass_to_molar(convert(value, unit, "ng/mL"), mw_g_per_mol)
+    raise InputError(field, "must be a concentration (nM, uM, ng/mL ...)", got=f"{value} {unit}")
+
+
+def mass_to_molar(ng_per_ml: float, mw_g_per_mol: float) -> float:
+    """ng/mL -> nM for a molecular weight in g/mol (1 ng/mL = 1e6/MW nM)."""
+    return ng_per_ml * 1e3 / mw_g_per_mol
+
+
+def molar_to_mass(nM: float, mw_g_per_mol: float) -> float:
+    """nM -> ng/mL for a molecular weight in g/mol."""
+    return nM * mw_g_per_mol / 1e3
+
+
+def si_decomposition(unit: str) -> tuple[float, dict[str, float]]:
+    """(factor, {SI base unit: exponent}) with 1 unit = factor * product(base**exp).
+
+    Used to write SBML unit definitions (kilogram, metre, second, mole, item).
+    """
+    q = UREG.Quantity(1.0, parse_unit(unit)).to_base_units()
+    bases = {str(k): float(v) for k, v in q.units._units.items()}
+    return float(q.magnitude), bases
