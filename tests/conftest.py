@@ -42,7 +42,7 @@ def shuttle_module(kexp_per_s: float = 1e-3) -> Module:
         assignments=[Assignment("nuclear_fraction",
                                 "Xn * nucleus / (Xn * nucleus + Xc * cytoplasm)", "1")],
         inputs=[Input("u", "nM/h", 0.0, "extra degradation flux")],
-        conservations=[Conservation("cargo", {"Xn": 1, "Xc": 1}, when_zero=("kdeg",))],
+        conservations=[Conservation("cargo", {"Xn": 1, "Xc": 1}, when={"kdeg": 0.0})],
     )
 
 

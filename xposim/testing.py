@@ -229,8 +229,7 @@ def check_module(module: Module | Model, *, times: Sequence[float] | None = None
     comps = {c.name: c.size for c in model.compartments}
     species = {s.name: s for s in model.species}
     for law in model.conservations:
-        zero = {p: 0.0 for p in law.when_zero}
-        run = sim.run(grid, parameters={**(parameters or {}), **zero}, events=events)
+        run = sim.run(grid, parameters={**(parameters or {}), **dict(law.when)}, events=events)
         total = sum(w * run[n] * (1.0 if species[n].amount else comps[species[n].compartment])
                     for n, w in law.terms)
         rel = float(np.max(np.abs(total - total[0])) / max(abs(total[0]), 1e-300))

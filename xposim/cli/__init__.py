@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-import click
 import typer
+from typer.exceptions import Abort, Exit, TyperException
 
 from xposim.errors import InputError, ModelError, SimulationError
 
@@ -25,7 +25,10 @@ app = typer.Typer(
 
 def _register_commands() -> None:
     # one import per command module; the list is the CLI's table of contents
-    return None
+    from xposim.cli import cell, params
+
+    cell.register(app)
+    params.register(app)
 
 
 _register_commands()
@@ -41,11 +44,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     except SimulationError as exc:
         print(f"error: simulation failed: {exc}", file=sys.stderr)
         sys.exit(1)
-    except click.exceptions.UsageError as exc:
+    except TyperException as exc:  # usage errors: bad or missing options
         print(f"error: {exc.format_message()}", file=sys.stderr)
-        sys.exit(2)
-    except click.exceptions.Exit as exc:
+        sys.exit(2 if exc.exit_code == 1 else exc.exit_code)
+    except Exit as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except Abort:
         print("aborted", file=sys.stderr)
         sys.exit(130)

@@ -307,17 +307,21 @@ class Input:
 class Conservation:
     """A declared conservation law: sum(weight * amount) is constant.
 
-    Amounts are concentration x compartment volume. It holds when the parameters in
-    ``when_zero`` (e.g. synthesis and degradation rates) are set to zero; tests check it.
+    Amounts are concentration x compartment volume. It holds under the parameter values
+    in ``when`` (canonical units), e.g. synthesis and degradation switched off; the
+    conformance suite checks it.
     """
 
     name: str
     terms: Mapping[str, float] | tuple[tuple[str, float], ...]
-    when_zero: tuple[str, ...] = ()
+    when: Mapping[str, float] | tuple[tuple[str, float], ...] = ()
     description: str = ""
 
     def __post_init__(self) -> None:
         check_name(self.name, "conservation")
-        terms = _stoich(self.terms, f"conservation {self.name}")
-        object.__setattr__(self, "terms", terms)
-        object.__setattr__(self, "when_zero", tuple(self.when_zero))
+        object.__setattr__(self, "terms", _stoich(self.terms, f"conservation {self.name}"))
+        items = tuple(self.when.items()) if isinstance(self.when, Mapping) else tuple(self.when)
+        for pname, value in items:
+            check_name(pname, f"conservation {self.name} parameter")
+            _finite(value, f"conservation {self.name}: value of {pname}")
+        object.__setattr__(self, "when", tuple((n, float(v)) for n, v in items))

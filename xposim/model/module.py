@@ -183,10 +183,10 @@ class _Parts:
                 if sp not in species:
                     raise ModelError(f"{self.name}: conservation {c.name} names unknown "
                                      f"species {sp!r}")
-            for p in c.when_zero:
-                if not isinstance(defs.get(p), Parameter):
-                    raise ModelError(f"{self.name}: conservation {c.name}: when_zero names "
-                                     f"{p!r}, which is not a parameter")
+            for p, _ in c.when:
+                if not isinstance(defs.get(p), Parameter) and p not in input_names:
+                    raise ModelError(f"{self.name}: conservation {c.name}: 'when' names "
+                                     f"{p!r}, which is not a parameter or input")
         self._assignment_order()  # raises on cycles
 
     def _assignment_order(self) -> tuple[Assignment, ...]:
@@ -267,6 +267,15 @@ class Model(_Parts):
     def with_parameters(self, **values: float) -> Model:
         """A copy with new default parameter values (each in the parameter's own unit)."""
         return replace(self, parameters=_set_values(self, self.parameters, values))
+
+    def override(self, *params: Parameter) -> Model:
+        """A copy with whole Parameter objects replaced by name (provenance included)."""
+        by_name = {p.name: p for p in params}
+        known = {p.name for p in self.parameters}
+        unknown = sorted(set(by_name) - known)
+        if unknown:
+            raise ModelError(f"{self.name}: cannot override unknown parameter(s) {unknown}")
+        return replace(self, parameters=tuple(by_name.get(p.name, p) for p in self.parameters))
 
     def default_values(self) -> dict[str, float]:
         """Canonical values of every parameter and input (derived ones excluded)."""

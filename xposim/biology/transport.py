@@ -1,0 +1,207 @@
+"""XPO1-dependent nuclear export of named cargoes: the reduced (quasi-steady-state) law.
+
+Export complexes (XPO1·RanGTP·cargo) form and translocate in seconds, far faster than
+drug binding or protein turnover, so the clinical and cell models use the export rate at
+quasi-steady state instead of the Ran cycle itself:
+
+    M_n   = phi_n · XPO1_free · V_cell / V_nuc          active XPO1 in the nucleus (nM)
+    D     = 1 + Σ_j X_j,n / Kd_j                        competition by all NES cargoes
+    M_eff = M_n / D                                     XPO1 free to bind a given NES
+    J_i   = k_tr · X_i,n · M_eff / (Kd_i + M_eff)       export flux of cargo i (nM/h, nucleus)
+
+``XPO1_free`` is whole-cell active (drug-free) XPO1; it is an input, provided by the
+target-engagement module or set directly. The detailed Ran-cycle model
+(:mod:`xposim.biology.ran_cycle`) is the reference this law is checked against.
+Import is first order in cytoplasmic concentration (NLS/importins), passive leak is
+proportional to the concentration difference, and each cargo is made in the cytoplasm
+(mRNA: nucleus) and degraded in each compartment at its own rate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from xposim.biology.cargoes import (
+    DEFAULT_CARGOES,
+    DEFAULT_COMPLEXES,
+    RM2005,
+    Cargo,
+    CargoComplex,
+)
+from xposim.errors import ModelError
+from xposim.model import (
+    Assignment,
+    Compartment,
+    Conservation,
+    Derived,
+    Input,
+    Module,
+    Parameter,
+    Reaction,
+    Species,
+)
+
+
+@dataclass(frozen=True)
+class CellVolumes:
+    """Nuclear and cytoplasmic volumes (pL); HeLa values by default."""
+
+    nucleus_pL: float = 0.45
+    cytoplasm_pL: float = 1.55
+    source: str = "HeLa: " + RM2005
+
+    def __post_init__(self) -> None:
+        for name in ("nucleus_pL", "cytoplasm_pL"):
+            v = getattr(self, name)
+            if not (isinstance(v, int | float) and math.isfinite(v) and 0 < v < 100):
+                raise ModelError(f"cell volumes: {name} must be in (0, 100) pL, got {v!r}")
+
+    def compartments(self) -> tuple[Compartment, ...]:
+        total = self.nucleus_pL + self.cytoplasm_pL
+        return (
+            Compartment("nucleus", self.nucleus_pL, "pL", "cell nucleus", self.source),
+            Compartment("cytoplasm", self.cytoplasm_pL, "pL", "cytoplasm", self.source),
+            Compartment("cell", total, "pL", "whole cell (nucleus + cytoplasm), for "
+                        "species averaged over the cell: XPO1, intracellular drug",
+                        "sum of nucleus and cytoplasm"),
+        )
+
+
+K_TR = Parameter(
+    "k_tr", 0.25, "1/s",
+    "NucCytoShuttle default P_XPO1 (export-complex translocation; assumed equal to P_AB of "
+    "Riddick & Macara 2005 Table III)", "assumed",
+    "translocation rate of XPO1·RanGTP·cargo complexes through the pore", bounds=(0.05, 1.0))
+PHI_N = Parameter(
+    "phi_n", 0.6, "dimensionless",
+    "fraction of active XPO1 that is nuclear and RanGTP-loaded at steady state; to be derived "
+    "from the detailed Ran-cycle model (ran_cycle.py)", "assumed",
+    "nuclear, export-competent share of active XPO1", bounds=(0.05, 1.0))
+NFKB_TOTAL = Parameter(
+    "NFkB_tot0", 0.06, "uM", "Lipniacki et al., J Theor Biol 2004 (total NF-kB 0.06 uM)",
+    "measured", "total NF-kB (free and IkBa-bound), conserved")
+
+LN2 = "log(2)"
+
+
+def _cargo_parameters(c: Cargo) -> list[Parameter]:
+    out = []
+    for attr in ("nes_kd", "k_import", "k_leak", "synthesis", "t_half_cyt", "t_half_nuc"):
+        p: Parameter = getattr(c, attr)
+        out.append(Parameter(f"{c.name}_{attr}", p.value, p.unit, p.source, p.kind,
+                             p.description or f"{attr} of {c.name}", p.bounds, p.fitted_to))
+    return out
+
+
+def export_module(cargoes: Sequence[Cargo] = DEFAULT_CARGOES,
+                  complexes: Sequence[CargoComplex] = DEFAULT_COMPLEXES, *,
+                  volumes: CellVolumes | None = None, name: str = "xpo1_export") -> Module:
+    """The reduced XPO1 export module for ``cargoes`` (reads input ``XPO1_free``, nM)."""
+    volumes = volumes or CellVolumes()
+    all_cargo = list(cargoes) + [cx.cargo for cx in complexes]
+    names = [c.name for c in all_cargo]
+    if len(set(names)) != len(names):
+        raise ModelError(f"{name}: cargo names must be unique, got {names}")
+    params: list[Parameter] = [K_TR, PHI_N]
+    derived: list[Derived] = []
+    species: list[Species] = []
+    reactions: list[Reaction] = []
+    assignments: list[Assignment] = [
+        Assignment("XPO1_nuc_active", "phi_n * XPO1_free * cell / nucleus", "nM",
+                   "active, export-competent XPO1 in the nucleus"),
+        Assignment("export_load",
+                   "1 + " + " + ".join(f"{c.name}_n / {c.name}_nes_kd"
+                                       for c in all_cargo if c.exported),
+                   "1", "competition factor D = 1 + sum of nuclear cargo / Kd"),
+        Assignment("XPO1_eff", "XPO1_nuc_active / export_load", "nM",
+                   "XPO1 free to bind an NES after competition"),
+    ]
+    partner_names = {p for cx in complexes for p in cx.parts}
+    for c in all_cargo:
+        params += _cargo_parameters(c)
+        n, cy = f"{c.name}_n", f"{c.name}_c"
+        derived += [
+            Derived(f"{c.name}_kdeg_c", f"{LN2} / {c.name}_t_half_cyt", "1/h",
+                    f"cytoplasmic degradation rate of {c.name}"),
+            Derived(f"{c.name}_kdeg_n", f"{LN2} / {c.name}_t_half_nuc", "1/h",
+                    f"nuclear degradation rate of {c.name}"),
+        ]
+        init_c = "NFkB_tot0 * cell / cytoplasm" if c.name == "NFkB" else 0.0
+        species += [Species(n, "nucleus", 0.0, description=f"nuclear {c.name}"),
+                    Species(cy, "cytoplasm", init_c, description=f"cytoplasmic {c.name}")]
+        if c.synthesis.value > 0:
+            where, sp = (("nucleus", n) if c.synthesized_in == "nucleus" else ("cytoplasm", cy))
+            reactions.append(Reaction(f"{c.name}_made", f"{c.name}_synthesis", (),
+                                      {sp: 1}, where, f"synthesis of {c.name}"))
+        released = [cx for cx in complexes if cx.cargo.name == c.name]
+        for sp, comp, k in ((n, "nucleus", f"{c.name}_kdeg_n"),
+                            (cy, "cytoplasm", f"{c.name}_kdeg_c")):
+            products: dict[str, float] = {}
+            if released:  # degrading IkBa in the complex frees its partner (NF-kB)
+                products = {f"{released[0].parts[1]}_{sp.rsplit('_', 1)[1]}": 1}
+            if c.t_half_cyt.value < 1e5 or c.t_half_nuc.value < 1e5:
+                reactions.append(Reaction(f"{sp}_degradation", f"{k} * {sp}", {sp: 1},
+                                          products, comp, f"degradation of {c.name}"))
+        if c.k_import.value > 0:
+            reactions.append(Reaction(f"{c.name}_import", f"{c.name}_k_import * {cy}",
+                                      {cy: 1}, {n: 1}, "cytoplasm",
+                                      f"active nuclear import of {c.name}"))
+        if c.k_leak.value > 0 or c.k_leak.bounds:
+            reactions.append(Reaction(f"{c.name}_leak", f"{c.name}_k_leak * ({n} - {cy})",
+                                      {n: 1}, {cy: 1}, "nucleus",
+                                      f"passive permeation of {c.name} (net, nucleus to "
+                                      "cytoplasm)", reversible=True))
+        if c.exported:
+            assignments.append(Assignment(
+                f"{c.name}_k_export", f"k_tr * XPO1_eff / ({c.name}_nes_kd + XPO1_eff)",
+                "1/h", f"XPO1-dependent export rate constant of {c.name}"))
+            reactions.append(Reaction(f"{c.name}_export", f"{c.name}_k_export * {n}", {n: 1},
+                                      {cy: 1}, "nucleus", f"XPO1 export of {c.name}"))
+        assignments += [
+            Assignment(f"{c.name}_total", f"({n} * nucleus + {cy} * cytoplasm) / cell", "nM",
+                       f"whole-cell {c.name}"),
+        ]
+        if c.name not in partner_names and c.name not in {cx.cargo.name for cx in complexes}:
+            assignments.append(Assignment(
+                f"{c.name}_nuclear_fraction",
+                f"{n} * nucleus / max({n} * nucleus + {cy} * cytoplasm, 1e-30)", "1",
+                f"share of {c.name} in the nucleus"))
+    for cx in complexes:
+        a, b = cx.parts
+        params += [Parameter(f"{cx.name}_kon", cx.kon.value, cx.kon.unit, cx.kon.source,
+                             cx.kon.kind, f"association of {a} and {b}", cx.kon.bounds),
+                   Parameter(f"{cx.name}_koff", cx.koff.value, cx.koff.unit, cx.koff.source,
+                             cx.koff.kind, f"dissociation of {cx.name}", cx.koff.bounds)]
+        for suffix, comp in (("n", "nucleus"), ("c", "cytoplasm")):
+            reactions.append(Reaction(
+                f"{cx.name}_binding_{suffix}",
+                f"{cx.name}_kon * {a}_{suffix} * {b}_{suffix} - {cx.name}_koff * "
+                f"{cx.name}_{suffix}", {f"{a}_{suffix}": 1, f"{b}_{suffix}": 1},
+                {f"{cx.name}_{suffix}": 1}, comp, f"{a}-{b} binding", reversible=True))
+        for part in cx.parts:
+            assignments.append(Assignment(
+                f"{part}_nuclear_fraction",
+                f"({part}_n + {cx.name}_n) * nucleus / max(({part}_n + {cx.name}_n) * nucleus"
+                f" + ({part}_c + {cx.name}_c) * cytoplasm, 1e-30)", "1",
+                f"share of {part} (free and in {cx.name}) in the nucleus"))
+    conservations = []
+    if any(c.name == "NFkB" for c in all_cargo):
+        params.append(NFKB_TOTAL)
+        terms = {"NFkB_n": 1.0, "NFkB_c": 1.0}
+        terms.update({f"{cx.name}_{s}": 1.0 for cx in complexes if "NFkB" in cx.parts
+                      for s in ("n", "c")})
+        conservations.append(Conservation("NFkB_mass", terms, description="NF-kB is neither "
+                                          "made nor destroyed (Lipniacki 2004)"))
+    return Module(
+        name=name,
+        description="Reduced (quasi-steady-state) XPO1 export of named NES cargoes with "
+                    "competition, import, leak and turnover",
+        compartments=volumes.compartments(),
+        parameters=tuple(params), derived=tuple(derived), species=tuple(species),
+        reactions=tuple(reactions), assignments=tuple(assignments),
+        inputs=(Input("XPO1_free", "nM", 300.0, "active (drug-free) XPO1, whole-cell "
+                      "average; 0.3 uM in HeLa (Riddick & Macara 2007)"),),
+        conservations=tuple(conservations),
+    )

@@ -1,0 +1,41 @@
+"""Helpers shared by CLI commands: option parsing with field-named errors, JSON output."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from typing import Any
+
+from xposim.errors import InputError
+from xposim.model.units import concentration_to_nM, parse_quantity
+from xposim.presets.drugs import get_drug
+
+
+def parse_drug_concentration(text: str, *, field: str = "drug") -> tuple[str, float]:
+    """``"selinexor=100nM"`` -> ("selinexor", 100.0); mass units need the drug's MW."""
+    if "=" not in text:
+        raise InputError(field, "must be NAME=CONCENTRATION with a unit, e.g. selinexor=100nM",
+                         got=text)
+    name, _, qty = text.partition("=")
+    drug = get_drug(name)
+    value, unit = parse_quantity(qty, field=f"{field} {drug.name}", expect="nM")
+    if value < 0:
+        raise InputError(f"{field} {drug.name}", "concentration must be >= 0", got=qty)
+    return drug.name, concentration_to_nM(value, unit, mw_g_per_mol=drug.mw_g_per_mol,
+                                          field=f"{field} {drug.name}")
+
+
+def print_json(obj: Any) -> None:
+    """Print JSON to stdout; NaN/inf are refused (they are never valid results)."""
+
+    def check(x: Any) -> Any:
+        if isinstance(x, float) and not math.isfinite(x):
+            raise InputError("result", "non-finite value in output", got=x)
+        if isinstance(x, dict):
+            return {k: check(v) for k, v in x.items()}
+        if isinstance(x, list | tuple):
+            return [check(v) for v in x]
+        return x
+
+    sys.stdout.write(json.dumps(check(obj), indent=2) + "\n")
