@@ -19,6 +19,7 @@ from typing import Literal
 
 from xposim.errors import ModelError
 from xposim.model.components import Parameter, check_name
+from xposim.presets.loader import load_preset_file
 
 Role = Literal["tumor_suppressor", "oncogenic_rna", "competitor", "partner"]
 
@@ -49,9 +50,13 @@ class Cargo:
     t_half_nuc: Parameter
     exported: bool = True
     synthesized_in: Literal["cytoplasm", "nucleus"] = "cytoplasm"
+    baseline_nuclear_fraction: Parameter | None = None
+    baseline_k_export: Parameter | None = None
 
     def __post_init__(self) -> None:
         check_name(self.name, "cargo")
+        if self.baseline_nuclear_fraction is not None and self.baseline_k_export is not None:
+            raise ModelError(f"cargo {self.name}: give one baseline target, not two")
         expect = {"nes_kd": "nM", "k_import": "1/s", "k_leak": "1/s", "synthesis": "nM/h",
                   "t_half_cyt": "h", "t_half_nuc": "h"}
         for attr, unit in expect.items():
@@ -79,29 +84,50 @@ def _p(name: str, value: float, unit: str, source: str, kind: str, description: 
     return Parameter(name, value, unit, source, kind, description, bounds, fitted_to)  # type: ignore[arg-type]
 
 
+def _fitted_kd(name: str, target: str, kind: str = "derived", fitted_to: str = "") -> Parameter:
+    """NES affinity solved by :mod:`xposim.biology.calibrate_transport` so the normal
+    preset meets ``target``; the value is read from presets/cargo_affinities.toml."""
+    table = load_preset_file("cargo_affinities.toml")
+    if name not in table:
+        raise ModelError(f"presets/cargo_affinities.toml has no entry for {name}; run "
+                         "python -m xposim.biology.calibrate_transport --write")
+    return Parameter("nes_kd", float(table[name]["nes_kd_nM"]), "nM",
+                     f"solved so that, in the untreated normal preset, {target} "
+                     "(xposim.biology.calibrate_transport)", kind,  # type: ignore[arg-type]
+                     bounds=(1.0, 1e7), fitted_to=fitted_to)
+
+
 def _cargo(name: str, description: str, role: Role, *, kd: Parameter, imp: Parameter,
            leak: Parameter, syn: Parameter, thc: Parameter, thn: Parameter,
-           exported: bool = True, synthesized_in: str = "cytoplasm") -> Cargo:
+           exported: bool = True, synthesized_in: str = "cytoplasm",
+           nf: Parameter | None = None, ke: Parameter | None = None) -> Cargo:
     return Cargo(name, description, role, kd, imp, leak, syn, thc, thn, exported,
-                 synthesized_in)  # type: ignore[arg-type]
+                 synthesized_in, nf, ke)  # type: ignore[arg-type]
+
+
+def _nf(value: float, why: str) -> Parameter:
+    return _p("baseline_nuclear_fraction", value, "dimensionless", why, "assumed",
+              "share in the nucleus in the untreated normal preset", bounds=(0.05, 0.95))
 
 
 _LEAK = _p("k_leak", 5e-4, "1/s", RM2005 + " (P_CF, passive permeability of cargo)",
            "measured", bounds=(1e-5, 5e-3))
-_LEAK_SMALL = _p("k_leak", 2e-3, "1/s", "p21 is 18 kDa and diffuses through the pore "
-                 "faster than the 40-60 kDa cargo of R&M 2005 (P_CF 5e-4 /s); 4x assumed "
-                 "from the size dependence of passive permeability (Timney et al., JCB 2016)",
-                 "assumed", bounds=(5e-4, 1e-2))
+_LEAK_LARGE = _p("k_leak", 1e-4, "1/s", "cargo above ~150 kDa (p53 tetramer, BRCA1) "
+                 "permeates ~5x slower than the 40-60 kDa cargo of R&M 2005 (P_CF 5e-4 /s): "
+                 "soft size barrier of Timney et al., J Cell Biol 2016; assumed",
+                 "assumed", bounds=(1e-5, 1e-3))
 
 P53 = _cargo(
     "p53", "Tumor suppressor p53 (NES in the tetramerisation domain; MDM2 degrades it "
     "mainly after export)", "tumor_suppressor",
-    kd=_p("nes_kd", 600.0, "nM", "physiological NESs bind CRM1 weakly (Kutay & Guttinger, "
-          "Trends Cell Biol 2005); chosen so p53 is ~70% nuclear in the normal preset, "
-          "as in unstressed cells", "assumed", bounds=(30.0, 20000.0)),
-    imp=_p("k_import", 1e-3, "1/s", "classical NLS import, taken equal to IkBa import "
-           "i1a of " + LIPNIACKI, "assumed", bounds=(2e-4, 1e-2)),
-    leak=_LEAK,
+    kd=_fitted_kd("p53", "p53 is 65% nuclear"),
+    nf=_nf(0.65, "unstressed cells keep most p53 nuclear while it shuttles; export block "
+           "(leptomycin B) makes it almost entirely nuclear (Freedman & Levine, Mol Cell "
+           "Biol 1998); 65% assumed"),
+    imp=_p("k_import", 2e-3, "1/s", "classical NLS import; assumed 2x IkBa import i1a of "
+           + LIPNIACKI + " so that export block drives p53 >90% nuclear", "assumed",
+           bounds=(2e-4, 1e-2)),
+    leak=_LEAK_LARGE,
     syn=_p("synthesis", 30.0, "nM/h", "gives ~10-20 nM whole-cell p53 in unstressed cells "
            "(~10^4 molecules in 2 pL)", "assumed", bounds=(3.0, 300.0)),
     thc=_p("t_half_cyt", 0.33, "h", "p53 half-life ~20 min in unstressed cells, MDM2-driven "
@@ -113,11 +139,14 @@ P53 = _cargo(
 
 P21 = _cargo(
     "p21", "CDK inhibitor p21 (CDKN1A): arrests G1 when nuclear", "tumor_suppressor",
-    kd=_p("nes_kd", 1500.0, "nM", "chosen so p21 is ~75% nuclear in the normal preset",
-          "assumed", bounds=(30.0, 20000.0)),
-    imp=_p("k_import", 2e-3, "1/s", "NLS import of a small protein; assumed 2x IkBa import "
-           "(" + LIPNIACKI + ")", "assumed", bounds=(2e-4, 1e-2)),
-    leak=_LEAK_SMALL,
+    kd=_fitted_kd("p21", "p21 is 70% nuclear"),
+    nf=_nf(0.70, "p21 acts on nuclear cyclin-CDK and is mostly nuclear in cycling cells; "
+           "70% assumed"),
+    imp=_p("k_import", 3e-3, "1/s", "fast NLS import of a small protein; assumed 3x IkBa "
+           "import (" + LIPNIACKI + ")", "assumed", bounds=(2e-4, 1e-2)),
+    leak=_p("k_leak", 5e-4, "1/s", "18 kDa p21 diffuses freely but is retained by nuclear "
+            "cyclin-CDK binding; effective leak taken as R&M 2005 P_CF (assumed)",
+            "assumed", bounds=(1e-4, 5e-3)),
     syn=_p("synthesis", 40.0, "nM/h", "tens of nM p21 in cycling cells (assumed)", "assumed",
            bounds=(4.0, 400.0)),
     thc=_p("t_half_cyt", 0.75, "h", "p21 half-life 30-60 min (proteasomal; Bloom et al., "
@@ -129,10 +158,10 @@ P21 = _cargo(
 FOXO3A = _cargo(
     "FOXO3a", "Forkhead transcription factor FOXO3a: pro-apoptotic (BIM, PUMA) in the "
     "nucleus; Akt phosphorylation drives its export", "tumor_suppressor",
-    kd=_p("nes_kd", 250.0, "nM", "Akt/14-3-3 phosphorylation keeps FOXO3a largely "
-          "cytoplasmic in growing cells; chosen so it is ~40% nuclear in the normal preset",
-          "assumed", bounds=(30.0, 20000.0)),
-    imp=_p("k_import", 1e-3, "1/s", "taken equal to IkBa import i1a of " + LIPNIACKI,
+    kd=_fitted_kd("FOXO3a", "FOXO3a is 40% nuclear"),
+    nf=_nf(0.40, "Akt/14-3-3 keeps FOXO3a largely cytoplasmic in growing cells (Brunet et "
+           "al., Cell 1999); 40% assumed"),
+    imp=_p("k_import", 2e-3, "1/s", "NLS import; assumed 2x IkBa import i1a of " + LIPNIACKI,
            "assumed", bounds=(2e-4, 1e-2)),
     leak=_LEAK,
     syn=_p("synthesis", 5.0, "nM/h", "assumed", "assumed", bounds=(0.5, 50.0)),
@@ -146,13 +175,12 @@ FOXO3A = _cargo(
 BRCA1 = _cargo(
     "BRCA1", "DNA-repair tumor suppressor BRCA1 (two NESs; nuclear in repair-competent "
     "cells)", "tumor_suppressor",
-    kd=_p("nes_kd", 1000.0, "nM", "chosen so BRCA1 is ~70% nuclear in the normal preset",
-          "assumed", bounds=(30.0, 20000.0)),
-    imp=_p("k_import", 8e-4, "1/s", "large protein (220 kDa) with NLS; slightly slower "
-           "than IkBa import (assumed)", "assumed", bounds=(1e-4, 1e-2)),
-    leak=_p("k_leak", 1e-4, "1/s", "220 kDa: passive permeation ~5x slower than the "
-            "40-60 kDa cargo of R&M 2005 (Timney et al., JCB 2016, soft size barrier)",
-            "assumed", bounds=(1e-5, 1e-3)),
+    kd=_fitted_kd("BRCA1", "BRCA1 is 70% nuclear"),
+    nf=_nf(0.70, "BRCA1 is predominantly nuclear and shuttles (Rodriguez & Henderson, JBC "
+           "2000); 70% assumed"),
+    imp=_p("k_import", 1.5e-3, "1/s", "large (220 kDa) NLS cargo; assumed 1.5x IkBa import "
+           "(" + LIPNIACKI + ")", "assumed", bounds=(1e-4, 1e-2)),
+    leak=_LEAK_LARGE,
     syn=_p("synthesis", 2.0, "nM/h", "low-abundance protein (assumed)", "assumed",
            bounds=(0.2, 20.0)),
     thc=_p("t_half_cyt", 6.0, "h", "assumed (no compartment-specific data)", "assumed",
@@ -161,22 +189,23 @@ BRCA1 = _cargo(
 )
 
 # IkBa / NF-kB after Lipniacki 2004: there the nuclear loss constants are kv*e1a and
-# kv*e2a (kv = 5, cytoplasm/nucleus volume ratio); the NES affinities below are
-# calibrated so that the reduced export law gives exactly those constants in the
-# normal preset.
+# kv*e2a (kv = 5, cytoplasm/nucleus volume ratio); the NES affinities are calibrated so
+# that the reduced export law gives exactly those constants in the normal preset.
+_LIP_FIT_FREE = ("Lipniacki 2004 free IkBa export e1a = 5e-4 /s with kv = 5, i.e. nuclear "
+                 "loss 2.5e-3 /s (calibration-targets.md §5)")
+_LIP_FIT_CPLX = ("Lipniacki 2004 IkBa-NF-kB export e2a = 1e-2 /s with kv = 5, i.e. nuclear "
+                 "loss 5e-2 /s (calibration-targets.md §5)")
 IKBA = _cargo(
     "IkBa", "Free IkBa (NFKBIA), NF-kB inhibitor; nuclear IkBa strips NF-kB from DNA",
     "tumor_suppressor",
-    kd=_p("nes_kd", 4000.0, "nM", "calibrated: reduced export law gives kv*e1a = 2.5e-3 /s "
-          "(nuclear loss) in the normal preset", "calibrated", bounds=(100.0, 1e5),
-          fitted_to="Lipniacki 2004 IkBa export e1a = 5e-4 /s with kv = 5 "
-          "(calibration-targets.md §5)"),
+    kd=_fitted_kd("IkBa", "the export constant is 2.5e-3 /s", "calibrated", _LIP_FIT_FREE),
+    ke=_p("baseline_k_export", 2.5e-3, "1/s", LIPNIACKI + ": kv*e1a", "measured",
+          "export rate constant of free IkBa in the untreated normal preset"),
     imp=_p("k_import", 1e-3, "1/s", LIPNIACKI + " (i1a)", "measured"),
     leak=_p("k_leak", 0.0, "1/s", "Lipniacki 2004 has no passive IkBa flux (transport "
             "lumped into i1a and e1a)", "assumed", bounds=(0.0, 5e-4)),
-    syn=_p("synthesis", 18.0, "nM/h", "Lipniacki 2004 steady state: c4a*IkBat with basal "
-           "IkBa mRNA; gives ~0.1 uM free+bound IkBa (assumed)", "assumed",
-           bounds=(2.0, 200.0)),
+    syn=_p("synthesis", 18.0, "nM/h", "gives ~0.1 uM free+bound IkBa as in the Lipniacki "
+           "2004 resting state (assumed)", "assumed", bounds=(2.0, 200.0)),
     thc=_p("t_half_cyt", 1.93, "h", LIPNIACKI + ": free IkBa decay c5a = 1e-4 /s "
            "(t1/2 = ln2/c5a)", "measured"),
     thn=_p("t_half_nuc", 1.93, "h", "as cytoplasm (Lipniacki 2004 degrades nuclear IkBa only "
@@ -205,11 +234,12 @@ IKBA_NFKB = CargoComplex(
     cargo=_cargo(
         "IkBa_NFkB", "IkBa-NF-kB complex (the NF-kB NLS is masked, IkBa NES exposed)",
         "partner",
-        kd=_p("nes_kd", 160.0, "nM", "calibrated: reduced export law gives kv*e2a = 5e-2 /s "
-              "in the normal preset", "calibrated", bounds=(10.0, 1e4),
-              fitted_to="Lipniacki 2004 complex export e2a = 1e-2 /s with kv = 5 "
-              "(calibration-targets.md §5)"),
-        imp=_p("k_import", 0.0, "1/s", "Lipniacki 2004: the complex is not imported", "measured"),
+        kd=_fitted_kd("IkBa_NFkB", "the export constant is 5e-2 /s", "calibrated",
+                      _LIP_FIT_CPLX),
+        ke=_p("baseline_k_export", 5e-2, "1/s", LIPNIACKI + ": kv*e2a", "measured",
+              "export rate constant of IkBa-NF-kB in the untreated normal preset"),
+        imp=_p("k_import", 0.0, "1/s", "Lipniacki 2004: the complex is not imported",
+               "measured"),
         leak=_p("k_leak", 0.0, "1/s", "Lipniacki 2004: none", "assumed", bounds=(0.0, 5e-4)),
         syn=_p("synthesis", 0.0, "nM/h", "forms by binding only", "measured"),
         thc=_p("t_half_cyt", 9.63, "h", LIPNIACKI + ": bound IkBa decay c6a = 2e-5 /s "
@@ -226,9 +256,10 @@ POOL = _cargo(
     imp=_p("k_import", 1e-3, "1/s", "lumped NLS import; taken equal to IkBa import of "
            + LIPNIACKI, "assumed", bounds=(2e-4, 1e-2)),
     leak=_LEAK,
-    syn=_p("synthesis", 200.0, "nM/h", "keeps ~1 uM total NES cargo (NucCytoShuttle "
-           "estimate from la Cour 2003 x Liu 2019) with a 4 h mean half-life", "derived"),
-    thc=_p("t_half_cyt", 4.0, "h", "bulk protein turnover of shuttling regulators; assumed",
+    syn=_p("synthesis", 173.0, "nM/h", "keeps ~1 uM total NES cargo (NucCytoShuttle "
+           "estimate from la Cour 2003 x Liu 2019) with a 4 h half-life: "
+           "1000 nM x ln2 / 4 h", "derived"),
+    thc=_p("t_half_cyt", 4.0, "h", "bulk turnover of shuttling regulators; assumed",
            "assumed", bounds=(1.0, 48.0)),
     thn=_p("t_half_nuc", 4.0, "h", "as cytoplasm (assumed)", "assumed", bounds=(1.0, 48.0)),
 )
@@ -236,8 +267,9 @@ POOL = _cargo(
 ONCO_MRNA = _cargo(
     "oncoRNA", "Lumped eIF4E-dependent oncogene mRNAs (c-MYC, cyclin D1, MCL1, BCL-6...) "
     "exported through eIF4E-LRPPRC-CRM1", "oncogenic_rna",
-    kd=_p("nes_kd", 300.0, "nM", "eIF4E-LRPPRC adaptor NES affinity; assumed so ~70% of "
-          "the mRNA is cytoplasmic in the normal preset", "assumed", bounds=(30.0, 20000.0)),
+    kd=_fitted_kd("oncoRNA", "30% of the mRNA is nuclear"),
+    nf=_nf(0.30, "most eIF4E-dependent mRNA is exported and translated in growing cells; "
+           "30% nuclear assumed"),
     imp=_p("k_import", 0.0, "1/s", "mRNAs are not re-imported", "assumed"),
     leak=_p("k_leak", 0.0, "1/s", "mRNPs do not diffuse through the pore", "assumed"),
     syn=_p("synthesis", 10.0, "nM/h", "lumped transcription (relative units)", "assumed",

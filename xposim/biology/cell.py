@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from xposim.biology.transport import export_module
 from xposim.biology.target import target_module
+from xposim.biology.transport import export_module
 from xposim.errors import InputError
 from xposim.model.module import Model, compose
 from xposim.presets.cell_lines import CellLine, get_cell_line

@@ -65,6 +65,9 @@ TARGET_PARAMETERS: tuple[Parameter, ...] = (
     Parameter("t_half_XPO1_mRNA", 4.0, "h", "typical mRNA half-life of a few hours "
               "(Sharova et al., DNA Res 2009); assumed", "assumed", "XPO1 mRNA half-life",
               bounds=(1.0, 12.0)),
+    Parameter("XPO1_mRNA0", 1.0, "nM", "relative scale: XPO1 mRNA is expressed in "
+              "nM-equivalents with 1 = untreated level (convention)", "assumed",
+              "untreated XPO1 mRNA level"),
     Parameter("fb_emax", 2.0, "dimensionless", "XPO1 mRNA induced 2-4-fold in blood cells "
               "after dosing (Abdul Razak et al., JCO 2016; calibration-targets.md §2, "
               "recalled): maximal 3-fold induction", "assumed",
@@ -112,8 +115,8 @@ def target_module(*, volumes: CellVolumes | None = None, covalent: bool = True,
             Species("XPO1_free", "cell", "XPO1_total0", description="drug-free XPO1"),
             Species("XPO1_drug", "cell", 0.0, description="reversible XPO1-drug complex"),
             Species("XPO1_adduct", "cell", 0.0, description="covalent XPO1-drug adduct"),
-            Species("XPO1_mRNA", "cell", 1.0, description="XPO1 mRNA relative to untreated "
-                    "(1 = baseline; nM-equivalent)"),
+            Species("XPO1_mRNA", "cell", "XPO1_mRNA0", description="XPO1 mRNA "
+                    "(nM-equivalents; XPO1_mRNA0 = untreated)"),
         ),
         reactions=(
             Reaction("drug_uptake", "k_perm * (drug_ext - drug_in)", (), {"drug_in": 1},
@@ -125,8 +128,8 @@ def target_module(*, volumes: CellVolumes | None = None, covalent: bool = True,
                      {"XPO1_adduct": 1}, "cell", "Michael addition to Cys528"),
             Reaction("adduct_reversal", "krev_drug * XPO1_adduct", {"XPO1_adduct": 1},
                      {"XPO1_free": 1, "drug_in": 1}, "cell", "retro-Michael release"),
-            Reaction("XPO1_synthesis", "ksyn_XPO1 * XPO1_mRNA", (), {"XPO1_free": 1}, "cell",
-                     "translation of XPO1 (per unit relative mRNA)"),
+            Reaction("XPO1_synthesis", "ksyn_XPO1 * XPO1_mRNA / XPO1_mRNA0", (),
+                     {"XPO1_free": 1}, "cell", "translation of XPO1"),
             Reaction("XPO1_degradation", "kdeg_XPO1 * XPO1_free", {"XPO1_free": 1}, (),
                      "cell", "turnover of free XPO1"),
             Reaction("XPO1_drug_degradation", "kdeg_XPO1 * XPO1_drug", {"XPO1_drug": 1},
@@ -134,7 +137,8 @@ def target_module(*, volumes: CellVolumes | None = None, covalent: bool = True,
             Reaction("XPO1_adduct_degradation", "kdeg_adduct * XPO1_adduct",
                      {"XPO1_adduct": 1}, (), "cell", "CRL5-ASB8-mediated degradation"),
             Reaction("XPO1_transcription",
-                     "kdeg_XPO1_mRNA * (1 + fb_emax * occupancy / (fb_ec50 + occupancy))",
+                     "kdeg_XPO1_mRNA * XPO1_mRNA0 * (1 + fb_emax * occupancy / (fb_ec50 + "
+                     "occupancy))",
                      (), {"XPO1_mRNA": 1}, "cell", "XPO1 transcription, induced by blockade"),
             Reaction("XPO1_mRNA_decay", "kdeg_XPO1_mRNA * XPO1_mRNA", {"XPO1_mRNA": 1}, (),
                      "cell", "XPO1 mRNA decay"),

@@ -58,7 +58,7 @@ class Exposure:
 
     @property
     def times(self) -> np.ndarray:
-        n = int(math.floor(self.hours / self.step_h + 1e-9))
+        n = math.floor(self.hours / self.step_h + 1e-9)
         grid = np.arange(n + 1) * self.step_h
         extra = [self.hours] + ([self.washout_at_h] if self.washout_at_h is not None else [])
         return np.unique(np.concatenate([grid, extra]))
