@@ -25,8 +25,9 @@ app = typer.Typer(
 
 def _register_commands() -> None:
     # one import per command module; the list is the CLI's table of contents
-    from xposim.cli import cell, params
+    from xposim.cli import cell, demo, params
 
+    demo.register(app)
     cell.register(app)
     params.register(app)
 
