@@ -79,3 +79,15 @@ def test_params_lists_every_parameter_with_unit_and_source(tmp_path):
     assert df.source.notna().all() and df.unit.notna().all()
     code, _, err = run_cli("params", "--model", "nonsense")
     assert code == 2 and "model: unknown model" in err
+
+
+def test_sbml_export_opens_in_a_fresh_roadrunner(tmp_path):
+    import roadrunner
+
+    path = tmp_path / "myeloma.xml"
+    code, _, err = run_cli("sbml", "--model", "cell", "--cell-line", "myeloma", "--out",
+                           str(path))
+    assert code == 0, err
+    rr = roadrunner.RoadRunner(str(path))
+    assert rr["XPO1_total0"] == 900.0  # nM, the myeloma preset
+    assert "kinact_drug" in rr.model.getGlobalParameterIds()

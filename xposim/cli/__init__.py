@@ -25,11 +25,12 @@ app = typer.Typer(
 
 def _register_commands() -> None:
     # one import per command module; the list is the CLI's table of contents
-    from xposim.cli import cell, demo, params
+    from xposim.cli import cell, demo, params, sbml
 
     demo.register(app)
     cell.register(app)
     params.register(app)
+    sbml.register(app)
 
 
 _register_commands()
