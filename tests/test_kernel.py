@@ -140,3 +140,25 @@ def test_parameter_table_lists_every_parameter_with_unit_and_source(shuttle):
     assert (table["source"].str.len() > 0).all()
     md = to_markdown(table)
     assert md.startswith("| name | module |") and "kexp" in md
+
+
+def test_rename_wires_an_input_to_another_module():
+    pk = Module(name="pk", compartments=[Compartment("c", 1, "pL")],
+                species=[Species("Cu", "c", 7.0)])
+    reader = Module(name="cell", inputs=[Input("drug_ext", "nM")],
+                    assignments=[Assignment("seen", "2 * drug_ext", "nM")])
+    model = compose(pk, reader.rename({"drug_ext": "Cu"}), name="m")
+    assert model.inputs == ()
+    assert model["seen"].expression.text == "2 * Cu"
+    with pytest.raises(ModelError, match="cannot rename unknown"):
+        reader.rename({"nope": "x"})
+
+
+def test_rename_keeps_a_module_equivalent(shuttle):
+    from xposim.engine import Simulator
+
+    mod = shuttle_module()
+    renamed = compose(mod.rename({"Xn": "cargo_nuc", "kexp": "k_out"}), name="renamed")
+    a = Simulator(shuttle).run([0.0, 5.0, 10.0])
+    b = Simulator(renamed).run([0.0, 5.0, 10.0])
+    assert b["cargo_nuc"].tolist() == pytest.approx(a["Xn"].tolist(), rel=1e-9)

@@ -212,6 +212,43 @@ class Module(_Parts):
         """A copy with new parameter values (in each parameter's own unit)."""
         return replace(self, parameters=_set_values(self, self.parameters, values))
 
+    def rename(self, mapping: Mapping[str, str], *, name: str | None = None) -> Module:
+        """A copy with symbols renamed everywhere (definitions, inputs, expressions).
+
+        The explicit way to wire modules: e.g. ``cell.rename({"drug_ext": "Cu_nM"})``
+        makes the cell read the unbound plasma concentration a PK module defines.
+        """
+        for old, new in mapping.items():
+            check_name(new, f"{self.name}: new name for {old!r}")
+        known = set(self.definitions) | {i.name for i in self.inputs}
+        unknown = sorted(set(mapping) - known)
+        if unknown:
+            raise ModelError(f"{self.name}: cannot rename unknown symbol(s) {unknown}")
+        return Module(name=name or self.name, description=self.description,
+                      **{f: tuple(_renamed(item, mapping) for item in getattr(self, f))
+                         for f in _FIELDS})
+
+
+def _renamed(item: Any, mapping: Mapping[str, str]) -> Any:
+    """Rename the symbols an item defines or reads (frozen dataclasses: rebuilt)."""
+    changes: dict[str, Any] = {}
+    for attr in ("name", "species", "compartment"):
+        value = getattr(item, attr, None)
+        if isinstance(value, str) and value in mapping and not (
+                attr == "name" and isinstance(item, Reaction | Conservation)):
+            changes[attr] = mapping[value]
+    for attr in ("rate", "expression", "initial"):
+        value = getattr(item, attr, None)
+        if isinstance(value, Expression):
+            changes[attr] = value.rename(mapping)
+    for attr in ("reactants", "products", "terms"):
+        value = getattr(item, attr, None)
+        if value:
+            changes[attr] = tuple((mapping.get(n, n), c) for n, c in value)
+    if isinstance(item, Conservation) and item.when:
+        changes["when"] = tuple((mapping.get(n, n), v) for n, v in item.when)
+    return replace(item, **changes) if changes else item
+
 
 def _set_values(owner: _Parts, params: tuple[Parameter, ...],
                 values: Mapping[str, float]) -> tuple[Parameter, ...]:
