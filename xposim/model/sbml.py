@@ -93,6 +93,10 @@ def to_sbml(model: Model) -> str:
     m.setSubstanceUnits(units("nmol"))
     m.setExtentUnits(units("nmol"))
     comps = {c.name: c for c in model.compartments}
+    species_names = {s.name for s in model.species}
+    volume_units = {c.unit for c in model.compartments}
+    if len(volume_units) == 1:
+        m.setVolumeUnits(units(volume_units.pop()))
 
     for c in model.compartments:
         sc = m.createCompartment()
@@ -177,6 +181,10 @@ def to_sbml(model: Model) -> str:
             ref.setSpecies(sp_name)
             ref.setStoichiometry(coeff)
             ref.setConstant(True)
+        # species read by the rate law but not consumed or produced are modifiers (SBML
+        # 21121; COPASI refuses the law otherwise)
+        for sp_name in sorted((r.rate.names & species_names) - set(r.species)):
+            sr.createModifier().setSpecies(sp_name)
         # rates are declared per concentration of the reaction's compartment; SBML wants
         # extent per time, hence the volume factor
         formula = r.rate.sbml_formula()

@@ -80,7 +80,8 @@ def _html(s: DemoSettings, table: pd.DataFrame, params: pd.DataFrame,
         data = base64.b64encode((out / name).read_bytes()).decode()
         return f'<img alt="{html.escape(name)}" src="data:image/png;base64,{data}" width="640">'
 
-    pivot = table.pivot_table(index="cargo", columns="cell_line", values=["untreated", "at_washout"])
+    pivot = table.pivot_table(index="cargo", columns="cell_line",
+                              values=["untreated", "at_washout"])
     kinds = params.kind.value_counts().to_dict()
     occ = summary["occupancy_at_washout"]
     parts = [
