@@ -135,7 +135,7 @@ def auc_linear_up_log_down(time: Sequence[float] | np.ndarray,
     c = np.asarray(conc, dtype=float)
     auc = aumc = 0.0
     for i in range(t.size - 1):
-        a, m = _segment_auc(t[i], t[i + 1], c[i], c[i + 1])
+        a, m = _segment_auc(float(t[i]), float(t[i + 1]), float(c[i]), float(c[i + 1]))
         auc += a
         aumc += m
     return auc, aumc

@@ -1,0 +1,136 @@
+"""Virtual populations: per-subject reproducibility and the label's variability.
+
+Sources: XPOVIO US label §12.3 (80 mg: Cmax 680 ± 124 ng/mL -> CV 18.2%, AUCinf 5386 ±
+1116 ng·h/mL -> CV 20.7%). Reproducibility rule: COMMON brief / DESIGN.md (per-subject
+streams from (seed, subject id)).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xposim.engine import Simulator
+from xposim.errors import InputError
+from xposim.pharmacology.pk.population import (
+    CovariateDistribution,
+    Covariates,
+    DoseEvent,
+    make_subject,
+    mosteller_bsa,
+    simulate_population,
+)
+from xposim.pharmacology.pk.selinexor import selinexor_pk
+from xposim.testing import assert_close, assert_in_range
+
+LABEL = "XPOVIO US label §12.3"
+GRID = (0.0, 0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10, 12, 16, 24, 36, 48, 72)
+
+
+@pytest.fixture(scope="module")
+def pk():
+    return selinexor_pk()
+
+
+@pytest.fixture(scope="module")
+def sim(pk):
+    return Simulator(pk.model)
+
+
+def test_same_seed_same_subject_whatever_the_subset_or_order(pk, sim):
+    dose = [DoseEvent(0.0, 80.0)]
+    full = simulate_population(pk, dose, n=12, seed=7, times_h=GRID, simulator=sim)
+    part = simulate_population(pk, dose, subjects=[11, 3, 5], seed=7, times_h=GRID,
+                               simulator=sim)
+    for sid in (3, 5, 11):
+        a = full.frame[full.frame.subject == sid].reset_index(drop=True)
+        b = part.frame[part.frame.subject == sid].reset_index(drop=True)
+        pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(
+        full.subjects.set_index("subject").loc[[11, 3, 5]],
+        part.subjects.set_index("subject").loc[[11, 3, 5]])
+    other = simulate_population(pk, dose, subjects=[3], seed=8, times_h=GRID, simulator=sim)
+    assert not np.allclose(other.frame.value, part.frame[part.frame.subject == 3].value)
+
+
+def test_chunking_gives_identical_results(pk, sim):
+    dose = [DoseEvent(0.0, 80.0)]
+    whole = simulate_population(pk, dose, n=8, seed=3, times_h=GRID, simulator=sim)
+    chunks = pd.concat([simulate_population(pk, dose, subjects=range(k, k + 4), seed=3,
+                                            times_h=GRID, simulator=sim).frame
+                        for k in (4, 0)])
+    chunks = chunks.sort_values(["subject", "variable", "time_h"]).reset_index(drop=True)
+    ref = whole.frame.sort_values(["subject", "variable", "time_h"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(chunks, ref)
+
+
+def test_tidy_frame_columns_units_and_residual_error(pk, sim):
+    res = simulate_population(pk, [DoseEvent(0.0, 80.0)], n=3, seed=1, times_h=GRID,
+                              simulator=sim)
+    assert list(res.frame.columns) == ["subject", "time_h", "variable", "value", "unit"]
+    units = res.frame.groupby("variable").unit.first().to_dict()
+    assert units["Cp_selinexor_ng_ml"] == "ng/mL"
+    assert units["Cu_selinexor_nM"] == "nM"
+    assert units["Cobs_selinexor_ng_ml"] == "ng/mL"
+    ipred = res.profiles("Cp_selinexor_ng_ml")
+    obs = res.profiles("Cobs_selinexor_ng_ml")
+    assert (obs.values >= 0).all()
+    rel = (obs.values[1:] - ipred.values[1:]) / np.maximum(ipred.values[1:], 1.0)
+    assert 0.05 < np.std(rel) < 0.4  # proportional 15% + additive 1 ng/mL
+
+
+def test_given_covariates_are_used_and_etas_do_not_depend_on_them(pk):
+    a = make_subject(pk, 4, seed=9)
+    b = make_subject(pk, 4, seed=9, covariates={"weight_kg": 55.0, "sex": "F"})
+    assert b.covariates.weight_kg == 55.0 and b.covariates.sex == "F"
+    assert b.covariates.height_cm == a.covariates.height_cm
+    assert a.etas == b.etas
+
+
+def test_population_variability_matches_the_label_sd(pk, sim):
+    # 400 subjects, seed 2024: CV within ±4 percentage points of the label's 20.7% (AUC)
+    # and 18.2% (Cmax); with n = 400 the sampling SE of a CV is ~0.7 points.
+    res = simulate_population(pk, [DoseEvent(0.0, 80.0)], n=400, seed=2024, times_h=GRID,
+                              residual_error=False, simulator=sim)
+    table = res.nca()
+    auc, cmax = table.auc_inf_ng_h_ml, table.cmax_ng_ml
+    assert_close(auc.std() / auc.mean(), 1116 / 5386, atol=0.04, what="CV of AUCinf",
+                 source=LABEL)
+    assert_close(cmax.std() / cmax.mean(), 124 / 680, atol=0.04, what="CV of Cmax",
+                 source=LABEL)
+    # population means within one label SD of the label means
+    assert_in_range(auc.mean(), 5386 - 1116, 5386 + 1116, what="mean AUCinf", source=LABEL)
+    assert_in_range(cmax.mean(), 680 - 124, 680 + 124, what="mean Cmax", source=LABEL)
+
+
+def test_mg_per_m2_doses_scale_with_bsa(pk, sim):
+    cov = Covariates(80.0, "M", 180.0)
+    res = simulate_population(pk, [DoseEvent(0.0, 45.0, "PO", "mg/m2")], n=1, seed=0,
+                              covariates=cov, times_h=GRID, variability=False, simulator=sim)
+    # Mosteller: sqrt(180 * 80 / 3600) = 2.0 m² -> 90 mg
+    assert mosteller_bsa(80.0, 180.0) == pytest.approx(2.0)
+    assert res.subjects.first_dose_mg[0] == pytest.approx(90.0)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"n": 0}, "n: must be an integer >= 1"),
+    ({"n": 2, "seed": -1}, "seed: must be an integer >= 0"),
+    ({"subjects": [-3]}, "subject: ids must be integers >= 0"),
+    ({"n": 2, "subjects": [1]}, "give either n"),
+    ({"n": 1, "covariates": {"weight_kg": 10.0}}, "weight: must be between 30 and 250 kg"),
+    ({"n": 1, "covariates": {"sex": "X"}}, "sex: must be M or F"),
+    ({"n": 1, "covariates": {"age": 40}}, "covariates: known covariates"),
+])
+def test_bad_population_requests_name_the_field(pk, kwargs, message):
+    with pytest.raises(InputError, match=message):
+        simulate_population(pk, [DoseEvent(0.0, 80.0)], times_h=GRID, **kwargs)
+
+
+def test_bad_doses_name_the_field(pk):
+    with pytest.raises(InputError, match=r"dose\.amount: must be > 0 mg"):
+        DoseEvent(0.0, -80.0)
+    with pytest.raises(InputError, match="route: selinexor can be given PO"):
+        simulate_population(pk, [DoseEvent(0.0, 80.0, "IV")], n=1, times_h=GRID)
+    with pytest.raises(InputError, match="female_fraction"):
+        CovariateDistribution(female_fraction=1.5)

@@ -1,0 +1,1 @@
+"""Population PK of selinexor, dexamethasone and bortezomib (kernel modules)."""

@@ -1,0 +1,338 @@
+"""Virtual subjects and population PK simulation.
+
+A subject is covariates (weight, sex, height) plus log-normal random effects (etas); it
+is simulated as parameter overrides on one compiled model (``Simulator.run(parameters=)``).
+
+Randomness is per subject: covariates come from
+``default_rng(SeedSequence(seed, spawn_key=(subject_id,)))``; each drug's etas and residual
+errors from the same (seed, subject id) extended by a stable key of the drug name
+(``spawn_key=(subject_id, crc32(drug), stream)``). A subject's values therefore depend only
+on (seed, subject id, drug) — never on which other subjects, drugs or chunks are simulated.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from xposim.analysis.nca import nca
+from xposim.engine import Bolus, Simulator
+from xposim.errors import InputError
+from xposim.model.units import to_canonical
+from xposim.pharmacology.pk.spec import PKModel
+
+Sex = Literal["M", "F"]
+
+#: Draw-order tags for the per-drug sub-streams (etas, residual errors).
+_ETA_STREAM, _RESIDUAL_STREAM = 0, 1
+
+
+def mosteller_bsa(weight_kg: float, height_cm: float) -> float:
+    """Body-surface area (m²) by Mosteller, N Engl J Med 1987;317:1098:
+    sqrt(height_cm × weight_kg / 3600)."""
+    return math.sqrt(height_cm * weight_kg / 3600.0)
+
+
+@dataclass(frozen=True)
+class Covariates:
+    """One subject's covariates: weight (kg), sex (M/F), height (cm)."""
+
+    weight_kg: float = 70.0
+    sex: Sex = "M"
+    height_cm: float = 170.0
+
+    def __post_init__(self) -> None:
+        _check_range("weight", self.weight_kg, 30.0, 250.0, "kg")
+        _check_range("height", self.height_cm, 120.0, 230.0, "cm")
+        sex = str(self.sex).strip().upper()
+        if sex not in ("M", "F"):
+            raise InputError("sex", "must be M or F", got=self.sex)
+        object.__setattr__(self, "sex", sex)
+        object.__setattr__(self, "weight_kg", float(self.weight_kg))
+        object.__setattr__(self, "height_cm", float(self.height_cm))
+
+    @property
+    def bsa_m2(self) -> float:
+        return mosteller_bsa(self.weight_kg, self.height_cm)
+
+    def model_parameters(self) -> dict[str, float]:
+        """Canonical overrides of the covariate parameters of the PK modules."""
+        return {"body_weight": to_canonical(self.weight_kg, "kg"),
+                "female": 1.0 if self.sex == "F" else 0.0}
+
+
+def _check_range(field_name: str, value: object, lo: float, hi: float, unit: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
+        raise InputError(field_name, f"must be a number in {unit}", got=repr(value))
+    if not math.isfinite(float(value)) or not lo <= float(value) <= hi:
+        raise InputError(field_name, f"must be between {lo:g} and {hi:g} {unit}", got=value)
+
+
+@dataclass(frozen=True)
+class CovariateDistribution:
+    """Adult cancer-patient covariates: sex ~ Bernoulli, weight log-normal by sex, height
+    normal by sex (independent of weight), both clipped to plausible limits.
+
+    Defaults (assumed, documented in docs/pk.md): 42% women (myeloma is more common in
+    men); median weight 80 kg (men) / 67 kg (women) with 20% CV; height 175 ± 7 cm (men),
+    162 ± 6.5 cm (women) — close to adult anthropometry (CDC NHANES 2015-2018, Vital
+    Health Stat 3(46), 2021) shifted down for an older, ill population.
+    """
+
+    female_fraction: float = 0.42
+    weight_median_kg: tuple[float, float] = (80.0, 67.0)  # (men, women)
+    weight_cv: float = 0.20
+    height_mean_cm: tuple[float, float] = (175.0, 162.0)
+    height_sd_cm: tuple[float, float] = (7.0, 6.5)
+    weight_limits_kg: tuple[float, float] = (40.0, 160.0)
+    height_limits_cm: tuple[float, float] = (140.0, 205.0)
+    source: str = "assumed adult cancer population (docs/pk.md)"
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.female_fraction <= 1.0:
+            raise InputError("female_fraction", "must be in [0, 1]", got=self.female_fraction)
+        if not 0.0 <= self.weight_cv < 1.0:
+            raise InputError("weight_cv", "must be in [0, 1)", got=self.weight_cv)
+        for name in ("weight_median_kg", "height_mean_cm", "height_sd_cm",
+                     "weight_limits_kg", "height_limits_cm"):
+            pair = getattr(self, name)
+            if len(pair) != 2 or any(not math.isfinite(v) or v < 0 for v in pair):
+                raise InputError(name, "must be two finite values >= 0", got=pair)
+
+    def sample(self, rng: np.random.Generator) -> Covariates:
+        """Draw one subject (always 3 draws, in the order sex, weight, height)."""
+        u, z_w, z_h = rng.random(), rng.standard_normal(), rng.standard_normal()
+        k = 1 if u < self.female_fraction else 0
+        sigma = math.sqrt(math.log1p(self.weight_cv**2))
+        w = self.weight_median_kg[k] * math.exp(sigma * z_w)
+        h = self.height_mean_cm[k] + self.height_sd_cm[k] * z_h
+        w = min(max(w, self.weight_limits_kg[0]), self.weight_limits_kg[1])
+        h = min(max(h, self.height_limits_cm[0]), self.height_limits_cm[1])
+        return Covariates(weight_kg=w, sex="F" if k else "M", height_cm=h)
+
+
+@dataclass(frozen=True)
+class DoseEvent:
+    """One administration: ``amount`` in ``unit`` (mg, or mg/m2 scaled by the subject's
+    BSA) by ``route`` (PO, IV, SC) at ``time_h``."""
+
+    time_h: float
+    amount: float
+    route: str = "PO"
+    unit: Literal["mg", "mg/m2"] = "mg"
+
+    def __post_init__(self) -> None:
+        if not math.isfinite(self.time_h) or self.time_h < 0:
+            raise InputError("dose.time", "must be a finite time >= 0 h", got=self.time_h)
+        if not math.isfinite(self.amount) or self.amount <= 0:
+            raise InputError("dose.amount", f"must be > 0 {self.unit}", got=self.amount)
+        if self.unit not in ("mg", "mg/m2"):
+            raise InputError("dose.unit", "must be mg or mg/m2", got=self.unit)
+        object.__setattr__(self, "route", self.route.strip().upper())
+
+    def amount_mg(self, covariates: Covariates) -> float:
+        return self.amount * (covariates.bsa_m2 if self.unit == "mg/m2" else 1.0)
+
+
+def repeated_doses(amount: float, *, times_h: Iterable[float], route: str = "PO",
+                   unit: Literal["mg", "mg/m2"] = "mg") -> tuple[DoseEvent, ...]:
+    """The same dose at each of ``times_h``."""
+    return tuple(DoseEvent(float(t), amount, route, unit) for t in times_h)
+
+
+@dataclass(frozen=True)
+class VirtualSubject:
+    """A subject id with covariates and each drug's etas (name -> value)."""
+
+    id: int
+    covariates: Covariates
+    etas: Mapping[str, float] = field(default_factory=dict)
+
+    def parameters(self) -> dict[str, float]:
+        return {**self.covariates.model_parameters(), **dict(self.etas)}
+
+
+def _drug_key(pk: PKModel) -> int:
+    return zlib.crc32(pk.drug.name.encode())
+
+
+def subject_rng(seed: int, subject_id: int, *stream: int) -> np.random.Generator:
+    """The generator of one subject (and optionally a sub-stream)."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(subject_id, *stream)))
+
+
+def make_subject(pk: PKModel, subject_id: int, seed: int, *,
+                 covariates: Covariates | Mapping[str, object] | None = None,
+                 distribution: CovariateDistribution | None = None,
+                 variability: bool = True,
+                 omegas: Mapping[str, float] | None = None) -> VirtualSubject:
+    """One virtual subject. ``covariates`` fixes some or all covariates (a Covariates or a
+    mapping with ``weight_kg``/``sex``/``height_cm``); the rest are sampled. ``omegas``
+    (omega parameter name -> SD) replaces the model's omegas, e.g. while calibrating."""
+    _check_id(subject_id)
+    drawn = (distribution or CovariateDistribution()).sample(subject_rng(seed, subject_id))
+    if isinstance(covariates, Covariates):
+        cov = covariates
+    else:
+        given = dict(covariates or {})
+        unknown = sorted(set(given) - {"weight_kg", "sex", "height_cm"})
+        if unknown:
+            raise InputError("covariates", "known covariates are weight_kg, sex, height_cm",
+                             got=", ".join(unknown))
+        cov = Covariates(**{"weight_kg": drawn.weight_kg, "sex": drawn.sex,
+                            "height_cm": drawn.height_cm, **given})
+    etas: dict[str, float] = {}
+    if variability:
+        rng = subject_rng(seed, subject_id, _drug_key(pk), _ETA_STREAM)
+        z = rng.standard_normal(len(pk.random_effects))
+        om = dict(omegas or {})
+        etas = {re.parameter: float(om.get(re.omega.name, re.omega.value) * zi)
+                for re, zi in zip(pk.random_effects, z, strict=True)}
+    return VirtualSubject(subject_id, cov, etas)
+
+
+def _check_id(subject_id: object) -> None:
+    if isinstance(subject_id, bool) or not isinstance(subject_id, int | np.integer) \
+            or subject_id < 0:
+        raise InputError("subject", "ids must be integers >= 0", got=subject_id)
+
+
+def dose_events(pk: PKModel, doses: Sequence[DoseEvent], covariates: Covariates
+                ) -> list[Bolus]:
+    """Engine events (mg into the route's dose species) for one subject."""
+    return [Bolus(d.time_h, pk.dose_target(d.route), d.amount_mg(covariates)) for d in doses]
+
+
+def _add_residual(pk: PKModel, conc_ng_ml: np.ndarray, seed: int, subject_id: int
+                  ) -> np.ndarray:
+    rng = subject_rng(seed, subject_id, _drug_key(pk), _RESIDUAL_STREAM)
+    eps = rng.standard_normal((2, conc_ng_ml.size))
+    prop = pk.residual.proportional.value
+    add = pk.residual.additive.value  # ng/mL
+    return np.maximum(conc_ng_ml * (1.0 + prop * eps[0]) + add * eps[1], 0.0)
+
+
+@dataclass(frozen=True)
+class PopulationResult:
+    """Tidy results of a population run.
+
+    ``frame``: subject, time_h, variable, value, unit (``Cp_<drug>_ng_ml`` individual
+    prediction, ``Cobs_<drug>_ng_ml`` with residual error, plus the module outputs).
+    ``subjects``: one row per subject (covariates, BSA, etas, dose).
+    """
+
+    pk: PKModel
+    frame: pd.DataFrame
+    subjects: pd.DataFrame
+    doses: tuple[DoseEvent, ...]
+    seed: int
+
+    @property
+    def concentration_variable(self) -> str:
+        return f"Cp_{self.pk.drug.name}_ng_ml"
+
+    def profiles(self, variable: str | None = None) -> pd.DataFrame:
+        """Wide table: one row per time, one column per subject."""
+        var = variable or self.concentration_variable
+        sub = self.frame[self.frame.variable == var]
+        if sub.empty:
+            raise InputError("variable", f"not in the results; have "
+                             f"{sorted(self.frame.variable.unique())}", got=var)
+        return sub.pivot(index="time_h", columns="subject", values="value")
+
+    def nca(self, *, variable: str | None = None, start_h: float = 0.0,
+            end_h: float | None = None) -> pd.DataFrame:
+        """NCA of each subject's profile between ``start_h`` and ``end_h`` (the dose at
+        ``start_h`` is the one analysed; its pre-dose level is the sample at start_h)."""
+        wide = self.profiles(variable)
+        t = wide.index.to_numpy()
+        end = t[-1] if end_h is None else end_h
+        keep = (t >= start_h) & (t <= end)
+        rows = []
+        subj = self.subjects.set_index("subject")
+        for sid in wide.columns:
+            dose = [d for d in self.doses if d.time_h == start_h]
+            amount = (sum(d.amount_mg(_cov_of(subj.loc[sid])) for d in dose) if dose else None)
+            route = "iv_bolus" if dose and dose[0].route == "IV" else "extravascular"
+            c = wide[sid].to_numpy()[keep]
+            res = nca(t[keep], c, dose_mg=amount, dose_time_h=start_h, route=route,
+                      predose_ng_ml=float(c[0]) if t[keep][0] == start_h else 0.0)
+            rows.append({"subject": sid, **res.to_dict()})
+        return pd.DataFrame(rows)
+
+
+def _cov_of(row: pd.Series) -> Covariates:
+    return Covariates(float(row.weight_kg), str(row.sex), float(row.height_cm))
+
+
+def simulate_population(pk: PKModel, doses: Sequence[DoseEvent], *, n: int | None = None,
+                        subjects: Iterable[int] | None = None, seed: int = 0,
+                        times_h: Sequence[float] | np.ndarray | None = None,
+                        covariates: Covariates | Mapping[str, object] | None = None,
+                        distribution: CovariateDistribution | None = None,
+                        variability: bool = True, residual_error: bool = True,
+                        outputs: Sequence[str] | None = None,
+                        simulator: Simulator | None = None) -> PopulationResult:
+    """Simulate subjects ``0..n-1`` (or the given ``subjects`` ids) of a population.
+
+    ``doses`` in mg or mg/m² (scaled by each subject's Mosteller BSA); ``times_h`` the
+    observation grid (default hourly to 7 days after the last dose); ``covariates`` fixes
+    covariates for everyone; ``variability=False`` gives typical subjects (etas 0).
+    """
+    if (n is None) == (subjects is None):
+        raise InputError("n", "give either n (subjects 0..n-1) or explicit subject ids")
+    if n is not None:
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise InputError("n", "must be an integer >= 1", got=n)
+        ids = list(range(n))
+    else:
+        ids = list(subjects or [])
+        if not ids:
+            raise InputError("subjects", "must list at least one subject id")
+        for i in ids:
+            _check_id(i)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise InputError("seed", "must be an integer >= 0", got=seed)
+    if not doses:
+        raise InputError("doses", "give at least one dose")
+    for d in doses:
+        pk.dose_target(d.route)
+    if times_h is None:
+        last = max(d.time_h for d in doses)
+        times_h = np.arange(0.0, last + 168.0 + 1e-9, 1.0)
+    times = np.asarray(times_h, dtype=float)
+    outs = tuple(outputs) if outputs is not None else pk.outputs
+    if pk.concentration not in outs:
+        outs = (pk.concentration, *outs)
+    sim = simulator or Simulator(pk.model)
+    cp_name = f"Cp_{pk.drug.name}_ng_ml"
+    frames, rows = [], []
+    for sid in ids:
+        subj = make_subject(pk, int(sid), int(seed), covariates=covariates,
+                            distribution=distribution, variability=variability)
+        res = sim.run(times, parameters=subj.parameters(),
+                      events=dose_events(pk, doses, subj.covariates), outputs=outs,
+                      subject=int(sid))
+        df = res.to_frame()
+        cp = res[pk.concentration] * 1e3  # mg/L -> ng/mL
+        extra = [pd.DataFrame({"subject": int(sid), "time_h": times, "variable": cp_name,
+                               "value": cp, "unit": "ng/mL"})]
+        if residual_error:
+            extra.append(pd.DataFrame({
+                "subject": int(sid), "time_h": times, "variable": f"Cobs_{pk.drug.name}_ng_ml",
+                "value": _add_residual(pk, cp, int(seed), int(sid)), "unit": "ng/mL"}))
+        frames.extend([df, *extra])
+        c = subj.covariates
+        rows.append({"subject": int(sid), "weight_kg": c.weight_kg, "sex": c.sex,
+                     "height_cm": c.height_cm, "bsa_m2": c.bsa_m2,
+                     "first_dose_mg": doses[0].amount_mg(c), **dict(subj.etas)})
+    frame = pd.concat(frames, ignore_index=True)
+    frame["subject"] = frame["subject"].astype("int64")
+    return PopulationResult(pk=pk, frame=frame, subjects=pd.DataFrame(rows),
+                            doses=tuple(doses), seed=int(seed))
