@@ -77,10 +77,12 @@ def simulate_typical(pk: PKModel, dose_mg: float, *, route: str,
     sim = simulator or Simulator(pk.model)
     cov = covariates or Covariates()
     params = {**cov.model_parameters(), **dict(parameters or {})}
-    res = sim.run(np.asarray(times_h, float), parameters=params,
+    t = np.asarray(times_h, float)
+    grid = t if t[0] == 0.0 else np.concatenate(([0.0], t))  # the dose needs t = 0
+    res = sim.run(grid, parameters=params,
                   events=[Bolus(0.0, pk.dose_target(route), dose_mg)],
                   outputs=[pk.concentration])
-    return res[pk.concentration] * 1e3
+    return res[pk.concentration][grid.size - t.size:] * 1e3
 
 
 def typical_nca(pk: PKModel, dose_mg: float, *, route: str,
@@ -192,6 +194,40 @@ def fit_selinexor_iiv(n: int = 400, seed: int = 20240601) -> dict[str, float]:
     sol = optimize.least_squares(residuals, [0.1, 0.2], bounds=([0.0, 0.0], [1.0, 1.5]),
                                  diff_step=1e-3, xtol=1e-6)
     return {"sel_omega_CL": float(sol.x[0]), "sel_omega_ka": float(sol.x[1])}
+
+
+# ---------------------------------------------------------------------------------------
+# dexamethasone
+
+DEXAMETHASONE_TARGETS: dict[str, Target] = {
+    "cmax_ng_ml": Target(257.0, "ng/mL", "bioequivalence study 4 vs 20 mg tablets (2020), "
+                         "20 mg fasting"),
+    "tmax_h": Target(1.0, "h", "same study: Tmax about 1 h"),
+    "half_life_h": Target(4.0, "h", "same study"),
+    "auc_inf_ng_h_ml": Target(1329.0, "ng·h/mL", "same study (met through F)"),
+}
+
+
+def fit_dexamethasone() -> dict[str, float]:
+    """Vc, Vp, ka fitted to 20 mg oral Cmax, Tmax, t½ (CL from IV data, F derived, Q
+    assumed)."""
+    from xposim.pharmacology.pk.dexamethasone import dexamethasone_pk
+
+    pk = dexamethasone_pk()
+    sim = Simulator(pk.model)
+    names = ("dex_Vc_pop", "dex_Vp_pop", "dex_ka_pop")
+    tg = DEXAMETHASONE_TARGETS
+
+    def residuals(logx: np.ndarray) -> np.ndarray:
+        p = dict(zip(names, np.exp(logx), strict=True))
+        r = typical_nca(pk, 20.0, route="PO", parameters=p, simulator=sim)
+        tmax = continuous_tmax(pk, 20.0, route="PO", parameters=p, simulator=sim)
+        return np.array([target_residual(r.cmax_ng_ml, tg["cmax_ng_ml"]),
+                         target_residual(tmax, tg["tmax_h"]),
+                         target_residual(r.half_life_h, tg["half_life_h"])])
+
+    x = _fit(residuals, [[45.0, 40.0, 3.0], [30.0, 60.0, 2.0], [60.0, 25.0, 4.0]])
+    return dict(zip(names, (float(v) for v in x), strict=True))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
