@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -128,3 +129,39 @@ def test_solver_failure_names_subject_and_time():
         reactions=[Reaction("r", "k * X * X", (), {"X": 1}, "c")]), name="blowup")
     with pytest.raises(SimulationError, match=r"subject 7: .*t=0(\.5)? h and t=2 h"):
         Simulator(blowup, max_steps=5000).run([0.0, 0.5, 2.0], subject=7)
+
+
+def _transit_model():
+    """Depot -> 3 transits -> central -> out (all amounts, mg): an oral-absorption chain."""
+    names = ["depot", "t1", "t2", "t3", "central"]
+    return compose(Module(
+        name="chain", compartments=[Compartment("body", 1.0, "L")],
+        parameters=[Parameter("ktr", 2.0, "1/h", "test value", "assumed"),
+                    Parameter("kel", 0.1, "1/h", "test value", "assumed")],
+        species=[Species(n, "body", 0.0, "mg", amount=True) for n in names],
+        reactions=[*[Reaction(f"r{i}", f"ktr * {a}", {a: 1}, {b: 1})
+                     for i, (a, b) in enumerate(itertools.pairwise(names))],
+                   Reaction("out", "kel * central", {"central": 1}, ())]), name="chain")
+
+
+def test_repeated_boluses_into_an_emptied_chain_integrate_cleanly():
+    """Regression: libRoadRunner scales a scalar absolute tolerance by the current state,
+    so species near zero got ~1e-40 tolerances and CVODE failed on the second dose. The
+    engine sets per-species tolerances; the result must match SciPy."""
+    model = _transit_model()
+    t = np.arange(0.0, 240.0 + 1e-9, 2.0)
+    doses = [Bolus(d, "depot", 80.0) for d in (0.0, 48.0, 168.0, 216.0)]
+    a = Simulator(model).run(t, events=doses)
+    b = Simulator(model, backend="scipy", rtol=1e-10, atol=1e-12).run(t, events=doses)
+    assert_results_allclose(a, b, rtol=1e-6, atol=1e-8)
+
+
+def test_no_pathological_steps_after_doses(capfd):
+    """With state-scaled absolute tolerances CVODE shrank its step to ~1e-25 h after each
+    dose ("t + h = t" warnings) and could fail outright; per-species tolerances in each
+    species' own unit keep the step sane."""
+    model = _transit_model()
+    t = np.arange(0.0, 240.0 + 1e-9, 2.0)
+    Simulator(model).run(t, events=[Bolus(d, "depot", 80.0) for d in (0.0, 48.0, 168.0)])
+    err = capfd.readouterr().err
+    assert "t + h = t" not in err and "CVODE" not in err

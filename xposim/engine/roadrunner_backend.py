@@ -19,6 +19,8 @@ from xposim.model.module import Model
 
 _CACHE_SIZE = 16
 _compiled: OrderedDict[str, roadrunner.RoadRunner] = OrderedDict()
+#: Tolerances last applied to each compiled model (shared by Simulators of one model).
+_applied: dict[int, tuple[float, float, int]] = {}
 
 
 def compiled(model: Model) -> roadrunner.RoadRunner:
@@ -30,7 +32,8 @@ def compiled(model: Model) -> roadrunner.RoadRunner:
         rr = roadrunner.RoadRunner(model.sbml)
         _compiled[key] = rr
         while len(_compiled) > _CACHE_SIZE:
-            _compiled.popitem(last=False)
+            old = _compiled.popitem(last=False)[1]
+            _applied.pop(id(old), None)
     else:
         _compiled.move_to_end(key)
     return rr
@@ -58,12 +61,28 @@ class RoadRunnerBackend(Backend):
             return f"[{name}]"
         return name
 
+    def _apply_tolerances(self) -> None:
+        """Set CVODE tolerances: relative ``rtol``; absolute ``atol`` in each species' own
+        unit (nM or amount). libRoadRunner scales a scalar absolute tolerance by the
+        *current* state (so it would depend on the previous run and collapse for species
+        near zero); an explicit per-species vector avoids both."""
+        key = (self.rtol, self.atol, self.max_steps)
+        if _applied.get(id(self._rr)) == key:
+            return
+        integ = self._rr.integrator
+        integ.relative_tolerance = self.rtol
+        integ.maximum_num_steps = self.max_steps
+        volumes = dict(zip(self._rr.model.getCompartmentIds(),
+                           self._rr.model.getCompartmentVolumes(), strict=True))
+        for sid in self._sp_ids:
+            sp = self._species[sid]
+            scale = 1.0 if sp.amount else float(volumes[sp.compartment])
+            integ.setIndividualTolerance(sid, self.atol * scale)
+        _applied[id(self._rr)] = key
+
     def _start(self, plan: RunPlan) -> None:
         rr = self._rr
-        integ = rr.integrator
-        integ.relative_tolerance = self.rtol
-        integ.absolute_tolerance = self.atol
-        integ.maximum_num_steps = self.max_steps
+        self._apply_tolerances()
         m = rr.model
         m.setGlobalParameterValues(
             self._load_idx, np.array([plan.values[n] for n in self._loadable]))
@@ -95,6 +114,11 @@ class RoadRunnerBackend(Backend):
         else:
             self._rr.model.setGlobalParameterValues(
                 np.array([self._param_index[name]], dtype=np.int32), np.array([value]))
+        # A dose is a discontinuity: CVODE must restart from the new state, or it extrapolates
+        # its old step history across the jump and can fail its error test down to h = 1e-12
+        # (seen with a second oral dose into a depot whose transit chain holds ~1e-26 mg).
+        # Re-applying a setting makes libRoadRunner reinitialise the integrator.
+        self._rr.integrator.relative_tolerance = self.rtol
 
     def _get(self, name: str) -> float:
         return float(self._rr.getValue(self._selection(name)))

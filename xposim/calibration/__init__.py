@@ -1,0 +1,1 @@
+"""Calibrations that couple layers (e.g. PK driving target engagement); rerunnable."""
