@@ -31,7 +31,6 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check xposim tests benchmarks
 
 docs: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[docs]'
