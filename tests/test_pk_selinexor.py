@@ -119,3 +119,19 @@ def test_covariates_move_clearance_as_declared(pk, sim):
 
 def test_module_passes_the_conformance_suite():
     check_module(selinexor_module(), events=[Bolus(0.0, "sel_depot", 80.0)])
+
+
+def test_repeated_doses_after_a_long_gap_integrate(pk, sim):
+    # engine regression: a second dose 78 h after the first (depot chain ~1e-26 mg) used to
+    # make CVODE fail its error test at h = 1e-12 unless the integrator was reinitialised
+    t = np.linspace(0.0, 300.0, 301)
+    for gap in (6.0, 48.0, 78.0, 150.0):
+        res = sim.run(t, events=[Bolus(0.0, "sel_depot", 80.0), Bolus(gap, "sel_depot", 80.0)],
+                      outputs=[pk.concentration])
+        assert np.all(np.isfinite(res[pk.concentration]))
+        single = sim.run(t, events=[Bolus(0.0, "sel_depot", 80.0)], outputs=[pk.concentration])
+        shifted = sim.run(t, events=[Bolus(gap, "sel_depot", 80.0)], outputs=[pk.concentration])
+        # linear PK: superposition of the two single doses
+        np.testing.assert_allclose(res[pk.concentration],
+                                   single[pk.concentration] + shifted[pk.concentration],
+                                   rtol=1e-5, atol=1e-9)
