@@ -24,7 +24,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -n $(WORKERS) -m "not slow"
 
 validate: $(STAMP)
-	$(BIN)/python -m pytest -q -n $(WORKERS) -m slow
+	XPOSIM_HYPOTHESIS_EXAMPLES=500 $(BIN)/python -m pytest -q -n $(WORKERS) -m slow tests tests/properties
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --out benchmarks/results.json

@@ -19,6 +19,15 @@ from xposim.model.module import Model
 from xposim.model.units import canonical_unit
 
 
+#: Time resolution (relative to max(1 h, t)): intervals shorter than this are not
+#: integrated (an event 1e-300 h after another is applied at the same state).
+TIME_RESOLUTION = 1e-12
+
+
+def _resolution(t: float) -> float:
+    return TIME_RESOLUTION * max(1.0, abs(t))
+
+
 class Backend(ABC):
     """Integrates one Model; subclasses provide start / advance / apply / read."""
 
@@ -76,13 +85,15 @@ class Backend(ABC):
         t, idx = plan.t0, 0
         for te in sorted({e.time for e in plan.events if e.time <= t_end}):
             hi = int(np.searchsorted(times_arr, te, side="left"))  # outputs before te
-            if te > t:
+            if te - t > _resolution(t):
                 out[idx:hi] = self._checked_advance(t, te, times_arr[idx:hi])
+            elif hi > idx:
+                out[idx:hi] = self._read()
             idx, t = hi, te
             for ev in plan.events:
                 if ev.time == te:
                     self._apply(ev)
-        if t_end > t:
+        if t_end - t > _resolution(t):
             out[idx:] = self._checked_advance(t, t_end, times_arr[idx:])
         elif idx < times_arr.size:
             out[idx:] = self._read()

@@ -13,7 +13,7 @@ from collections import OrderedDict
 import numpy as np
 import roadrunner
 
-from xposim.engine.backend import Backend
+from xposim.engine.backend import Backend, _resolution
 from xposim.engine.plan import RunPlan
 from xposim.model.module import Model
 
@@ -97,11 +97,22 @@ class RoadRunnerBackend(Backend):
         self._sel = [self._selection(n) for n in plan.outputs]
 
     def _advance(self, t_from: float, t_to: float, record: np.ndarray) -> np.ndarray:
-        grid = np.unique(np.concatenate(([t_from], record, [t_to])))
+        # CVODE refuses output times closer than its resolution (CV_TOO_CLOSE): merge
+        # points within the engine's time resolution and read merged outputs from the
+        # kept point
+        points = np.concatenate(([t_from], record, [t_to]))
+        kept = [float(t_from)]
+        for p in np.unique(points)[1:]:
+            if p - kept[-1] > _resolution(kept[-1]):
+                kept.append(float(p))
+        kept[-1] = max(kept[-1], float(t_to)) if len(kept) > 1 else kept[-1]
+        grid = np.array(kept)
+        if grid.size < 2:
+            raise RuntimeError(f"empty integration interval [{t_from}, {t_to}]")
         res = np.asarray(self._rr.simulate(times=grid, selections=self._sel))
         if record.size == 0:
             return np.empty((0, len(self._sel)))
-        rows = np.searchsorted(grid, record)
+        rows = np.clip(np.searchsorted(grid, record - _resolution(t_to)), 0, grid.size - 1)
         return res[rows]
 
     def _set(self, name: str, value: float, *, species: bool) -> None:
