@@ -12,6 +12,7 @@ The typical profile is analysed by NCA on :data:`SAMPLING_H` (a rich phase-1 sch
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from scipy import optimize
 
 from xposim.analysis.nca import NCAResult, nca
 from xposim.engine import Bolus, Simulator
+from xposim.errors import SimulationError
 from xposim.pharmacology.pk.population import (
     CovariateDistribution,
     Covariates,
@@ -227,6 +229,202 @@ def fit_dexamethasone() -> dict[str, float]:
                          target_residual(r.half_life_h, tg["half_life_h"])])
 
     x = _fit(residuals, [[45.0, 40.0, 3.0], [30.0, 60.0, 2.0], [60.0, 25.0, 4.0]])
+    return dict(zip(names, (float(v) for v in x), strict=True))
+
+
+# ---------------------------------------------------------------------------------------
+# bortezomib
+
+#: Days 1, 4, 8, 11 of three 21-day cycles (h), 1.3 mg/m² (VELCADE label); the
+#: repeated-dose figures were measured on C1D11 and C3D11.
+BORTEZOMIB_DOSE_TIMES_H: tuple[float, ...] = tuple(
+    504.0 * cycle + day for cycle in range(3) for day in (0.0, 72.0, 168.0, 240.0))
+BORTEZOMIB_D11_H: dict[str, float] = {"c1": 240.0, "c3": 1008.0 + 240.0}
+BORTEZOMIB_MG_M2 = 1.3
+#: Sampling after a dose (h): 2, 5, 15, 30 min, ... to just before the next dose at 72 h
+#: (an output at an event time is post-dose, so the last sample is 72 h - 3.6 s).
+BORTEZOMIB_SAMPLING_H: tuple[float, ...] = (2 / 60, 5 / 60, 0.25, 0.5, 0.75, 1.0, 2.0, 4.0,
+                                            6.0, 8.0, 12.0, 24.0, 36.0, 48.0, 71.999)
+
+BORTEZOMIB_TARGETS: dict[str, Target] = {
+    "d1_cl_l_h": Target(111.6, "L/h", "C1D1 IV 1.3 mg/m² (Reece 2011 via Transl Res "
+                        "2018;198:1-16 Table 2)", 73.6),
+    "d1_half_life_h": Target(11.5, "h", "same", 12.7),
+    "d11_cl_l_h": Target(23.0, "L/h", "C1D11/C3D11 IV: 18.2-28.0 L/h (same table)",
+                         low=18.2, high=28.0),
+    "d11_half_life_h": Target(92.0, "h", "C1D11/C3D11 IV: 75.6-108.6 h (same table)",
+                              low=75.6, high=108.6),
+    "d11_vss_l": Target(1900.0, "L", "C1D11/C3D11 IV: 1613-2213 L (same table)",
+                        low=1613.0, high=2213.0),
+    "iv_cmax_ng_ml": Target(223.0, "ng/mL", "C1D11 IV, first sample at 2 min (Moreau 2011 "
+                            "via same table)", 101.0),
+    "sc_cmax_ng_ml": Target(20.4, "ng/mL", "C1D11 SC (Moreau 2011 via same table)", 8.87),
+    "sc_tmax_h": Target(0.5, "h", "C1D11 SC, median 30 min, range 5-60 min (same)",
+                        low=0.25, high=0.75),
+    "sc_auc_last_ng_h_ml": Target(155.0, "ng·h/mL", "C1D11 SC AUClast, 0-72 h (same)",
+                                  56.8),
+    "iv_max_inhibition": Target(0.693, "1", "mean maximum blood 20S inhibition, IV "
+                                "(Moreau 2011; calibration-targets.md)"),
+    "sc_max_inhibition": Target(0.637, "1", "same, SC"),
+    "inhibition_72h": Target(0.05, "1", "20S activity back near baseline 72-96 h after a "
+                             "dose (Schwartz & Davidson 2004; label): inhibition 72 h after "
+                             "the C1D1 IV dose in [0, 10%]", low=0.0, high=0.10),
+}
+
+
+def bortezomib_reference_dose_mg() -> float:
+    """1.3 mg/m² for the reference subject (70 kg, 170 cm: Mosteller 1.818 m²)."""
+    return BORTEZOMIB_MG_M2 * Covariates().bsa_m2
+
+
+def bortezomib_cycle(pk: PKModel, route: str, *,
+                     parameters: Mapping[str, float] | None = None,
+                     simulator: Simulator | None = None,
+                     outputs: Sequence[str] | None = None,
+                     extra_times_h: Sequence[float] = ()) -> tuple[np.ndarray, dict]:
+    """Simulate cycle 1 (doses days 1, 4, 8, 11) of the reference subject; return the
+    sampling times and the requested outputs (concentrations in ng/mL)."""
+    sim = simulator or Simulator(pk.model)
+    dose = bortezomib_reference_dose_mg()
+    grid = {0.0, *extra_times_h}
+    for d in BORTEZOMIB_DOSE_TIMES_H:
+        grid |= {d + s for s in BORTEZOMIB_SAMPLING_H}
+    t = np.array(sorted(grid))
+    outs = list(outputs or [pk.concentration])
+    params = {**Covariates().model_parameters(), **dict(parameters or {})}
+    res = sim.run(t, parameters=params,
+                  events=[Bolus(d, pk.dose_target(route), dose)
+                          for d in BORTEZOMIB_DOSE_TIMES_H], outputs=outs)
+    values = {n: res[n] * (1e3 if n == pk.concentration else 1.0) for n in outs}
+    return t, values
+
+
+def bortezomib_figures(parameters: Mapping[str, float] | None = None,
+                       simulator: Simulator | None = None) -> dict[str, float]:
+    """The reference subject's figures comparable to :data:`BORTEZOMIB_TARGETS`.
+
+    Each dose is analysed from its time to 72 h later. Day 11 (IV, cycles 1 and 3, keys
+    ``c1_``/``c3_``): CLss = dose/AUC(0-72 h), t½ from λz, Vss = CLss·MRTss with
+    MRTss = [AUMCτ + τ·(AUCinf - AUCτ)]/AUCτ, τ = 72 h (Gabrielsson & Weiner; WinNonlin).
+    """
+    from xposim.pharmacology.pk.bortezomib import bortezomib_pk
+
+    pk = bortezomib_pk()
+    sim = simulator or Simulator(pk.model)
+    dose = bortezomib_reference_dose_mg()
+    out: dict[str, float] = {}
+    inh = "proteasome_inhibition"
+    d11 = BORTEZOMIB_D11_H["c1"]
+    fine = np.concatenate((np.arange(0.0, 72.0, 0.25), d11 + np.arange(0.0, 3.0, 0.02)))
+    for route in ("IV", "SC"):
+        t, v = bortezomib_cycle(pk, route, parameters=parameters, simulator=sim,
+                                outputs=[pk.concentration, inh], extra_times_h=fine)
+        c = v[pk.concentration]
+
+        def analyse(t0: float, route: str = route, t: np.ndarray = t,
+                    c: np.ndarray = c) -> NCAResult:
+            rel = np.array([t0 + s for s in BORTEZOMIB_SAMPLING_H])
+            idx = np.searchsorted(t, rel)
+            pre = float(c[np.searchsorted(t, t0) - 1]) if t0 > 0 else 0.0
+            return nca(rel, c[idx], dose_mg=dose, dose_time_h=t0, predose_ng_ml=pre,
+                       route="iv_bolus" if route == "IV" else "extravascular")
+
+        if route == "IV":
+            r = analyse(0.0)
+            out["d1_cl_l_h"] = r.cl_f_l_h or float("nan")
+            out["d1_half_life_h"] = r.half_life_h or float("nan")
+            for cyc, t0 in BORTEZOMIB_D11_H.items():
+                r = analyse(t0)
+                cl = dose * 1e3 / r.auc_last_ng_h_ml
+                lam = r.lambda_z_per_h or float("nan")
+                auc_inf = r.auc_last_ng_h_ml + r.clast_ng_ml / lam
+                mrt = (r.aumc_last_ng_h2_ml + 72.0 * (auc_inf - r.auc_last_ng_h_ml)) \
+                    / r.auc_last_ng_h_ml  # τ = 72 h
+                out.update({f"{cyc}_d11_cl_l_h": cl,
+                            f"{cyc}_d11_half_life_h": math.log(2) / lam,
+                            f"{cyc}_d11_vss_l": cl * mrt})
+            # observed Cmax = first sample (2 min), not the back-extrapolated C0
+            out["iv_cmax_ng_ml"] = float(c[np.searchsorted(t, d11 + 2 / 60)])
+            out["recovery_h"] = _recovery_time(pk, sim, parameters, dose)
+            out["inhibition_72h"] = float(v[inh][np.searchsorted(t, 71.999)])
+        else:
+            r = analyse(d11)
+            out.update({"sc_cmax_ng_ml": r.cmax_ng_ml,
+                         "sc_auc_last_ng_h_ml": r.auc_last_ng_h_ml})
+            w = (t >= d11) & (t < d11 + 3.0)
+            k = int(np.argmax(c[w]))
+            out["sc_tmax_h"] = float(t[w][k] - d11)
+        window = (t >= d11) & (t <= d11 + 1.0)
+        out[f"{route.lower()}_max_inhibition"] = float(v[inh][window].max())
+    return out
+
+
+def _recovery_time(pk: PKModel, sim: Simulator, parameters: Mapping[str, float] | None,
+                   dose: float) -> float:
+    """Hours until blood 20S inhibition falls below 10% after one IV dose (0.05 h grid,
+    to 240 h; 240 if it never does)."""
+    t = np.arange(0.0, 240.0 + 1e-9, 0.05)
+    params = {**Covariates().model_parameters(), **dict(parameters or {})}
+    res = sim.run(t, parameters=params, events=[Bolus(0.0, pk.dose_target("IV"), dose)],
+                  outputs=["proteasome_inhibition"])
+    inh = res["proteasome_inhibition"]
+    below = np.flatnonzero((t > 0.0) & (inh < 0.10))
+    return float(t[below[0]]) if below.size else 240.0
+
+
+def _btz_residuals(names: Sequence[str], keys: Sequence[str],
+                   sim: Simulator) -> Callable[[np.ndarray], np.ndarray]:
+    tg = BORTEZOMIB_TARGETS
+
+    def residuals(logx: np.ndarray) -> np.ndarray:
+        p = dict(zip(names, np.exp(logx), strict=True))
+        try:
+            f = bortezomib_figures(p, sim)
+        except SimulationError:  # an extreme trial point: steer the optimizer away
+            return np.full(len(keys), 10.0)
+        return np.array([_btz_res(f[k], tg[k.removeprefix("c1_").removeprefix("c3_")])
+                         for k in keys])
+
+    return residuals
+
+
+def _btz_res(value: float, target: Target) -> float:
+    if not math.isfinite(value):
+        return 10.0
+    if target.low is not None and target.high is not None:
+        # ranges: zero inside, relative distance outside, plus a weak pull to the middle
+        outside = value - min(max(value, target.low), target.high)
+        return outside / target.value + 0.1 * (value / target.value - 1.0)
+    return value / target.value - 1.0
+
+
+def fit_bortezomib_pk() -> dict[str, float]:
+    """CL, V1, Q2, V2, Q3, V3, Bmax, Kd, ka_sc fitted to the PK figures of the targets."""
+    from xposim.pharmacology.pk.bortezomib import bortezomib_pk
+
+    sim = Simulator(bortezomib_pk().model)
+    names = ("btz_CL_pop", "btz_V1_pop", "btz_Q2_pop", "btz_V2_pop", "btz_Q3_pop",
+             "btz_V3_pop", "btz_Bmax", "btz_Kd", "btz_ka_sc")
+    keys = ("d1_cl_l_h", "d1_half_life_h", "c1_d11_cl_l_h", "c1_d11_half_life_h",
+            "c1_d11_vss_l", "c3_d11_cl_l_h", "c3_d11_half_life_h", "c3_d11_vss_l",
+            "iv_cmax_ng_ml", "sc_cmax_ng_ml", "sc_tmax_h", "sc_auc_last_ng_h_ml")
+    # canonical units: Kd in mg/L (1e-6 mg/L = 1 pg/mL)
+    x = _fit(_btz_residuals(names, keys, sim),
+             [[15.0, 3.5, 10.0, 50.0, 100.0, 1400.0, 2.3, 1.4e-6, 2.8],
+              [20.0, 5.0, 30.0, 230.0, 100.0, 600.0, 7.0, 2e-5, 3.0]])
+    return dict(zip(names, (float(v) for v in x), strict=True))
+
+
+def fit_bortezomib_pd() -> dict[str, float]:
+    """Imax, IC50, Hill fitted to the maximal blood 20S inhibition after IV and SC doses
+    and the inhibition left 72 h after the first dose (PK parameters as stored)."""
+    from xposim.pharmacology.pk.bortezomib import bortezomib_pk
+
+    sim = Simulator(bortezomib_pk().model)
+    names = ("btz_Imax", "btz_IC50", "btz_hill")
+    keys = ("iv_max_inhibition", "sc_max_inhibition", "inhibition_72h")
+    # canonical units: IC50 in mg/L
+    x = _fit(_btz_residuals(names, keys, sim), [[0.7, 2e-4, 0.5], [0.75, 1e-4, 0.3]])
     return dict(zip(names, (float(v) for v in x), strict=True))
 
 

@@ -1,0 +1,107 @@
+"""Bortezomib PK/PD against calibration-targets.md §1.
+
+Sources: Transl Res 2018;198:1-16 Table 2 (Reece 2011: 1.3 mg/m² IV C1D1 CL 111.6 L/h,
+t½ 11.5 h; C1D11/C3D11 CL 18.2-28.0 L/h, Vss 1613-2213 L, t½ 75.6-108.6 h. Moreau 2011:
+C1D11 SC Cmax 20.4 ± 8.87 ng/mL, Tmax 30 min, AUClast 155 ± 56.8 ng·h/mL; IV Cmax 223 ±
+101 ng/mL); maximum blood 20S inhibition 63.7% SC / 69.3% IV (Moreau 2011); recovery in
+72-96 h (Schwartz & Davidson 2004; VELCADE label).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from xposim.engine import Bolus, Simulator
+from xposim.pharmacology.pk import calibrate
+from xposim.pharmacology.pk.bortezomib import bortezomib_module, bortezomib_pk
+from xposim.testing import assert_close, assert_in_range, check_module
+
+REV = "Transl Res 2018;198:1-16 Table 2"
+
+
+@pytest.fixture(scope="module")
+def figures():
+    return calibrate.bortezomib_figures()
+
+
+def test_first_dose_looks_rapidly_cleared(figures):
+    # C1D1 IV: CL 111.6 ± 73.6 L/h, t½ 11.5 ± 12.7 h: model within 15% of the means
+    assert_close(figures["d1_cl_l_h"], 111.6, rtol=0.15, what="C1D1 CL (L/h)", source=REV)
+    assert_close(figures["d1_half_life_h"], 11.5, rtol=0.15, what="C1D1 t½ (h)", source=REV)
+
+
+@pytest.mark.parametrize("cycle", ["c1", "c3"])
+def test_repeated_doses_clearance_half_life_and_volume(figures, cycle):
+    # repeated dosing: CL 18.2-28.0 L/h (the fit is a compromise with SC AUClast 155, which
+    # implies 15 L/h: allow 10% below the range), t½ 75.6-108.6 h, Vss 1613-2213 L (±5%)
+    assert_in_range(figures[f"{cycle}_d11_cl_l_h"], 0.9 * 18.2, 28.0,
+                    what=f"{cycle} D11 CL (L/h)", source=REV)
+    assert_in_range(figures[f"{cycle}_d11_half_life_h"], 75.6, 108.6,
+                    what=f"{cycle} D11 t½ (h)", source=REV)
+    assert_in_range(figures[f"{cycle}_d11_vss_l"], 0.95 * 1613, 2213,
+                    what=f"{cycle} D11 Vss (L)", source=REV)
+
+
+def test_exposure_rises_from_day_1_to_day_11(figures):
+    # the defining nonlinearity: apparent CL falls ~5-fold with repeated dosing
+    assert figures["d1_cl_l_h"] / figures["c1_d11_cl_l_h"] > 3.0
+
+
+def test_sc_day_11_figures(figures):
+    assert_close(figures["sc_cmax_ng_ml"], 20.4, rtol=0.05, what="SC Cmax (ng/mL)",
+                 source="Moreau 2011 via " + REV)
+    assert_in_range(figures["sc_tmax_h"], 5 / 60, 1.0, what="SC Tmax (h), range 5-60 min",
+                    source=REV)
+    assert_in_range(figures["sc_auc_last_ng_h_ml"], 155 - 56.8, 155 + 56.8,
+                    what="SC AUClast 0-72 h (ng·h/mL)", source=REV)
+    assert_in_range(figures["iv_cmax_ng_ml"], 223 - 101, 223 + 101,
+                    what="IV Cmax at 2 min (ng/mL)", source=REV)
+
+
+def test_proteasome_inhibition_maximum_and_recovery(figures):
+    # max 63.7% SC, 69.3% IV (±3 points); back to <= 10% 72 h after the first dose
+    assert_close(figures["sc_max_inhibition"], 0.637, atol=0.03, what="SC max inhibition",
+                 source="Moreau 2011")
+    assert_close(figures["iv_max_inhibition"], 0.693, atol=0.03, what="IV max inhibition",
+                 source="Moreau 2011")
+    assert_in_range(figures["inhibition_72h"], 0.0, 0.10, what="inhibition 72 h after C1D1",
+                    source="Schwartz & Davidson 2004; VELCADE label")
+
+
+def test_inhibition_is_bounded_and_tracks_binding():
+    pk = bortezomib_pk()
+    sim = Simulator(pk.model)
+    t = np.linspace(0, 96, 97)
+    res = sim.run(t, events=[Bolus(0.0, "btz_central", 2.36)],
+                  outputs=["proteasome_inhibition", "btz_bound", "Cu_bortezomib_nM",
+                           "Cp_bortezomib_mg_l"])
+    inh = res["proteasome_inhibition"]
+    assert np.all((inh >= 0) & (inh <= 1))
+    assert inh[1] > inh[24] > inh[-1]
+    bmax = pk.module.parameter("btz_Bmax").value
+    assert np.all(res["btz_bound"] <= bmax * (1 + 1e-9))
+    # MW 384.2 g/mol, fu 0.17 (VELCADE label)
+    np.testing.assert_allclose(res["Cu_bortezomib_nM"],
+                               0.17 * res["Cp_bortezomib_mg_l"] * 1e6 / 384.2, rtol=1e-10)
+
+
+def test_refit_gives_stored_values():
+    module = bortezomib_pk().module
+    fitted = calibrate.fit_bortezomib_pd()
+    for name, value in fitted.items():
+        stored = module.parameter(name).canonical_value
+        assert stored == pytest.approx(value, rel=0.02), name
+
+
+@pytest.mark.slow
+def test_refit_pk_gives_stored_values():
+    module = bortezomib_pk().module
+    fitted = calibrate.fit_bortezomib_pk()
+    for name, value in fitted.items():
+        assert module.parameter(name).canonical_value == pytest.approx(value, rel=0.02), name
+
+
+def test_module_passes_the_conformance_suite():
+    check_module(bortezomib_module(), times=np.linspace(0, 96, 97),
+                 events=[Bolus(0.0, "btz_sc", 2.36), Bolus(72.0, "btz_central", 2.36)])
