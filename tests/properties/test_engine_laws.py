@@ -9,8 +9,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from xposim.engine import Bolus, Set, Simulator
 from xposim.model import Compartment, Module, Parameter, Reaction, Species, compose

@@ -18,7 +18,6 @@ from xposim.errors import SimulationError
 from xposim.model.module import Model
 from xposim.model.units import canonical_unit
 
-
 #: Time resolution (relative to max(1 h, t)): intervals shorter than this are not
 #: integrated (an event 1e-300 h after another is applied at the same state).
 TIME_RESOLUTION = 1e-12
