@@ -27,4 +27,4 @@ def test_doc_examples_run(page, tmp_path, monkeypatch):
         if "no-run" in match.group("flags"):
             continue
         code = compile(match.group("code"), f"{page.name}", "exec")
-        exec(code, namespace)  # noqa: S102
+        exec(code, namespace)
