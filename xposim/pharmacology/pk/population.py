@@ -267,6 +267,37 @@ class PopulationResult:
         return pd.DataFrame(rows)
 
 
+    def to_nonmem(self) -> pd.DataFrame:
+        """NONMEM-style dataset: one dose record per administration (EVID 1, AMT mg, CMT
+        the dose compartment's 1-based index in the module's species) and one observation
+        record per time (EVID 0, DV ng/mL with residual error when simulated, else the
+        individual prediction), with covariates WT (kg), SEX (1 = female), HT (cm)."""
+        species = [s.name for s in self.pk.module.species]
+        conc = next(a for a in self.pk.module.assignments if a.name == self.pk.concentration)
+        cmt_obs = species.index(sorted(conc.expression.names & set(species))[0]) + 1
+        obs_var = f"Cobs_{self.pk.drug.name}_ng_ml"
+        if obs_var not in set(self.frame.variable):
+            obs_var = self.concentration_variable
+        obs = self.frame[self.frame.variable == obs_var]
+        rows = []
+        for _, subj in self.subjects.iterrows():
+            cov = _cov_of(subj)
+            base = {"ID": int(subj.subject), "WT": round(cov.weight_kg, 2),
+                    "SEX": 1 if cov.sex == "F" else 0, "HT": round(cov.height_cm, 1)}
+            for d in self.doses:
+                rows.append({**base, "TIME": d.time_h, "EVID": 1, "MDV": 1,
+                             "AMT": d.amount_mg(cov), "CMT": species.index(
+                                 self.pk.dose_target(d.route)) + 1, "DV": 0.0})
+            sub = obs[obs.subject == subj.subject]
+            for t, v in zip(sub.time_h, sub.value, strict=True):
+                rows.append({**base, "TIME": float(t), "EVID": 0, "MDV": 0, "AMT": 0.0,
+                             "CMT": cmt_obs, "DV": float(v)})
+        df = pd.DataFrame(rows)
+        df = df.sort_values(["ID", "TIME", "EVID"], ascending=[True, True, False],
+                            kind="stable")
+        return df[["ID", "TIME", "AMT", "CMT", "EVID", "MDV", "DV", "WT", "SEX", "HT"]]
+
+
 def _cov_of(row: pd.Series) -> Covariates:
     return Covariates(float(row.weight_kg), str(row.sex), float(row.height_cm))
 

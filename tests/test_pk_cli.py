@@ -1,0 +1,97 @@
+"""`xposim pk`: JSON NCA of the typical subject and a population, files, one-line errors.
+
+Figures: XPOVIO US label §12.3 (80 mg: Cmax 680 ± 124 ng/mL, AUCinf 5386 ± 1116 ng·h/mL,
+t½ 6-8 h); calibration-targets.md §1.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from clihelp import run_cli
+
+
+def test_typical_selinexor_json_matches_the_label():
+    code, out, err = run_cli("pk", "--regimen", "selinexor 80 mg PO once", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert {"cmax_ng_ml", "tmax_h", "auc_inf_ng_h_ml", "half_life_h", "cl_f_l_h",
+            "vz_f_l"} <= set(data)
+    assert 680 - 124 <= data["cmax_ng_ml"] <= 680 + 124
+    assert 5386 - 1116 <= data["auc_inf_ng_h_ml"] <= 5386 + 1116
+    assert 6.0 <= data["half_life_h"] <= 8.0
+    assert data["cl_f_l_h"] == pytest.approx(80_000 / data["auc_inf_ng_h_ml"])
+
+
+def test_population_json_has_median_and_percentiles():
+    code, out, err = run_cli("pk", "--regimen", "selinexor 80 mg PO once", "--n", "40",
+                             "--seed", "1", "--json")
+    assert code == 0, err
+    pop = json.loads(out)["population"]
+    for key in ("cmax_ng_ml", "auc_inf_ng_h_ml", "half_life_h"):
+        assert pop[key]["p5"] < pop[key]["median"] < pop[key]["p95"]
+    assert pop["n"] == 40
+    # same seed, same answer
+    assert run_cli("pk", "--regimen", "selinexor 80 mg PO once", "--n", "40", "--seed", "1",
+                   "--json")[1] == out
+
+
+def test_given_covariates_change_the_typical_subject():
+    _, light, _ = run_cli("pk", "--regimen", "selinexor 80 mg PO once", "--weight", "50",
+                          "--sex", "F", "--json")
+    _, ref, _ = run_cli("pk", "--regimen", "selinexor 80 mg PO once", "--json")
+    # lighter woman: lower CL (allometry 0.75, female 0.85) -> higher AUC
+    assert json.loads(light)["auc_inf_ng_h_ml"] > 1.3 * json.loads(ref)["auc_inf_ng_h_ml"]
+
+
+def test_bortezomib_mg_per_m2_with_body_size_and_two_drugs(tmp_path):
+    code, out, err = run_cli("pk", "--regimen", "bortezomib 1.3 mg/m2 SC days 1,4,8,11 q21d",
+                             "--weight", "70", "--height", "170", "--json")
+    assert code == 0, err
+    assert 10 < json.loads(out)["cmax_ng_ml"] < 40
+    code, out, err = run_cli("pk", "--regimen", "selinexor 80 mg PO biw + dex 20 mg PO biw",
+                             "--json")
+    assert code == 0, err
+    assert set(json.loads(out)) == {"selinexor", "dexamethasone"}
+
+
+def test_out_writes_parquet_nonmem_and_plot(tmp_path):
+    out = tmp_path / "run"
+    code, _, err = run_cli("pk", "--regimen", "selinexor 80 mg PO days 1,3 weekly",
+                           "--n", "5", "--seed", "2", "--hours", "200", "--step", "1",
+                           "--out", str(out))
+    assert code == 0, err
+    df = pd.read_parquet(out / "pk.parquet")
+    assert {"drug", "kind", "subject", "time_h", "variable", "value", "unit"} <= set(df.columns)
+    assert set(df.kind) == {"typical", "population"}
+    nm = pd.read_csv(out / "nonmem.csv")
+    assert list(nm.columns[:7]) == ["ID", "TIME", "AMT", "CMT", "EVID", "MDV", "DV"]
+    doses = nm[nm.EVID == 1]
+    assert len(doses) == 5 * 3  # days 1, 3 and 8 fall before 200 h
+    assert (doses.AMT == 80).all() and (doses.CMT == 1).all()
+    assert (out / "profiles.png").stat().st_size > 10_000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--regimen", "selinexor -80 mg PO once"], "dose: must be > 0 mg"),
+    (["--regimen", "aspirin 80 mg PO once"], "drug: unknown drug"),
+    (["--regimen", "selinexor 80 mg IM once"], "route: must be PO, IV or SC"),
+    (["--regimen", "selinexor 80 mg IV once"], "route: selinexor can be given PO"),
+    (["--regimen", "bortezomib 1.3 mg/m2 SC once"], "height: mg/m2 doses need"),
+    (["--regimen", "selinexor eighty mg PO once"], "regimen: must read"),
+    (["--regimen", "selinexor 80 mg PO sometimes"], "regimen: schedule must be"),
+    (["--regimen", "selinexor 80 mg PO once", "--weight", "5"], "weight: must be between"),
+    (["--regimen", "selinexor 80 mg PO once", "--sex", "Q"], "sex: must be M or F"),
+    (["--regimen", "selinexor 80 mg PO once", "--n", "0"], "n: must be >= 1"),
+    (["--regimen", "selinexor 80 mg PO once", "--hours", "-1"], "hours: must be > 0"),
+])
+def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, args, message):
+    out = tmp_path / "never"
+    code, _, err = run_cli("pk", *args, "--out", str(out))
+    assert code == 2, err
+    assert message in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not out.exists() and list(tmp_path.iterdir()) == []
