@@ -5,6 +5,7 @@ modules that may move.
 """
 
 from xposim._version import __version__ as __version__
+from xposim.analysis.nca import nca as nca
 from xposim.engine import (
     Bolus as Bolus,
     Result as Result,
@@ -32,3 +33,9 @@ from xposim.model import (
     compose as compose,
 )
 from xposim.model.tables import parameter_table as parameter_table
+from xposim.pharmacology.pk import pk_model as pk_model
+from xposim.pharmacology.pk.population import (
+    Covariates as Covariates,
+    DoseEvent as DoseEvent,
+    simulate_population as simulate_population,
+)
