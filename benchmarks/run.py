@@ -53,7 +53,7 @@ def main() -> int:
             print(f"  {key}: {m['value']:.4g} {m['unit']}{target}")
         print(f"  done in {time.perf_counter() - t0:.1f} s")
     out = Path(args.out)
-    out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {out}")
     return 0
 

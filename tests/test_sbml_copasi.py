@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 import pytest
-
-pytest.importorskip("COPASI")
 
 from xposim.biology.cell import cell_model
 from xposim.engine import Simulator
 from xposim.testing import simulate_in_copasi
+
+# COPASI is imported lazily by simulate_in_copasi (it resets the process locale to "C",
+# which simulate_in_copasi undoes)
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("COPASI") is None,
+                                reason="python-copasi not installed")
 
 
 @pytest.mark.parametrize("cell", ["myeloma", "myeloma-c528s"])

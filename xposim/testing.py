@@ -255,8 +255,15 @@ def simulate_in_copasi(model: Model, times: Sequence[float],
     run is what a COPASI user gets after editing the model. Returns an array
     (len(times), len(outputs)) of species concentrations/amounts in the model's units.
     """
-    import COPASI
+    import locale
+
     import libsbml
+
+    saved = locale.setlocale(locale.LC_ALL)
+    try:
+        import COPASI  # sets the C locale on import; restore the caller's
+    finally:
+        locale.setlocale(locale.LC_ALL, saved)
 
     grid = np.asarray(times, dtype=float)
     steps = np.diff(grid)

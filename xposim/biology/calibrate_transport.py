@@ -124,7 +124,7 @@ def _write(kd: dict[str, float]) -> str:
     text = "\n".join(lines) + "\n"
     path = resources.files("xposim.presets").joinpath("cargo_affinities.toml")
     with resources.as_file(path) as p:
-        p.write_text(text)
+        p.write_text(text, encoding="utf-8")
     return str(path)
 
 

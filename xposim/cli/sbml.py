@@ -28,4 +28,4 @@ def register(app: typer.Typer) -> None:
         from xposim.io import atomic_file
 
         with atomic_file(out) as tmp:
-            tmp.write_text(text)
+            tmp.write_text(text, encoding="utf-8")

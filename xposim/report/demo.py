@@ -69,8 +69,9 @@ def run_demo(out: Path, settings: DemoSettings | None = None) -> dict[str, objec
                 int((r.result.time <= s.washout_at_h).nonzero()[0][-1])]) for r in runs},
         "end_of_run": {r.exposure.cell_line: r.final() for r in runs},
     }
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    (out / "report.html").write_text(_html(s, table, params, figures, out, summary))
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    (out / "report.html").write_text(_html(s, table, params, figures, out, summary),
+                                     encoding="utf-8")
     return summary
 
 
