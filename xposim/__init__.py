@@ -39,3 +39,8 @@ from xposim.pharmacology.pk.population import (
     DoseEvent as DoseEvent,
     simulate_population as simulate_population,
 )
+from xposim.pharmacology.nmdata import (
+    read_dataset as read_dataset,
+    validate_dataset as validate_dataset,
+    write_dataset as write_dataset,
+)
