@@ -5,6 +5,11 @@ modules that may move.
 """
 
 from xposim._version import __version__ as __version__
+from xposim.analysis.doseresponse import (
+    HillFit as HillFit,
+    fit_hill as fit_hill,
+    hill_curve as hill_curve,
+)
 from xposim.analysis.nca import nca as nca
 from xposim.engine import (
     Bolus as Bolus,

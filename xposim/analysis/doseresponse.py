@@ -1,0 +1,291 @@
+"""Dose–response curves: the four-parameter Hill (log-logistic) fit and IC50 with a 95% CI.
+
+Model (concentration ``c`` in nM, ``h > 0``; ``top`` >= ``bottom`` are the plateaus)::
+
+    kind="viability"  (falls with c):  y = bottom + (top - bottom) / (1 + (c / IC50)^h)
+    kind="inhibition" (rises with c):  y = bottom + (top - bottom) / (1 + (IC50 / c)^h)
+
+This is the 4PL of GraphPad Prism ("log(inhibitor) vs. response -- variable slope") and
+of R drc ``LL.4`` (Ritz et al., PLoS ONE 2015, 10:e0146021). ``c = 0`` (the vehicle
+control) is allowed: it is the plateau at zero drug (``top`` for viability, ``bottom``
+for inhibition), so no log of zero is ever taken.
+
+**Relative vs absolute IC50.** The fitted ``ic50_nM`` is the *relative* IC50: the
+concentration halfway between the two fitted plateaus. The *absolute* IC50
+(:attr:`HillFit.absolute_ic50_nM`) is the concentration at which the response crosses
+0.5 itself (50% of the control for viability normalised to control = 1), which exists
+only when 0.5 lies between the plateaus (Sebaugh, Pharm. Stat. 2011, 10:128, "Guidelines
+for accurate EC50/IC50 estimation"). They coincide when bottom = 0 and top = 1.
+
+**Confidence interval.** The fit estimates log10(IC50) directly, so the interval is the
+Wald (delta-method) interval on log10 IC50 from the ``scipy.optimize.curve_fit``
+covariance (scaled by the residual variance), with the Student t quantile on n - p
+degrees of freedom, transformed back: ``10**(logIC50 ± t * SE)``. It is asymmetric in
+nM, as in Prism's "asymmetrical (profile likelihood)" default it approximates.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+import numpy as np
+from scipy import optimize, special, stats
+
+from xposim.errors import InputError
+
+Kind = Literal["viability", "inhibition"]
+
+#: Bounds on the Hill coefficient during the fit (dimensionless); a slope outside this
+#: range means a step the concentrations cannot resolve.
+HILL_BOUNDS = (0.05, 50.0)
+#: How far (decades) the fitted IC50 may lie beyond the tested positive concentrations.
+IC50_DECADES_BEYOND = 4.0
+_LN10 = math.log(10.0)
+
+
+@dataclass(frozen=True)
+class HillFit:
+    """A fitted 4-parameter Hill curve; concentrations in nM, responses as given (fraction).
+
+    ``ic50_ci95_nM`` is ``None`` when the interval is not estimable (no residual degrees
+    of freedom, or a singular covariance); ``status`` then says why. ``status == "ok"``
+    means the fit converged, the IC50 lies within the tested range and the CI exists.
+    """
+
+    kind: Kind
+    top: float
+    bottom: float
+    ic50_nM: float
+    hill: float
+    log10_ic50_se: float | None
+    ic50_ci95_nM: tuple[float, float] | None
+    residual_se: float
+    n: int
+    n_params: int
+    status: str = "ok"
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def relative_ic50_nM(self) -> float:
+        """Concentration halfway between the fitted plateaus (nM); same as ``ic50_nM``."""
+        return self.ic50_nM
+
+    @property
+    def absolute_ic50_nM(self) -> float | None:
+        """Concentration where the response equals 0.5 (nM); ``None`` if never reached."""
+        lo, hi = self.bottom, self.top
+        if not lo < 0.5 < hi:
+            return None
+        return self.inverse(0.5)
+
+    def predict(self, conc_nM: float | Sequence[float] | np.ndarray) -> np.ndarray:
+        """Response at ``conc_nM`` (nM, >= 0)."""
+        c = np.asarray(conc_nM, dtype=float)
+        if np.any(~np.isfinite(c)) or np.any(c < 0):
+            raise InputError("conc_nM", "must be finite and >= 0 nM")
+        return _curve(c, math.log10(self.ic50_nM), self.hill, self.bottom, self.top, self.kind)
+
+    def inverse(self, response: float) -> float:
+        """Concentration (nM) at which the curve gives ``response``.
+
+        ``response`` must lie strictly between ``bottom`` and ``top``.
+        """
+        lo, hi = self.bottom, self.top
+        if not (math.isfinite(response) and lo < response < hi):
+            raise InputError("response", f"must lie strictly between the plateaus "
+                             f"({lo:.4g}, {hi:.4g})", got=response)
+        frac = (response - lo) / (hi - lo)  # fraction of the span above bottom
+        # viability: frac = 1/(1+u); inhibition: frac = u/(1+u), u = (c/IC50)^h
+        u = (1.0 - frac) / frac if self.kind == "viability" else frac / (1.0 - frac)
+        return float(self.ic50_nM * u ** (1.0 / self.hill))
+
+    def to_dict(self) -> dict[str, object]:
+        out = asdict(self)
+        out["absolute_ic50_nM"] = self.absolute_ic50_nM
+        return out
+
+
+def hill_curve(conc_nM: float | Sequence[float] | np.ndarray, *, ic50_nM: float, hill: float,
+               bottom: float = 0.0, top: float = 1.0, kind: Kind = "viability") -> np.ndarray:
+    """The 4-parameter Hill curve itself (concentrations nM), for synthetic data and tests."""
+    if not (ic50_nM > 0 and hill > 0):
+        raise InputError("ic50_nM", "IC50 (nM) and hill must be > 0", got=(ic50_nM, hill))
+    _check_kind(kind)
+    return _curve(np.asarray(conc_nM, dtype=float), math.log10(ic50_nM), hill, bottom, top,
+                  kind)
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in ("viability", "inhibition"):
+        raise InputError("kind", "must be 'viability' (falls with concentration) or "
+                         "'inhibition' (rises)", got=kind)
+
+
+def _frac(c: np.ndarray, log_ic50: float, h: float) -> tuple[np.ndarray, np.ndarray]:
+    """g = 1/(1 + (c/IC50)^h) and the log-distance z = h (ln c - ln IC50) (-inf at c=0)."""
+    with np.errstate(divide="ignore"):
+        lnc = np.log(c)
+    z = h * (lnc - log_ic50 * _LN10)
+    return special.expit(-z), lnc - log_ic50 * _LN10
+
+
+def _curve(c: np.ndarray, log_ic50: float, h: float, bottom: float, top: float,
+           kind: str) -> np.ndarray:
+    g, _ = _frac(c, log_ic50, h)
+    share = g if kind == "viability" else 1.0 - g
+    return bottom + (top - bottom) * share
+
+
+def _jacobian(c: np.ndarray, log_ic50: float, h: float, bottom: float, top: float,
+              kind: str) -> np.ndarray:
+    """Columns d y / d (log10 IC50, h, bottom, top)."""
+    g, dist = _frac(c, log_ic50, h)
+    sign = 1.0 if kind == "viability" else -1.0
+    dg_dz = -g * (1.0 - g)  # zero at c = 0, where dist = -inf
+    span = top - bottom
+    d_log = sign * span * dg_dz * (-h * _LN10)
+    d_h = np.where(dg_dz == 0.0, 0.0, sign * span * dg_dz * np.where(np.isfinite(dist), dist,
+                                                                       0.0))
+    share = g if kind == "viability" else 1.0 - g
+    return np.column_stack([d_log, d_h, 1.0 - share, share])
+
+
+def _validate(conc: Sequence[float] | np.ndarray, response: Sequence[float] | np.ndarray,
+              ) -> tuple[np.ndarray, np.ndarray]:
+    c = np.asarray(conc, dtype=float)
+    y = np.asarray(response, dtype=float)
+    if c.ndim != 1 or y.ndim != 1:
+        raise InputError("conc_nM", "concentrations and responses must be 1-D sequences")
+    if c.size != y.size:
+        raise InputError("response", f"must have one value per concentration ({c.size})",
+                         got=y.size)
+    if not np.all(np.isfinite(c)) or np.any(c < 0):
+        raise InputError("conc_nM", "must be finite and >= 0 nM (0 = vehicle control)")
+    if not np.all(np.isfinite(y)):
+        raise InputError("response", "must be finite (no NaN; drop missing wells)")
+    if np.unique(c[c > 0]).size < 3:
+        raise InputError("conc_nM", "needs at least 3 distinct concentrations > 0 nM",
+                         got=int(np.unique(c[c > 0]).size))
+    return c, y
+
+
+def fit_hill(conc_nM: Sequence[float] | np.ndarray, response: Sequence[float] | np.ndarray,
+             *, kind: Kind = "viability", bottom: float | None = None,
+             top: float | None = None) -> HillFit:
+    """Fit the 4-parameter Hill curve to ``response`` vs ``conc_nM`` (nM; 0 allowed).
+
+    ``kind="viability"``: the response falls with concentration (surviving fraction);
+    ``kind="inhibition"``: it rises (fractional inhibition, 1 - viability). ``bottom`` and
+    ``top`` fix a plateau instead of fitting it (e.g. ``top=1`` for viability normalised to
+    the vehicle control). Replicate wells are separate points. Least squares, unweighted.
+
+    Raises :class:`InputError` for too few points, non-finite values, flat data or data
+    running the wrong way for ``kind``. Returns a :class:`HillFit` whose ``status`` flags
+    an IC50 extrapolated beyond the tested concentrations or a missing CI.
+    """
+    _check_kind(kind)
+    c, y = _validate(conc_nM, response)
+    for name, v in (("bottom", bottom), ("top", top)):
+        if v is not None and not math.isfinite(v):
+            raise InputError(name, "must be a finite response or None (fitted)", got=v)
+    if bottom is not None and top is not None and not bottom < top:
+        raise InputError("bottom", "must be < top", got=(bottom, top))
+    free = [bottom is None, top is None]
+    n_params = 2 + sum(free)
+    if c.size < n_params + 1:
+        raise InputError("response", f"needs at least {n_params + 1} points to fit "
+                         f"{n_params} parameters", got=c.size)
+    scale = max(float(np.max(np.abs(y))), 1e-300)
+    if float(np.ptp(y)) <= 1e-9 * scale:
+        raise InputError("response", "is flat: it does not change with concentration, so "
+                         "no curve or IC50 can be fitted")
+    rho = stats.spearmanr(c, y).statistic
+    wrong = rho > 0.5 if kind == "viability" else rho < -0.5
+    if wrong:
+        other = "inhibition" if kind == "viability" else "viability"
+        raise InputError("kind", f"the response {'rises' if kind == 'viability' else 'falls'} "
+                         f"with concentration (Spearman rho {rho:+.2f}); use kind='{other}' "
+                         f"or 1 - response", got=kind)
+
+    pos = c[c > 0]
+    lo_log, hi_log = math.log10(pos.min()), math.log10(pos.max())
+    log_bounds = (lo_log - IC50_DECADES_BEYOND, hi_log + IC50_DECADES_BEYOND)
+
+    def unpack(p: np.ndarray) -> tuple[float, float, float, float]:
+        k = 2
+        b = bottom
+        t = top
+        if free[0]:
+            b = p[k]
+            k += 1
+        if free[1]:
+            t = p[k]
+        return p[0], p[1], b, t  # type: ignore[return-value]
+
+    cols = [0, 1] + [2 + i for i, f in enumerate(free) if f]
+
+    def model(x: np.ndarray, *p: float) -> np.ndarray:
+        return _curve(x, *unpack(np.asarray(p)), kind)
+
+    def jac(x: np.ndarray, *p: float) -> np.ndarray:
+        return _jacobian(x, *unpack(np.asarray(p)), kind)[:, cols]
+
+    y_lo, y_hi = float(y.min()), float(y.max())
+    b0 = y_lo if bottom is None else bottom
+    t0 = y_hi if top is None else top
+    lower = [log_bounds[0], HILL_BOUNDS[0]] + [-np.inf] * sum(free)
+    upper = [log_bounds[1], HILL_BOUNDS[1]] + [np.inf] * sum(free)
+    best: tuple[float, np.ndarray, np.ndarray] | None = None
+    for log0 in np.linspace(lo_log, hi_log, 4):
+        for h0 in (1.0, 3.0):
+            p0 = [log0, h0] + ([b0] if free[0] else []) + ([t0] if free[1] else [])
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", optimize.OptimizeWarning)
+                    popt, pcov = optimize.curve_fit(model, c, y, p0=p0, jac=jac,
+                                                    bounds=(lower, upper), method="trf",
+                                                    xtol=1e-14, ftol=1e-14, gtol=1e-14,
+                                                    max_nfev=2000)
+            except (RuntimeError, ValueError):
+                continue
+            sse = float(np.sum((model(c, *popt) - y) ** 2))
+            if best is None or sse < best[0]:
+                best = (sse, popt, pcov)
+    if best is None:
+        raise InputError("response", "the Hill fit did not converge from any start")
+    sse, popt, pcov = best
+    log_ic50, h, b, t = unpack(popt)
+    if not t > b:
+        raise InputError("response", f"no {'decrease' if kind == 'viability' else 'increase'}"
+                         f" with concentration to fit (fitted top {t:.4g} <= bottom {b:.4g})")
+    dof = c.size - n_params
+    resid_se = math.sqrt(sse / dof)
+    notes = []
+    se: float | None = None
+    ci: tuple[float, float] | None = None
+    var = float(pcov[0, 0]) if pcov is not None else math.inf
+    if resid_se == 0.0:
+        se, ci = 0.0, (float(10.0 ** log_ic50), float(10.0 ** log_ic50))
+    elif math.isfinite(var) and var >= 0:
+        se = math.sqrt(var)
+        tq = float(stats.t.ppf(0.975, dof))
+        ci = (float(10.0 ** (log_ic50 - tq * se)), float(10.0 ** (log_ic50 + tq * se)))
+    else:
+        notes.append("no CI: the covariance of log10 IC50 is not estimable")
+    if not lo_log <= log_ic50 <= hi_log:
+        notes.append("IC50 extrapolated beyond the tested concentrations "
+                     f"({pos.min():g}-{pos.max():g} nM)")
+    if any(math.isclose(v, bd, rel_tol=1e-6, abs_tol=1e-9)
+           for v, bd in ((log_ic50, log_bounds[0]), (log_ic50, log_bounds[1]),
+                         (h, HILL_BOUNDS[0]), (h, HILL_BOUNDS[1]))):
+        notes.append("a parameter is at its bound: the data do not determine the curve")
+    return HillFit(kind=kind, top=float(t), bottom=float(b), ic50_nM=float(10.0 ** log_ic50),
+                   hill=float(h), log10_ic50_se=se, ic50_ci95_nM=ci, residual_se=resid_se,
+                   n=int(c.size), n_params=n_params, status="; ".join(notes) or "ok")
