@@ -1,0 +1,14 @@
+"""NONMEM-exact event handling over linear (closed form) and ODE systems.
+
+``nm_simulate(dataset, model, params, outputs)``; the rules are in
+docs/nonmem-semantics.md.
+"""
+
+from xposim.pharmacology.nonmem.models import (
+    BUILTIN_MODELS as BUILTIN_MODELS,
+    LinearModel as LinearModel,
+    MatrixModel as MatrixModel,
+    OdeModel as OdeModel,
+    get_model as get_model,
+)
+from xposim.pharmacology.nonmem.simulate import amounts as amounts, nm_simulate as nm_simulate
