@@ -11,6 +11,16 @@ from xposim.analysis.doseresponse import (
     hill_curve as hill_curve,
 )
 from xposim.analysis.nca import nca as nca
+from xposim.analysis.synergy import (
+    CombinationGrid as CombinationGrid,
+    CombinationIndex as CombinationIndex,
+    SynergyScores as SynergyScores,
+    bliss as bliss,
+    combination_index as combination_index,
+    hsa as hsa,
+    loewe as loewe,
+    zip_scores as zip_scores,
+)
 from xposim.engine import (
     Bolus as Bolus,
     Result as Result,
