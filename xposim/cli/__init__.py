@@ -25,13 +25,14 @@ app = typer.Typer(
 
 def _register_commands() -> None:
     # one import per command module; the list is the CLI's table of contents
-    from xposim.cli import cell, demo, params, pk, sbml
+    from xposim.cli import cell, demo, nm, params, pk, sbml
 
     demo.register(app)
     cell.register(app)
     params.register(app)
     pk.register(app)
     sbml.register(app)
+    nm.register(app)
 
 
 _register_commands()
