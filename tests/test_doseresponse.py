@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from xposim.analysis.doseresponse import HillFit, fit_hill, hill_curve
 from xposim.errors import InputError
@@ -141,3 +142,21 @@ def test_ic50_beyond_the_tested_range_is_flagged():
     assert "extrapolated" in fit.status
     assert isinstance(fit, HillFit)
     assert fit.ic50_nM == pytest.approx(1e4, rel=1e-6)
+
+
+def test_confidence_band_at_ic50_by_the_delta_method():
+    # With bottom 0 and top 1 fixed, at c = IC50 the curve's slope in h vanishes (ln(c/IC50)
+    # = 0) and dy/dlog10 IC50 = h ln10 / 4, so the band half-width is t * SE(log10 IC50) *
+    # h ln10 / 4 exactly; the band always contains the fitted curve.
+    conc = np.repeat(CONC, 3)
+    rng = np.random.default_rng(7)
+    y = hill_curve(conc, ic50_nM=42.0, hill=1.3) + rng.normal(0.0, 0.05, conc.size)
+    fit = fit_hill(conc, y, bottom=0.0, top=1.0)
+    assert fit.free_params == ("log10_ic50", "hill")
+    lo, hi = fit.predict_band(fit.ic50_nM)
+    tq = stats.t.ppf(0.975, fit.n - 2)
+    half = tq * fit.log10_ic50_se * fit.hill * math.log(10) / 4
+    assert (hi[0] - lo[0]) / 2 == pytest.approx(half, rel=1e-9)
+    lo, hi = fit.predict_band(CONC)
+    mid = fit.predict(CONC)
+    assert np.all(lo <= mid) and np.all(mid <= hi)

@@ -45,6 +45,8 @@ HILL_BOUNDS = (0.05, 50.0)
 #: How far (decades) the fitted IC50 may lie beyond the tested positive concentrations.
 IC50_DECADES_BEYOND = 4.0
 _LN10 = math.log(10.0)
+#: Parameter order of the fit and of the Jacobian columns.
+_PARAMS = ("log10_ic50", "hill", "bottom", "top")
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,11 @@ class HillFit:
     n: int
     n_params: int
     status: str = "ok"
+    #: Names of the fitted parameters, in the order of ``covariance``.
+    free_params: tuple[str, ...] = _PARAMS
+    #: Covariance of the fitted parameters (residual-variance scaled); ``None`` if not
+    #: estimable.
+    covariance: tuple[tuple[float, ...], ...] | None = None
 
     @property
     def ok(self) -> bool:
@@ -105,6 +112,28 @@ class HillFit:
         # viability: frac = 1/(1+u); inhibition: frac = u/(1+u), u = (c/IC50)^h
         u = (1.0 - frac) / frac if self.kind == "viability" else frac / (1.0 - frac)
         return float(self.ic50_nM * u ** (1.0 / self.hill))
+
+    def predict_band(self, conc_nM: float | Sequence[float] | np.ndarray,
+                     level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+        """Pointwise confidence band of the fitted mean curve at ``conc_nM`` (nM).
+
+        Delta method: var y = J C J^T with J the gradient of the curve in the fitted
+        parameters and C their covariance; Student t on n - p degrees of freedom.
+        Raises InputError if the covariance is not estimable.
+        """
+        if self.covariance is None:
+            raise InputError("covariance", "not estimable for this fit: no band", got=None)
+        if not 0.0 < level < 1.0:
+            raise InputError("level", "must be between 0 and 1", got=level)
+        c = np.atleast_1d(np.asarray(conc_nM, dtype=float))
+        y = self.predict(c)
+        jac = _jacobian(c, math.log10(self.ic50_nM), self.hill, self.bottom, self.top,
+                        self.kind)
+        cov = np.asarray(self.covariance)
+        j = jac[:, [_PARAMS.index(p) for p in self.free_params]]
+        se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", j, cov, j), 0.0))
+        tq = float(stats.t.ppf(0.5 + level / 2.0, max(self.n - self.n_params, 1)))
+        return y - tq * se, y + tq * se
 
     def to_dict(self) -> dict[str, object]:
         out = asdict(self)
@@ -268,6 +297,9 @@ def fit_hill(conc_nM: Sequence[float] | np.ndarray, response: Sequence[float] | 
     dof = c.size - n_params
     resid_se = math.sqrt(sse / dof)
     notes = []
+    cov_out = None
+    if pcov is not None and np.all(np.isfinite(pcov)):
+        cov_out = tuple(tuple(float(v) for v in row) for row in np.asarray(pcov))
     se: float | None = None
     ci: tuple[float, float] | None = None
     var = float(pcov[0, 0]) if pcov is not None else math.inf
@@ -288,4 +320,5 @@ def fit_hill(conc_nM: Sequence[float] | np.ndarray, response: Sequence[float] | 
         notes.append("a parameter is at its bound: the data do not determine the curve")
     return HillFit(kind=kind, top=float(t), bottom=float(b), ic50_nM=float(10.0 ** log_ic50),
                    hill=float(h), log10_ic50_se=se, ic50_ci95_nM=ci, residual_se=resid_se,
-                   n=int(c.size), n_params=n_params, status="; ".join(notes) or "ok")
+                   n=int(c.size), n_params=n_params, status="; ".join(notes) or "ok",
+                   free_params=tuple(_PARAMS[k] for k in cols), covariance=cov_out)
