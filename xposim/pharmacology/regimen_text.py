@@ -1,0 +1,556 @@
+"""The regimen text form, for the command line and protocol files.
+
+Examples::
+
+    selinexor 80 mg PO once
+    selinexor 80 mg PO days 1,3 weekly x 12 weeks
+    selinexor 100 mg PO weekly + bortezomib 1.3 mg/m2 SC weekly 4 on 1 off
+        + dex 20 mg PO days 1,2 weekly
+    bortezomib 1.3 mg/m2 SC days 1,4,8,11 q21d x 8 cycles
+        then bortezomib 1.3 mg/m2 SC days 1,8,15,22 q35d
+
+Grammar (words are case-insensitive; ``N`` a number)::
+
+    regimen  := chain { "+" chain } [ ";" "end at" N "h" ]
+    chain    := segment { "then" [ "after" N (h|days|weeks) ] segment }
+    segment  := DRUG AMOUNT UNIT ROUTE { option } SCHEDULE [ REPEAT ] { option }
+    UNIT     := mg | mg/m2 (or another mass or mass-per-area unit: g, ug, mg/m^2)
+    ROUTE    := PO | IV | SC   (oral, intravenous, subcutaneous also read)
+    option   := from day N | from N h     start of the segment (default 0 h)
+              | over N h                  infusion duration
+              | rate N UNIT/h             infusion rate
+              | lag N h | F N             absorption lag, bioavailable fraction
+              | into NAME                 dose compartment (species) other than the route's
+              | ss 1|2                    NONMEM steady-state flag
+    SCHEDULE := once [ on day N | at N h ]
+              | daily | qd | weekly | qw | biw | twice weekly
+              | qNd | qNh | every N (h|days|weeks)
+              | days LIST PERIOD          LIST: 1,3 or 1-2,4-5 (day 1 = segment start)
+              | (weekly|biw|days LIST weekly) N weeks on M weeks off
+    PERIOD   := weekly | qNd | every N days | of each N-day cycle
+    REPEAT   := (x|for) N (doses|cycles|weeks|days)
+                without it a repeating schedule is open-ended ("until progression")
+
+``x N days``/``x N weeks`` give the doses before that time; ``x N cycles`` whole cycles.
+A segment after ``then`` starts when the previous one ends (its last cycle's end).
+Every error names the offending word.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, replace
+
+from xposim.errors import InputError
+from xposim.pharmacology.dose import Dose
+from xposim.pharmacology.regimen import DoseRecord, Regimen
+
+_ROUTE_WORDS = {"po": "PO", "oral": "PO", "orally": "PO", "iv": "IV", "intravenous": "IV",
+                "intravenously": "IV", "sc": "SC", "subcutaneous": "SC",
+                "subcutaneously": "SC", "sq": "SC"}
+_SCHEDULE_HELP = ("once, daily, weekly, biw, qNd, qNh, every N h|days|weeks, "
+                  "'days 1,3 weekly', 'days 1,4,8,11 q21d'")
+
+
+_NUMBER_UNIT = re.compile(r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)([a-zA-Zµμ/].*)")
+
+
+class _Tokens:
+    """A cursor over the words of one segment, for errors naming the word."""
+
+    def __init__(self, text: str) -> None:
+        t = text.replace("×", " x ").replace("²", "2").replace("mg/m^2", "mg/m2")
+        t = re.sub(r"\s*,\s*", ",", t)
+        t = re.sub(r"(?<=\d)\s*-\s*(?=\d)", "-", t)
+        words = []
+        for w in t.split():  # 80mg -> 80 mg (but not q21d, 1e-05, 21-day)
+            m = _NUMBER_UNIT.fullmatch(w)
+            words.extend([m.group(1), m.group(2)] if m else [w])
+        self.text = text.strip()
+        self.words = words
+        self.i = 0
+
+    def peek(self, k: int = 0) -> str | None:
+        j = self.i + k
+        return self.words[j].lower() if j < len(self.words) else None
+
+    def take(self, what: str) -> str:
+        if self.i >= len(self.words):
+            raise self.error(f"{what} is missing")
+        w = self.words[self.i]
+        self.i += 1
+        return w
+
+    def error(self, problem: str, word: str | None = None) -> InputError:
+        where = f" in '{self.text}'"
+        if word is not None:
+            return InputError("regimen", f"{problem}: '{word}'{where}")
+        return InputError("regimen", problem + where)
+
+    def number(self, what: str) -> float:
+        w = self.take(what)
+        try:
+            v = float(w)
+        except ValueError:
+            raise self.error(f"{what} must be a number", w) from None
+        if not math.isfinite(v):
+            raise self.error(f"{what} must be finite", w)
+        return v
+
+    def whole(self, what: str) -> int:
+        w = self.words[self.i] if self.i < len(self.words) else None
+        v = self.number(what)
+        if not v.is_integer() or v < 1:
+            raise self.error(f"{what} must be a whole number >= 1", w)
+        return int(v)
+
+    def expect(self, *options: str) -> str:
+        w = self.take("/".join(options))
+        if w.lower() not in options:
+            raise self.error(f"expected {' or '.join(repr(o) for o in options)}", w)
+        return w.lower()
+
+
+def _duration_h(tok: _Tokens, what: str) -> float:
+    v = tok.number(what)
+    unit = tok.take(f"unit of {what} (h, days, weeks)").lower()
+    if unit in ("h", "hr", "hrs", "hour", "hours"):
+        return v
+    if unit in ("d", "day", "days"):
+        return 24.0 * v
+    if unit in ("w", "wk", "wks", "week", "weeks"):
+        return 168.0 * v
+    raise tok.error("unit must be h, days or weeks", unit)
+
+
+def _day_list(tok: _Tokens) -> list[int]:
+    w = tok.take("list of days (e.g. 1,3)")
+    days: list[int] = []
+    for part in w.split(","):
+        m = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
+        if not m:
+            raise tok.error("days must be whole numbers like 1,3 or 1-2,4-5", w)
+        lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
+        if hi < lo:
+            raise tok.error("day ranges must increase", w)
+        days.extend(range(lo, hi + 1))
+    if not days or days[0] < 1 or days != sorted(set(days)):
+        raise tok.error("days must be increasing whole numbers >= 1", w)
+    return days
+
+
+def _period_days(tok: _Tokens) -> float:
+    """weekly | qNd | every N days | of each N-day cycle."""
+    w = tok.peek()
+    if w in ("weekly", "qw"):
+        tok.take("period")
+        return 7.0
+    if w is not None and re.fullmatch(r"q\d+(\.\d+)?d", w):
+        tok.take("period")
+        return float(w[1:-1])
+    if w == "every":
+        tok.take("period")
+        return _duration_h(tok, "cycle length") / 24.0
+    if w == "of":
+        tok.take("period")
+        if tok.peek() in ("a", "each", "every"):
+            tok.take("cycle")
+        c = tok.take("cycle length (e.g. 21-day)")
+        m = re.fullmatch(r"(\d+(?:\.\d+)?)-?days?", c.lower())
+        if not m:
+            raise tok.error("cycle length must read like 21-day", c)
+        if tok.peek() in ("cycle", "cycles"):
+            tok.take("cycle")
+        return float(m.group(1))
+    raise tok.error("after the days, give the period: weekly, q21d, every N days or "
+                    "'of each 21-day cycle'", tok.words[tok.i] if w else None)
+
+
+@dataclass
+class _Options:
+    start_h: float = 0.0
+    duration_h: float | None = None
+    rate: float | None = None
+    rate_unit: str | None = None
+    lag_h: float = 0.0
+    f: float = 1.0
+    cmt: str | None = None
+    ss: int = 0
+
+
+def _option(tok: _Tokens, opts: _Options) -> bool:
+    """Read one option if the next word starts one."""
+    w = tok.peek()
+    if w == "from":
+        tok.take("from")
+        if tok.peek() == "day":
+            tok.take("day")
+            d = tok.number("start day")
+            if d < 1:
+                raise tok.error("start day must be >= 1", str(d))
+            opts.start_h = 24.0 * (d - 1)
+        else:
+            opts.start_h = _duration_h(tok, "start time")
+        return True
+    if w == "over":
+        tok.take("over")
+        opts.duration_h = _duration_h(tok, "infusion duration")
+        return True
+    if w == "rate":
+        tok.take("rate")
+        opts.rate = tok.number("infusion rate")
+        u = tok.take("rate unit (e.g. mg/h)")
+        if not u.lower().endswith("/h"):
+            raise tok.error("rate unit must be per hour, e.g. mg/h", u)
+        opts.rate_unit = u[:-2]
+        return True
+    if w == "lag":
+        tok.take("lag")
+        opts.lag_h = _duration_h(tok, "lag time")
+        return True
+    if w == "f":
+        tok.take("F")
+        opts.f = tok.number("bioavailable fraction F")
+        return True
+    if w == "into":
+        tok.take("into")
+        opts.cmt = tok.take("compartment name")
+        return True
+    if w == "ss":
+        tok.take("ss")
+        v = tok.take("steady-state flag (1 or 2)")
+        if v not in ("1", "2"):
+            raise tok.error("ss must be 1 or 2", v)
+        opts.ss = int(v)
+        return True
+    return False
+
+
+@dataclass
+class _Repeat:
+    kind: str  # doses | cycles | hours
+    n: float
+
+
+def _repeat(tok: _Tokens) -> _Repeat | None:
+    if tok.peek() not in ("x", "for"):
+        return None
+    tok.take("x")
+    w = tok.words[tok.i] if tok.i < len(tok.words) else None
+    n = tok.number("number of repeats")
+    if n <= 0:
+        raise tok.error("the number of repeats must be > 0", w)
+    unit = tok.take("repeat unit (doses, cycles, weeks, days)").lower()
+    if unit in ("dose", "doses", "times"):
+        kind = "doses"
+    elif unit in ("cycle", "cycles"):
+        kind = "cycles"
+    elif unit in ("week", "weeks", "wk", "wks"):
+        return _Repeat("hours", 168.0 * n)
+    elif unit in ("day", "days", "d"):
+        return _Repeat("hours", 24.0 * n)
+    elif unit in ("h", "hours", "hour"):
+        return _Repeat("hours", n)
+    else:
+        raise tok.error("repeat unit must be doses, cycles, weeks or days", unit)
+    if not n.is_integer():
+        raise tok.error(f"the number of {kind} must be a whole number", w)
+    return _Repeat(kind, n)
+
+
+def _segment(text: str) -> Regimen:
+    tok = _Tokens(text)
+    if not tok.words:
+        raise InputError("regimen", "has an empty part (check '+' and 'then')", got=text)
+    drug = tok.take("drug")
+    if re.fullmatch(r"[-+.]?\d.*", drug):
+        raise tok.error("start with the drug name, e.g. 'selinexor 80 mg PO once'", drug)
+    amount_word = tok.words[tok.i] if tok.i < len(tok.words) else None
+    amount = tok.number("amount")
+    unit = tok.take("amount unit (mg or mg/m2)")
+    route_word = tok.take("route (PO, IV or SC)")
+    route = _ROUTE_WORDS.get(route_word.lower(), route_word)
+    opts = _Options()
+    while _option(tok, opts):
+        pass
+    from xposim.pharmacology.dose import canonical_drug
+
+    drug_name = canonical_drug(drug)
+    try:
+        dose = Dose(drug_name, amount, unit, route, opts.start_h, cmt=opts.cmt,
+                    rate=opts.rate, duration_h=opts.duration_h, lag_h=opts.lag_h, f=opts.f)
+    except InputError as exc:
+        if exc.field == "dose":
+            raise InputError("dose", exc.problem, got=f"{amount_word} {unit}") from None
+        raise
+    reg = _schedule(tok, dose)
+    start = opts.start_h
+    while _option(tok, opts):  # options may also follow the schedule
+        if opts.start_h != start:
+            raise tok.error("give 'from' before the schedule", "from")
+    if opts.rate_unit is not None and opts.rate_unit.lower().replace("^", "") \
+            != dose.unit:
+        raise tok.error(f"the rate unit must be {dose.unit}/h", f"{opts.rate_unit}/h")
+    changed = (opts.lag_h, opts.f, opts.cmt, opts.duration_h, opts.rate) != (
+        dose.lag_h, dose.f, dose.cmt, dose.duration_h, dose.rate)
+    if changed or opts.ss:
+        recs = []
+        for r in reg.records:
+            d = replace(r.dose, cmt=opts.cmt, rate=opts.rate, duration_h=opts.duration_h,
+                        lag_h=opts.lag_h, f=opts.f)
+            recs.append(replace(r, dose=d, ss=opts.ss))
+        reg = Regimen(tuple(recs), end=reg.end)
+    if tok.i < len(tok.words):
+        raise tok.error("unexpected word", tok.words[tok.i])
+    return reg
+
+
+def _schedule(tok: _Tokens, dose: Dose) -> Regimen:
+    w = tok.peek()
+    if w is None:
+        raise tok.error(f"the schedule is missing; use {_SCHEDULE_HELP}")
+    raw = tok.words[tok.i]
+    if w == "once":
+        tok.take("once")
+        if tok.peek() == "on":
+            tok.take("on")
+            tok.expect("day")
+            d = tok.number("day")
+            if d < 1:
+                raise tok.error("day must be >= 1", str(d))
+            dose = dose.at(dose.time_h + 24.0 * (d - 1))
+        elif tok.peek() == "at":
+            tok.take("at")
+            dose = dose.at(dose.time_h + _duration_h(tok, "dose time"))
+        if tok.peek() in ("x", "for"):
+            raise tok.error("'once' cannot repeat", tok.words[tok.i])
+        return Regimen.of(dose)
+    # single-offset interval schedules
+    ii_h: float | None = None
+    days: list[int] | None = None
+    period_days: float | None = None
+    if w in ("daily", "qd"):
+        tok.take(w)
+        ii_h = 24.0
+    elif w in ("weekly", "qw"):
+        tok.take(w)
+        days, period_days = [1], 7.0
+    elif w in ("biw",) or (w == "twice" and tok.peek(1) == "weekly"):
+        tok.take(w)
+        if w == "twice":
+            tok.take("weekly")
+        days, period_days = [1, 3], 7.0
+    elif re.fullmatch(r"q\d+(\.\d+)?d", w):
+        tok.take(w)
+        ii_h = 24.0 * float(w[1:-1])
+    elif re.fullmatch(r"q\d+(\.\d+)?h", w):
+        tok.take(w)
+        ii_h = float(w[1:-1])
+    elif w == "every":
+        tok.take("every")
+        ii_h = _duration_h(tok, "dosing interval")
+    elif w in ("days", "day"):
+        tok.take("days")
+        days = _day_list(tok)
+        period_days = _period_days(tok)
+    else:
+        raise tok.error(f"unknown schedule (use {_SCHEDULE_HELP})", raw)
+    if ii_h is not None and ii_h <= 0:
+        raise tok.error("the dosing interval must be > 0", raw)
+    # N weeks on M weeks off
+    if _on_off_follows(tok):
+        if days is None or period_days != 7.0:
+            raise tok.error("'N weeks on M off' needs a weekly schedule (weekly, biw, "
+                            "days 1,3 weekly)", tok.words[tok.i])
+        on = tok.whole("weeks on")
+        if tok.peek() in ("week", "weeks", "wk", "wks"):
+            tok.take("weeks")
+        tok.expect("on")
+        off_word = tok.words[tok.i] if tok.i < len(tok.words) else None
+        off = tok.number("weeks off")
+        if off < 0 or not off.is_integer():
+            raise tok.error("weeks off must be a whole number >= 0", off_word)
+        if tok.peek() in ("week", "weeks", "wk", "wks"):
+            tok.take("weeks")
+        tok.expect("off")
+        days = [7 * k + d for k in range(on) for d in days]
+        period_days = 7.0 * (on + int(off))
+    rep = _repeat(tok)
+    try:
+        if days is not None and period_days is not None:
+            if rep is None:
+                return Regimen.schedule(dose, days=days, every_days=period_days)
+            if rep.kind == "cycles":
+                return Regimen.schedule(dose, days=days, every_days=period_days,
+                                        cycles=int(rep.n))
+            if rep.kind == "doses":
+                if len(days) != 1:
+                    raise tok.error("count cycles, weeks or days when a cycle has several "
+                                    "doses", "doses")
+                return Regimen.schedule(dose, days=days, every_days=period_days,
+                                        cycles=int(rep.n))
+            return Regimen.schedule(dose, days=days, every_days=period_days,
+                                    for_days=rep.n / 24.0)
+        assert ii_h is not None
+        if rep is None:
+            return Regimen.of(dose, ii_h=ii_h, forever=True)
+        if rep.kind in ("doses", "cycles"):
+            n = int(rep.n)
+            return Regimen(Regimen.of(dose, ii_h=ii_h, addl=n - 1).records,
+                           end=dose.time_h + n * ii_h)
+        return Regimen.of(dose, ii_h=ii_h, until_h=dose.time_h + rep.n)
+    except InputError as exc:
+        if exc.field in ("days", "every", "cycles", "for", "ii", "until"):
+            raise tok.error(exc.problem, raw) from None
+        raise
+
+
+def _on_off_follows(tok: _Tokens) -> bool:
+    w0, w1, w2 = tok.peek(), tok.peek(1), tok.peek(2)
+    if w0 is None or not re.fullmatch(r"\d+", w0):
+        return False
+    return w1 == "on" or (w1 in ("week", "weeks", "wk", "wks") and w2 == "on")
+
+
+def _split_plus(text: str) -> list[str]:
+    return re.split(r"\s*(?<!\d[eE])\+\s*", text)
+
+
+def parse_regimen(text: str) -> Regimen:
+    """The :class:`~xposim.pharmacology.regimen.Regimen` of a regimen text (grammar in
+    this module's docstring)."""
+    if not isinstance(text, str) or not text.strip():
+        raise InputError("regimen", "is required, e.g. 'selinexor 80 mg PO once'", got=text)
+    body, end = text, None
+    m = re.search(r";\s*end\s+at\s+(\S+)\s*h\s*$", text, flags=re.I)
+    if m:
+        body = text[: m.start()]
+        try:
+            end = float(m.group(1))
+        except ValueError:
+            raise InputError("regimen", f"end time must be a number: '{m.group(1)}'",
+                             got=text) from None
+    elif ";" in text:
+        raise InputError("regimen", "after ';' only 'end at N h' is allowed", got=text)
+    total: Regimen | None = None
+    for chain_text in _split_plus(body):
+        chain: Regimen | None = None
+        for k, seg_text in enumerate(re.split(r"\s+then\s+", chain_text, flags=re.I)):
+            gap = 0.0
+            mg = re.match(r"\s*after\s+(\S+)\s+(\S+)\s+", seg_text, flags=re.I)
+            if mg:
+                if k == 0:
+                    raise InputError("regimen", "'after' belongs after 'then'", got=seg_text)
+                t = _Tokens(f"{mg.group(1)} {mg.group(2)}")
+                gap = _duration_h(t, "gap after 'then'")
+                seg_text = seg_text[mg.end():]
+            seg = _segment(seg_text)
+            chain = seg if chain is None else chain.then(seg, gap_h=gap)
+        assert chain is not None
+        total = chain if total is None else total + chain
+    assert total is not None
+    if end is not None:
+        return Regimen(total.records, end=end, name=text.strip())
+    return Regimen(total.records, end=total.end_h if not total.open_ended else None,
+                   name=text.strip())
+
+
+# --------------------------------------------------------------------------- writing
+def _num(x: float) -> str:
+    x = float(x)
+    if x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return repr(x)
+
+
+def _dose_words(d: Dose) -> str:
+    words = [d.drug, _num(d.amount), d.unit, d.route]
+    if d.duration_h is not None:
+        words += ["over", _num(d.duration_h), "h"]
+    if d.rate is not None:
+        words += ["rate", _num(d.rate), f"{d.unit}/h"]
+    if d.lag_h:
+        words += ["lag", _num(d.lag_h), "h"]
+    if d.f != 1.0:
+        words += ["F", _num(d.f)]
+    if d.cmt is not None:
+        words += ["into", d.cmt]
+    return " ".join(words)
+
+
+def _start_words(t: float) -> list[str]:
+    if t == 0:
+        return []
+    if t % 24.0 == 0 and 24.0 * (t / 24.0) == t:
+        return ["from", "day", _num(t / 24.0 + 1.0)]
+    return ["from", _num(t), "h"]
+
+
+def _record_text(r: DoseRecord) -> str:
+    d = r.dose
+    words = [_dose_words(d)]
+    ss = ["ss", str(r.ss)] if r.ss else []
+    if r.addl == 0 and not r.ss:
+        return " ".join([*words, "once", *(["at", _num(d.time_h), "h"] if d.time_h else [])])
+    words += _start_words(d.time_h)
+    words += ["every", _num(r.ii_h), "h"]
+    if r.addl is not None:
+        words += ["x", str(r.addl + 1), "doses"]
+    return " ".join(words + ss)
+
+
+def _group_text(recs: list[DoseRecord]) -> str | None:
+    """One 'days ... every P days' segment for records that differ only in time."""
+    r0 = recs[0]
+    ii = r0.ii_h
+    times = sorted(r.dose.time_h for r in recs)
+    if ii <= 0 or len(set(times)) != len(times):
+        return None
+    period = ii / 24.0
+    if not period.is_integer() or 24.0 * period != ii:
+        return None
+    start = times[0]
+    days = []
+    for t in times:
+        k = (t - start) / 24.0
+        if not k.is_integer() or start + 24.0 * k != t:
+            return None
+        days.append(int(k) + 1)
+    if days[-1] > period:
+        return None
+    words = [_dose_words(r0.dose), *_start_words(start)]
+    p = _num(period)
+    if days == [1]:
+        words += ["daily"] if period == 1 else ["weekly"] if period == 7 else [f"q{p}d"]
+    else:
+        words += ["days", ",".join(str(d) for d in days), "weekly" if period == 7 else f"q{p}d"]
+    if r0.addl is not None:
+        count = {1.0: "days", 7.0: "weeks"}.get(period, "cycles")
+        words += ["x", str(r0.addl + 1), count]
+    if r0.ss:
+        words += ["ss", str(r0.ss)]
+    return " ".join(words)
+
+
+def regimen_to_text(regimen: Regimen) -> str:
+    """The text of a regimen; :func:`parse_regimen` of it gives the same regimen."""
+    if not regimen.records:
+        raise InputError("regimen", "is empty: nothing to write")
+    groups: dict[tuple, list[DoseRecord]] = defaultdict(list)
+    for r in regimen.records:
+        key = (replace(r.dose, time_h=0.0), r.ii_h, r.addl, r.ss)
+        groups[key].append(r)
+    parts: list[str] = []
+    for recs in groups.values():
+        text = _group_text(recs) if len(recs) > 1 or recs[0].addl != 0 else None
+        if text is not None and _segment(text).records == tuple(recs):
+            parts.append(text)
+        else:
+            parts.extend(_record_text(r) for r in recs)
+    text = " + ".join(parts)
+    if parse_regimen(text).end_h != regimen.end_h:
+        text += f" ; end at {_num(regimen.end_h)} h"  # type: ignore[arg-type]
+    return text
+
