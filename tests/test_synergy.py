@@ -241,3 +241,34 @@ def test_grid_is_frozen():
     g = grid(independent_surface())
     with pytest.raises(ValueError, match="read-only"):
         g.effect[1, 1] = 0.0
+
+
+# ---- plots (render and label axes with units; the numbers are tested above) -------------
+
+def test_plots_render_with_labelled_axes():
+    import matplotlib.pyplot as plt
+
+    from xposim.analysis.doseresponse import fit_hill
+    from xposim.report.synergy_plots import (
+        plot_dose_response,
+        plot_excess_heatmap,
+        plot_isobologram,
+    )
+
+    g = grid(independent_surface(), fixed={"bortezomib": 2.0})
+    conc = np.repeat(CA, 2)
+    resp = 1 - hill(conc, KA, 1.5) + np.tile([0.02, -0.02], CA.size)
+    figs = [plot_dose_response(fit_hill(conc, resp), conc, resp, drug="selinexor"),
+            plot_excess_heatmap(g, bliss(g)),
+            plot_isobologram(g, 0.5)]
+    for fig in figs:
+        ax = fig.axes[0]
+        assert "(nM)" in ax.get_xlabel()
+        assert ax.get_ylabel()
+        fig.canvas.draw()
+        plt.close(fig)
+    assert figs[1].axes[0].get_ylabel() == "selinexor (nM)"
+    assert figs[2].axes[0].get_ylabel() == "dexamethasone (nM)"
+    with pytest.raises(InputError, match="scores"):
+        small = CombinationGrid(("a", "b"), [0, 1], [0, 1], [[0, 0.2], [0.3, 0.5]])
+        plot_excess_heatmap(g, bliss(small))
