@@ -430,7 +430,9 @@ class Regimen:
                         "RATE": "float64", "II": "float64", "DV": "float64"})
         for name, value in dict(covariates or {}).items():
             df[str(name)] = value
-        return df.sort_values(["TIME", "CMT"], kind="stable").reset_index(drop=True)
+        from xposim.pharmacology.nmdata import validate_dataset
+
+        return validate_dataset(df.sort_values(["TIME", "CMT"], kind="stable"))
 
     @classmethod
     def from_nonmem(cls, data: pd.DataFrame | str, *, id: int | None = None,
@@ -462,15 +464,14 @@ class Regimen:
             if int(row["EVID"]) not in (1, 4):
                 continue
             drug, route = cmts.route_of(int(row["CMT"]), n)
-            rate = float(row.get("RATE", 0.0) or 0.0)
+            rate = float(row["RATE"])
             if rate < 0:
                 raise InputError(f"row {n} RATE", "modelled rates/durations (RATE -1, -2) "
                                  "cannot become a regimen", got=rate)
             try:
                 dose = Dose(drug, float(row["AMT"]), "mg", route, float(row["TIME"]),
                             rate=rate if rate > 0 else None)
-                rec = DoseRecord(dose, float(row.get("II", 0.0) or 0.0),
-                                 int(row.get("ADDL", 0) or 0), int(row.get("SS", 0) or 0))
+                rec = DoseRecord(dose, float(row["II"]), int(row["ADDL"]), int(row["SS"]))
             except InputError as exc:
                 raise InputError(f"row {n} {exc.field}", exc.problem, got=exc.got) from None
             records.append(rec)
@@ -549,80 +550,9 @@ class _CmtMap:
                              got=cmt) from None
 
 
-_REQUIRED = ("ID", "TIME", "AMT", "EVID", "CMT")
-
-
 def _read_and_validate(data: pd.DataFrame | str) -> pd.DataFrame:
-    """The dataset as a DataFrame, checked by :func:`xposim.pharmacology.nmdata.
-    validate_dataset` when available, else by the minimal checks below (errors name the
-    1-based data row)."""
-    try:  # the project's NONMEM dataset reader/validator (its own module)
-        from xposim.pharmacology import nmdata  # type: ignore[attr-defined]
-    except ImportError:
-        nmdata = None
-    if nmdata is not None:
-        df = nmdata.read_dataset(data) if not isinstance(data, pd.DataFrame) \
-            else data.copy()
-        checked = nmdata.validate_dataset(df)
-        if isinstance(checked, pd.DataFrame):
-            df = checked
-        return df.reset_index(drop=True)
-    if isinstance(data, pd.DataFrame):
-        df = data.copy()
-    else:
-        try:
-            df = pd.read_csv(data)
-        except (OSError, ValueError) as exc:
-            raise InputError("dataset", f"cannot be read ({exc})", got=str(data)) from None
-    df.columns = [str(c).strip().upper() for c in df.columns]
-    missing = [c for c in _REQUIRED if c not in df.columns]
-    if missing:
-        raise InputError("dataset", f"missing columns {', '.join(missing)}",
-                         got=", ".join(map(str, df.columns)))
-    df = df.reset_index(drop=True)
-    for c in ("RATE", "II", "ADDL", "SS"):
-        if c not in df.columns:
-            df[c] = 0
-    for i, row in df.iterrows():
-        n = int(i) + 1  # type: ignore[call-overload]
-        vals = {}
-        for c in ("ID", "TIME", "AMT", "EVID", "CMT", "RATE", "II", "ADDL", "SS"):
-            v = row[c]
-            try:
-                v = float(v)
-            except (TypeError, ValueError):
-                raise InputError(f"row {n} {c}", "must be a number", got=str(v)) from None
-            if not math.isfinite(v) and not (c in ("AMT", "CMT") and row_evid(row) == 0):
-                raise InputError(f"row {n} {c}", "must be a finite number", got=v)
-            vals[c] = v
-        evid = vals["EVID"]
-        if evid not in (0, 1, 2, 3, 4):
-            raise InputError(f"row {n} EVID", "must be 0-4", got=row["EVID"])
-        if vals["TIME"] < 0:
-            raise InputError(f"row {n} TIME", "must be >= 0 h", got=row["TIME"])
-        if evid in (1, 4):
-            if not vals["AMT"] > 0:
-                raise InputError(f"row {n} AMT", "a dose record needs AMT > 0 mg",
-                                 got=row["AMT"])
-            if not (vals["CMT"] >= 1 and float(vals["CMT"]).is_integer()):
-                raise InputError(f"row {n} CMT", "must be a whole number >= 1",
-                                 got=row["CMT"])
-            if vals["II"] < 0:
-                raise InputError(f"row {n} II", "must be >= 0 h", got=row["II"])
-            if vals["ADDL"] < 0 or not float(vals["ADDL"]).is_integer():
-                raise InputError(f"row {n} ADDL", "must be a whole number >= 0",
-                                 got=row["ADDL"])
-            if vals["ADDL"] > 0 and vals["II"] <= 0:
-                raise InputError(f"row {n} II", "ADDL > 0 needs II > 0", got=row["II"])
-            if vals["SS"] not in (0, 1, 2):
-                raise InputError(f"row {n} SS", "must be 0, 1 or 2", got=row["SS"])
-            if vals["RATE"] < 0 and vals["RATE"] not in (-1, -2):
-                raise InputError(f"row {n} RATE", "must be >= 0, -1 or -2", got=row["RATE"])
-    return df
+    """The dataset (DataFrame or CSV path) read and checked by
+    :func:`xposim.pharmacology.nmdata.read_dataset` (errors name the 1-based data row)."""
+    from xposim.pharmacology.nmdata import read_dataset
 
-
-def row_evid(row: pd.Series) -> float:
-    try:
-        return float(row["EVID"])
-    except (TypeError, ValueError):
-        return math.nan
+    return read_dataset(data).reset_index(drop=True)
