@@ -77,7 +77,7 @@ def test_malformed_rows_are_rejected_with_row_and_rule(tmp_path, row_text, row, 
     lines = GOOD.splitlines()
     # rows: line 1 = header, data row 1 = lines[1]; replace data row 2 or insert as row 3
     if row == 3:
-        lines = lines[:3] + [row_text] + lines[3:]
+        lines = [*lines[:3], row_text, *lines[3:]]
         lines[2] = "1,1,.,0,2,.,.,.,.,3.5,0,70"
     else:
         lines[2] = row_text
@@ -88,7 +88,7 @@ def test_malformed_rows_are_rejected_with_row_and_rule(tmp_path, row_text, row, 
 
 
 def test_missing_required_column(tmp_path):
-    with pytest.raises(InputError, match="missing required column.*TIME"):
+    with pytest.raises(InputError, match=r"missing required column.*TIME"):
         read_dataset(_write(tmp_path, "ID,AMT\n1,100\n"))
 
 
