@@ -21,6 +21,12 @@ from xposim.analysis.synergy import (
     loewe as loewe,
     zip_scores as zip_scores,
 )
+from xposim.biology.signaling import (
+    eif4e_module as eif4e_module,
+    gr_module as gr_module,
+    nfkb_module as nfkb_module,
+    with_untreated_references as with_untreated_references,
+)
 from xposim.engine import (
     Bolus as Bolus,
     Result as Result,

@@ -37,6 +37,12 @@ class Cargo:
     per s, both directions; ``synthesis``: production in the cytoplasm (nuclear for
     RNA) in nM/h; ``t_half_cyt`` / ``t_half_nuc``: half-lives (h). ``exported=False``
     marks a cargo without its own NES (free NF-κB), which leaves only in complexes.
+    ``proteasomal=True``: degradation scales with the input ``proteasome_activity`` (0-1)
+    and, in the cytoplasm, adds IKK-driven degradation (input ``IKK_degradation``, 1/h);
+    ``eif4e_dependent=True``: XPO1 export scales with the input ``eIF4E_export_factor``
+    (mRNAs exported as eIF4E-LRPPRC-CRM1 complexes). The inputs default to the untreated
+    reference (1, 0, 1), so these flags change nothing unless a signalling module
+    (:mod:`xposim.biology.signaling`) provides them.
     """
 
     name: str
@@ -52,6 +58,8 @@ class Cargo:
     synthesized_in: Literal["cytoplasm", "nucleus"] = "cytoplasm"
     baseline_nuclear_fraction: Parameter | None = None
     baseline_k_export: Parameter | None = None
+    proteasomal: bool = False
+    eif4e_dependent: bool = False
 
     def __post_init__(self) -> None:
         check_name(self.name, "cargo")
@@ -100,9 +108,10 @@ def _fitted_kd(name: str, target: str, kind: str = "derived", fitted_to: str = "
 def _cargo(name: str, description: str, role: Role, *, kd: Parameter, imp: Parameter,
            leak: Parameter, syn: Parameter, thc: Parameter, thn: Parameter,
            exported: bool = True, synthesized_in: str = "cytoplasm",
-           nf: Parameter | None = None, ke: Parameter | None = None) -> Cargo:
+           nf: Parameter | None = None, ke: Parameter | None = None,
+           proteasomal: bool = False, eif4e_dependent: bool = False) -> Cargo:
     return Cargo(name, description, role, kd, imp, leak, syn, thc, thn, exported,
-                 synthesized_in, nf, ke)  # type: ignore[arg-type]
+                 synthesized_in, nf, ke, proteasomal, eif4e_dependent)  # type: ignore[arg-type]
 
 
 def _nf(value: float, why: str) -> Parameter:
@@ -210,6 +219,7 @@ IKBA = _cargo(
            "(t1/2 = ln2/c5a)", "measured"),
     thn=_p("t_half_nuc", 1.93, "h", "as cytoplasm (Lipniacki 2004 degrades nuclear IkBa only "
            "after export; same constant assumed)", "assumed", bounds=(1.0, 20.0)),
+    proteasomal=True,
 )
 
 NFKB = _cargo(
@@ -246,6 +256,7 @@ IKBA_NFKB = CargoComplex(
                "(releases NF-kB)", "measured"),
         thn=_p("t_half_nuc", 9.63, "h", "as cytoplasm (assumed)", "assumed",
                bounds=(1.0, 50.0)),
+        proteasomal=True,
     ),
 )
 
@@ -279,6 +290,7 @@ ONCO_MRNA = _cargo(
     thn=_p("t_half_nuc", 2.0, "h", "nuclear retention and decay of unexported mRNA "
            "(assumed)", "assumed", bounds=(0.5, 8.0)),
     synthesized_in="nucleus",
+    eif4e_dependent=True,
 )
 
 #: Cargoes of the XPO1 export core, in the order they appear in outputs.

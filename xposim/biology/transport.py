@@ -141,8 +141,12 @@ def export_module(cargoes: Sequence[Cargo] = DEFAULT_CARGOES,
             products: dict[str, float] = {}
             if released:  # degrading IkBa in the complex frees its partner (NF-kB)
                 products = {f"{released[0].parts[1]}_{sp.rsplit('_', 1)[1]}": 1}
+            rate = f"{k} * {sp}"
+            if c.proteasomal:  # IKK phosphorylates cytoplasmic IkBa; the proteasome destroys it
+                k_all = f"({k} + IKK_degradation)" if comp == "cytoplasm" else k
+                rate = f"{k_all} * proteasome_activity * {sp}"
             if c.t_half_cyt.value < 1e5 or c.t_half_nuc.value < 1e5:
-                reactions.append(Reaction(f"{sp}_degradation", f"{k} * {sp}", {sp: 1},
+                reactions.append(Reaction(f"{sp}_degradation", rate, {sp: 1},
                                           products, comp, f"degradation of {c.name}"))
         if c.k_import.value > 0:
             reactions.append(Reaction(f"{c.name}_import", f"{c.name}_k_import * {cy}",
@@ -154,8 +158,10 @@ def export_module(cargoes: Sequence[Cargo] = DEFAULT_CARGOES,
                                       f"passive permeation of {c.name} (net, nucleus to "
                                       "cytoplasm)", reversible=True))
         if c.exported:
+            factor = "eIF4E_export_factor * " if c.eif4e_dependent else ""
             assignments.append(Assignment(
-                f"{c.name}_k_export", f"k_tr * XPO1_eff / ({c.name}_nes_kd + XPO1_eff)",
+                f"{c.name}_k_export",
+                f"{factor}k_tr * XPO1_eff / ({c.name}_nes_kd + XPO1_eff)",
                 "1/h", f"XPO1-dependent export rate constant of {c.name}"))
             reactions.append(Reaction(f"{c.name}_export", f"{c.name}_k_export * {n}", {n: 1},
                                       {cy: 1}, "nucleus", f"XPO1 export of {c.name}"))
@@ -194,6 +200,16 @@ def export_module(cargoes: Sequence[Cargo] = DEFAULT_CARGOES,
                       for s in ("n", "c")})
         conservations.append(Conservation("NFkB_mass", terms, description="NF-kB is neither "
                                           "made nor destroyed (Lipniacki 2004)"))
+    inputs = [Input("XPO1_free", "nM", 300.0, "active (drug-free) XPO1, whole-cell "
+                    "average; 0.3 uM in HeLa (Riddick & Macara 2007)")]
+    if any(c.proteasomal for c in all_cargo):
+        inputs += [Input("proteasome_activity", "1", 1.0, "20S proteasome activity relative "
+                         "to the untreated cell (0-1); lowered by bortezomib"),
+                   Input("IKK_degradation", "1/h", 0.0, "IKK-driven degradation constant "
+                         "of cytoplasmic IkBa (free and NF-kB-bound); 0 = resting cell")]
+    if any(c.eif4e_dependent for c in all_cargo):
+        inputs.append(Input("eIF4E_export_factor", "1", 1.0, "eIF4E-dependent mRNA export "
+                            "relative to the reference eIF4E level (1)"))
     return Module(
         name=name,
         description="Reduced (quasi-steady-state) XPO1 export of named NES cargoes with "
@@ -201,7 +217,6 @@ def export_module(cargoes: Sequence[Cargo] = DEFAULT_CARGOES,
         compartments=volumes.compartments(),
         parameters=tuple(params), derived=tuple(derived), species=tuple(species),
         reactions=tuple(reactions), assignments=tuple(assignments),
-        inputs=(Input("XPO1_free", "nM", 300.0, "active (drug-free) XPO1, whole-cell "
-                      "average; 0.3 uM in HeLa (Riddick & Macara 2007)"),),
+        inputs=tuple(inputs),
         conservations=tuple(conservations),
     )

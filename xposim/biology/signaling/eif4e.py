@@ -1,0 +1,114 @@
+"""eIF4E-dependent export of oncogene mRNAs, and the proliferation and survival readouts.
+
+eIF4E binds a 4E-sensitivity element in the mRNAs of cyclin D1, MYC, MCL1 and other
+oncogenes in the nucleus and exports them through LRPPRC and CRM1 (XPO1); in the
+cytoplasm the same cap-bound eIF4E drives their translation. The export core carries
+these mRNAs as the lumped cargo ``oncoRNA`` (:mod:`xposim.biology.cargoes`), whose XPO1
+export is multiplied by ``eIF4E_export_factor``, the eIF4E-loaded share of the mRNAs
+relative to the reference cell:
+
+    eIF4E_export_factor = L·(1 + K) / (L + K)          L = eIF4E_level, 1 at L = 1
+    proliferation_drive = oncoRNA_c / oncoRNA_c_ref       (1 in the untreated cell)
+    dP/dt = k_P·(eIF4E_export_factor · proliferation_drive · P_ref − P)
+                                      lumped short-lived oncoproteins (MCL1, cyclin D1, MYC)
+    survival_translation = T^n / (K_S^n + T^n),  T = P / P_ref      (anti-apoptotic)
+
+The translation term reuses the export factor: the same eIF4E·cap binding that loads the
+mRNAs for export drives their cap-dependent translation.
+
+More eIF4E speeds export beyond what nuclear decay competes with (an export reserve),
+so deeper XPO1 inhibition is needed to empty the cytoplasm of these mRNAs, and it raises
+the translated protection; both shift selinexor's IC50 up (Blood Adv 2023;7:2926:
+eIF4E overexpression raised the selinexor IC50 10-fold and reduced G1 arrest).
+
+``oncoRNA_c_ref`` must be the untreated steady state of the composed cell; set it with
+:func:`xposim.biology.signaling.with_untreated_references`.
+"""
+
+from __future__ import annotations
+
+from xposim.biology.transport import CellVolumes
+from xposim.model import Assignment, Derived, Input, Module, Parameter, Reaction, Species
+
+BLOOD_ADV = ("Li et al., Blood Adv 2023;7:2926 (abstract): eIF4E overexpression partly rescues "
+             "myeloma cells from selinexor, less G1 arrest, selinexor IC50 10-fold higher; "
+             "eIF4E knockdown sensitises")
+CULJKOVIC = ("Culjkovic et al., J Cell Biol 2006;175:415 (eIF4E-dependent export of cyclin D1 "
+             "mRNA via its 4E-SE, CRM1-dependent), recalled")
+
+EIF4E_PARAMETERS: tuple[Parameter, ...] = (
+    Parameter("eIF4E_level", 1.0, "dimensionless", "preset: 1 = reference myeloma; an "
+              "eIF4E-overexpressing line is several-fold higher (" + BLOOD_ADV + ")",
+              "assumed", "eIF4E protein relative to the reference cell", bounds=(0.05, 20.0)),
+    Parameter("eIF4E_K", 3.0, "dimensionless", "assumed: eIF4E is limiting for its target "
+              "mRNAs in the reference cell (" + CULJKOVIC + "; overexpression raises their "
+              "export), half-saturation at 3x the reference level", "assumed",
+              "eIF4E level (relative) half-saturating its target mRNAs", bounds=(0.2, 50.0)),
+    Parameter("oncoRNA_c_ref", 3.912, "nM", "untreated steady state of the reference "
+              "'myeloma' preset; recomputed for any composed cell by "
+              "xposim.biology.signaling.with_untreated_references", "derived",
+              "cytoplasmic oncogene mRNA of the untreated cell", bounds=(1e-6, 1e4)),
+    Parameter("survival_translation_K", 1.0, "dimensionless", "assumed: half-maximal "
+              "protection at the reference cell's untreated translation (so the reference "
+              "line sits mid-range and both knockdown and overexpression move it; "
+              + BLOOD_ADV + ")", "assumed",
+              "relative oncoprotein translation giving half-maximal protection",
+              bounds=(0.1, 10.0)),
+    Parameter("oncoprotein_t_half", 2.0, "h", "assumed: MCL1, cyclin D1 and MYC are "
+              "short-lived proteins (half-lives of ~0.5-3 h, recalled)", "assumed",
+              "half-life of the lumped eIF4E-dependent oncoproteins", bounds=(0.25, 12.0)),
+    Parameter("oncoprotein_ref", 1.0, "nM", "relative scale: 1 nM-equivalent = the "
+              "untreated reference cell (convention)", "assumed",
+              "oncoprotein level of the untreated reference cell"),
+    Parameter("survival_translation_hill", 2.0, "dimensionless", "assumed", "assumed",
+              "Hill coefficient of translation-driven protection", bounds=(0.5, 6.0)),
+)
+
+
+def eif4e_module(volumes: CellVolumes | None = None, *, name: str = "eif4e") -> Module:
+    """eIF4E level -> oncoRNA export factor; proliferation and survival readouts.
+
+    Reads ``oncoRNA_c`` (cytoplasmic oncogene mRNA of the export core, nM); provides
+    ``eIF4E_export_factor`` to the export core.
+    """
+    volumes = volumes or CellVolumes()
+    return Module(
+        name=name,
+        description="eIF4E-dependent oncogene mRNA export; proliferation drive and "
+                    "translation-driven survival",
+        compartments=volumes.compartments(),
+        parameters=EIF4E_PARAMETERS,
+        derived=(
+            Derived("eIF4E_export_factor",
+                    "eIF4E_level * (1 + eIF4E_K) / (eIF4E_level + eIF4E_K)", "1",
+                    "eIF4E-loaded share of oncogene mRNAs relative to the reference"),
+            Derived("oncoprotein_kdeg", "log(2) / oncoprotein_t_half", "1/h",
+                    "oncoprotein turnover"),
+        ),
+        species=(
+            Species("oncoprotein", "cytoplasm", "oncoprotein_ref * eIF4E_export_factor",
+                    description="lumped eIF4E-dependent oncoproteins (MCL1, cyclin D1, MYC), "
+                                "nM-equivalents with 1 = untreated reference cell"),
+        ),
+        reactions=(
+            Reaction("oncoprotein_translation_rxn",
+                     "oncoprotein_kdeg * oncoprotein_ref * eIF4E_export_factor * oncoRNA_c / "
+                     "oncoRNA_c_ref", (), {"oncoprotein": 1}, "cytoplasm",
+                     "eIF4E-dependent translation of exported oncogene mRNA"),
+            Reaction("oncoprotein_degradation", "oncoprotein_kdeg * oncoprotein",
+                     {"oncoprotein": 1}, (), "cytoplasm", "oncoprotein turnover"),
+        ),
+        assignments=(
+            Assignment("proliferation_drive", "oncoRNA_c / oncoRNA_c_ref", "1",
+                       "cytoplasmic oncogene mRNA relative to the untreated cell"),
+            Assignment("oncoprotein_translation", "oncoprotein / oncoprotein_ref", "1",
+                       "eIF4E-dependent oncoproteins relative to the untreated reference cell"),
+            Assignment("survival_translation",
+                       "oncoprotein_translation ** survival_translation_hill / "
+                       "(survival_translation_K ** survival_translation_hill + "
+                       "oncoprotein_translation ** survival_translation_hill)", "1",
+                       "anti-apoptotic protection from translated oncoproteins (0-1)"),
+        ),
+        inputs=(Input("oncoRNA_c", "nM", 3.912, "cytoplasmic oncogene mRNA (export core "
+                      "species)"),),
+    )
