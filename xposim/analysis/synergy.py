@@ -65,7 +65,9 @@ EffectKind = Literal["inhibition", "viability"]
 MAX_ABS_EFFECT = 1.5
 
 
-def _axis(name: str, values: Sequence[float] | np.ndarray) -> np.ndarray:
+def concentration_axis(name: str, values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """A grid axis as a float array (nM): >= 2 values, starting at 0, strictly increasing;
+    else :class:`InputError` naming ``name``."""
     a = np.asarray(values, dtype=float)
     if a.ndim != 1 or a.size < 2:
         raise InputError(name, "must be a 1-D sequence of at least 2 concentrations (nM), "
@@ -80,7 +82,7 @@ def _axis(name: str, values: Sequence[float] | np.ndarray) -> np.ndarray:
     return a
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: identity equality
 class CombinationGrid:
     """A two-drug checkerboard: ``effect[i, j]`` at ``conc_a_nM[i]`` of ``drugs[0]`` and
     ``conc_b_nM[j]`` of ``drugs[1]`` (nM, both axes start at 0 and increase).
@@ -103,8 +105,8 @@ class CombinationGrid:
                 or drugs[0] == drugs[1]):
             raise InputError("drugs", "must be two distinct, non-empty drug names",
                              got=str(self.drugs))
-        a = _axis("conc_a_nM", self.conc_a_nM)
-        b = _axis("conc_b_nM", self.conc_b_nM)
+        a = concentration_axis("conc_a_nM", self.conc_a_nM)
+        b = concentration_axis("conc_b_nM", self.conc_b_nM)
         e = np.asarray(self.effect, dtype=float)
         if e.shape != (a.size, b.size):
             raise InputError("effect", f"must have shape (len(conc_a_nM), len(conc_b_nM)) = "
@@ -152,7 +154,7 @@ class CombinationGrid:
         return (self.conc_a_nM.size, self.conc_b_nM.size)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: identity equality
 class SynergyScores:
     """Observed, expected and excess (observed - expected) inhibition on the grid, the
     excess summarised over the combination cells (both concentrations > 0)."""
@@ -187,7 +189,7 @@ class IsoeffectPoint:
     ci: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: identity equality
 class CombinationIndex:
     """Chou–Talalay combination index.
 
