@@ -19,6 +19,7 @@ from xposim.analysis.synergy import (
     combination_index as combination_index,
     hsa as hsa,
     loewe as loewe,
+    summary as synergy_summary,
     zip_scores as zip_scores,
 )
 from xposim.biology.signaling import (
@@ -39,6 +40,7 @@ from xposim.errors import (
     SimulationError as SimulationError,
     XposimError as XposimError,
 )
+from xposim.experiments.combination import combination_grid as combination_grid
 from xposim.model import (
     Assignment as Assignment,
     Compartment as Compartment,
