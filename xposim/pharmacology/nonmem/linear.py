@@ -69,6 +69,15 @@ class LinearSystem:
 
     def __init__(self, k_rows: np.ndarray, *, gap: float = 1e-5) -> None:
         self.k = k_rows
+        # decompose each distinct K once (records of a subject usually share it)
+        flat = k_rows.reshape(len(k_rows), -1)
+        uniq, back = np.unique(flat, axis=0, return_inverse=True)
+        self._init_unique(uniq.reshape(-1, *k_rows.shape[1:]), gap)
+        back = back.ravel()
+        self.lam, self.vec, self.inv = self.lam[back], self.vec[back], self.inv[back]
+        self.defective = self.defective[back]
+
+    def _init_unique(self, k_rows: np.ndarray, gap: float) -> None:
         lam, vec = np.linalg.eig(k_rows)
         n = k_rows.shape[1]
         scale = np.maximum(np.abs(lam).max(axis=1), 1e-300)
@@ -107,7 +116,29 @@ class LinearSystem:
         return out
 
     def steady_state(self, spec: SteadyState, row: int) -> np.ndarray:
-        return steady_state_linear(self.k[row], spec)
+        """The implied dose train's amounts at the record (eigen-coordinates when K is
+        diagonalisable, matrix exponentials otherwise)."""
+        lam = self.lam[row]
+        if self.defective[row] or np.any(lam.real >= 0):
+            return steady_state_linear(self.k[row], spec)
+        vec, inv = self.vec[row], self.inv[row]
+        c = inv[:, spec.cmt]  # V⁻¹·e_cmt
+        if spec.kind == "constant":
+            y = -spec.rate * c / lam
+        elif spec.kind == "bolus":
+            y = np.exp(lam * (spec.ii - spec.lag)) / (1 - np.exp(lam * spec.ii)) \
+                * spec.amount * c
+        else:
+            tau, lag, dur = spec.ii, spec.lag, spec.duration
+            y = np.zeros_like(c)
+            j = 1
+            while j * tau - lag < dur:
+                y = y + np.expm1(lam * (j * tau - lag)) / lam * spec.rate * c
+                j += 1
+            y = y + np.exp(lam * (j * tau - lag - dur)) * np.expm1(lam * dur) / lam \
+                / (1 - np.exp(lam * tau)) * spec.rate * c
+        x = vec @ y
+        return x.real if np.iscomplexobj(x) else x
 
 
 def run_steps(system: LinearSystem, steps: Steps, n_rows: int, n: int) -> np.ndarray:
