@@ -40,9 +40,11 @@ class Cargo:
     ``proteasomal=True``: degradation scales with the input ``proteasome_activity`` (0-1)
     and, in the cytoplasm, adds IKK-driven degradation (input ``IKK_degradation``, 1/h);
     ``eif4e_dependent=True``: XPO1 export scales with the input ``eIF4E_export_factor``
-    (mRNAs exported as eIF4E-LRPPRC-CRM1 complexes). The inputs default to the untreated
-    reference (1, 0, 1), so these flags change nothing unless a signalling module
-    (:mod:`xposim.biology.signaling`) provides them.
+    (mRNAs exported as eIF4E-LRPPRC-CRM1 complexes); ``synthesis_input``: name of an
+    input (dimensionless, default 1) multiplying synthesis, e.g. NF-κB-induced IκBα
+    transcription. The inputs default to the untreated reference (1, 0, 1, 1), so these
+    change nothing unless a signalling module (:mod:`xposim.biology.signaling`) provides
+    them.
     """
 
     name: str
@@ -60,6 +62,7 @@ class Cargo:
     baseline_k_export: Parameter | None = None
     proteasomal: bool = False
     eif4e_dependent: bool = False
+    synthesis_input: str | None = None
 
     def __post_init__(self) -> None:
         check_name(self.name, "cargo")
@@ -109,9 +112,10 @@ def _cargo(name: str, description: str, role: Role, *, kd: Parameter, imp: Param
            leak: Parameter, syn: Parameter, thc: Parameter, thn: Parameter,
            exported: bool = True, synthesized_in: str = "cytoplasm",
            nf: Parameter | None = None, ke: Parameter | None = None,
-           proteasomal: bool = False, eif4e_dependent: bool = False) -> Cargo:
-    return Cargo(name, description, role, kd, imp, leak, syn, thc, thn, exported,
-                 synthesized_in, nf, ke, proteasomal, eif4e_dependent)  # type: ignore[arg-type]
+           proteasomal: bool = False, eif4e_dependent: bool = False,
+           synthesis_input: str | None = None) -> Cargo:
+    return Cargo(name, description, role, kd, imp, leak, syn, thc, thn, exported,  # type: ignore[arg-type]
+                 synthesized_in, nf, ke, proteasomal, eif4e_dependent, synthesis_input)
 
 
 def _nf(value: float, why: str) -> Parameter:
@@ -220,6 +224,7 @@ IKBA = _cargo(
     thn=_p("t_half_nuc", 1.93, "h", "as cytoplasm (Lipniacki 2004 degrades nuclear IkBa only "
            "after export; same constant assumed)", "assumed", bounds=(1.0, 20.0)),
     proteasomal=True,
+    synthesis_input="IkBa_induction",  # NF-kB drives NFKBIA transcription (Lipniacki c1a)
 )
 
 NFKB = _cargo(
@@ -254,8 +259,10 @@ IKBA_NFKB = CargoComplex(
         syn=_p("synthesis", 0.0, "nM/h", "forms by binding only", "measured"),
         thc=_p("t_half_cyt", 9.63, "h", LIPNIACKI + ": bound IkBa decay c6a = 2e-5 /s "
                "(releases NF-kB)", "measured"),
-        thn=_p("t_half_nuc", 9.63, "h", "as cytoplasm (assumed)", "assumed",
-               bounds=(1.0, 50.0)),
+        thn=_p("t_half_nuc", 1e6, "h", LIPNIACKI + ": NF-kB-bound IkBa is degraded only in "
+               "the cytoplasm (c6a, and IKK-driven t2); in the nucleus the complex is stable "
+               "until exported (1e6 h stands for 'not degraded')", "assumed",
+               bounds=(1.0, 1e6)),
         proteasomal=True,
     ),
 )

@@ -133,7 +133,9 @@ def export_module(cargoes: Sequence[Cargo] = DEFAULT_CARGOES,
                     Species(cy, "cytoplasm", init_c, description=f"cytoplasmic {c.name}")]
         if c.synthesis.value > 0:
             where, sp = (("nucleus", n) if c.synthesized_in == "nucleus" else ("cytoplasm", cy))
-            reactions.append(Reaction(f"{c.name}_made", f"{c.name}_synthesis", (),
+            rate = f"{c.name}_synthesis" + (f" * {c.synthesis_input}"
+                                            if c.synthesis_input else "")
+            reactions.append(Reaction(f"{c.name}_made", rate, (),
                                       {sp: 1}, where, f"synthesis of {c.name}"))
         released = [cx for cx in complexes if cx.cargo.name == c.name]
         for sp, comp, k in ((n, "nucleus", f"{c.name}_kdeg_n"),
@@ -207,6 +209,9 @@ def export_module(cargoes: Sequence[Cargo] = DEFAULT_CARGOES,
                          "to the untreated cell (0-1); lowered by bortezomib"),
                    Input("IKK_degradation", "1/h", 0.0, "IKK-driven degradation constant "
                          "of cytoplasmic IkBa (free and NF-kB-bound); 0 = resting cell")]
+    for inp in sorted({c.synthesis_input for c in all_cargo if c.synthesis_input}):
+        inputs.append(Input(inp, "1", 1.0, "synthesis relative to the untreated cell "
+                            "(e.g. NF-kB-induced IkBa transcription)"))
     if any(c.eif4e_dependent for c in all_cargo):
         inputs.append(Input("eIF4E_export_factor", "1", 1.0, "eIF4E-dependent mRNA export "
                             "relative to the reference eIF4E level (1)"))

@@ -11,6 +11,7 @@ and reads the nuclear free NF-κB back:
     proteasome_activity = 1 − P·btz / P_total            (steady state: 1 / (1 + C/IC50))
     IC50_cell = btz_IC50_cell · pi_resistance            (PSMB5-mutant lines bind less)
     nfkb_activity  = NFkB_n / NFkB_n_ref                 (1 in the untreated cell)
+    IkBa_induction = 1 − w + w · nfkb_activity           (Lipniacki's negative feedback)
     nfkb_survival  = nfkb_dependence · min(1, nfkb_activity)
     proteotoxic_signal = inh^n / (EC50^n + inh^n),  inh = 1 − proteasome_activity
 
@@ -68,6 +69,13 @@ NFKB_PARAMETERS: tuple[Parameter, ...] = (
               "NF-kB-induced IkBa synthesis of Lipniacki (not modelled here) a sustained "
               "IKK activity above ~0.1 /h strips IkBa from most NF-kB", "assumed",
               "IKK-driven degradation constant of cytoplasmic IkBa", bounds=(0.0, 20.0)),
+    Parameter("IkBa_feedback", 0.5, "dimensionless", "Lipniacki et al., J Theor Biol 2004: "
+              "IkBa transcription is NF-kB-inducible (c1a, linear in nuclear NF-kB) - the "
+              "pathway's negative feedback. Lipniacki has no constitutive IkBa "
+              "transcription, which would leave the resting cell almost without IkBa; "
+              "cargoes.py keeps an assumed basal synthesis instead, of which half is taken "
+              "as NF-kB-driven (assumed)", "assumed",
+              "share of untreated IkBa synthesis driven by nuclear NF-kB", bounds=(0.0, 1.0)),
     Parameter("nfkb_dependence", 0.5, "dimensionless", "preset: share of the line's "
               "survival that relies on NF-kB (assumed 0.5 for the reference myeloma)",
               "assumed", "weight of NF-kB survival signalling (0-1)", bounds=(0.0, 1.0)),
@@ -126,6 +134,9 @@ def nfkb_module(volumes: CellVolumes | None = None, *, name: str = "nfkb") -> Mo
                        "IKK-driven IkBa degradation constant passed to the export core"),
             Assignment("nfkb_activity", "NFkB_n / NFkB_n_ref", "1",
                        "nuclear free NF-kB relative to the untreated cell"),
+            Assignment("IkBa_induction", "1 - IkBa_feedback + IkBa_feedback * nfkb_activity",
+                       "1", "IkBa synthesis relative to the untreated cell (NF-kB feedback), "
+                       "passed to the export core"),
             Assignment("nfkb_survival", "nfkb_dependence * min(1, nfkb_activity)", "1",
                        "NF-kB survival signalling (0-1; nfkb_dependence when untreated)"),
             Assignment("proteotoxic_signal",
