@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,7 +13,67 @@ from xposim.model.components import Parameter
 from xposim.presets.loader import load_preset_file, parameter_from_toml
 
 _KEYS = {"description", "lineage", "malignant", "distinguishing", "sources", "xpo1_c528s",
-         "volumes", "attributes", "parameters"}
+         "volumes", "attributes", "parameters", "biology"}
+
+P53_STATUS = ("wild-type", "mutant", "null")
+LINEAGES = ("normal", "myeloma", "dlbcl")
+_BIOLOGY_KEYS = {"p53_status", "doubling_time_h", "oncogenic_stress", "gr_level",
+                 "nfkb_dependence", "eif4e_level", "pi_resistance_fold", "facts"}
+
+
+def _number(where: str, field: str, value: object, lo: float, hi: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not (
+            math.isfinite(value) and lo <= value <= hi):
+        raise ModelError(f"{where}: {field} must be a number in [{lo:g}, {hi:g}], got "
+                         f"{value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class CellBiology:
+    """What distinguishes a line downstream of XPO1, each a model input with a unit.
+
+    ``p53_status``: wild-type / mutant / null (mutant and null carry no p53
+    transcriptional function); ``doubling_time_h``: untreated doubling time (h), ``None`` for
+    non-dividing cells (resting PBMC); ``oncogenic_stress``: apoptotic priming relative to a
+    reference myeloma line (0-3); ``gr_level``: glucocorticoid receptor relative to MM.1S
+    (0-3); ``nfkb_dependence``: 0-1; ``eif4e_level``: eIF4E relative to the parental line
+    (0.1-20); ``pi_resistance_fold``: rise of the cellular bortezomib IC50 (>= 1; 1 =
+    PI-sensitive). ``facts``: field -> citation.
+    """
+
+    p53_status: str = "wild-type"
+    doubling_time_h: float | None = 30.0
+    oncogenic_stress: float = 1.0
+    gr_level: float = 1.0
+    nfkb_dependence: float = 0.5
+    eif4e_level: float = 1.0
+    pi_resistance_fold: float = 1.0
+    facts: tuple[tuple[str, str], ...] = ()
+    where: str = "cell line"
+
+    def __post_init__(self) -> None:
+        w = self.where
+        if self.p53_status not in P53_STATUS:
+            raise ModelError(f"{w}: p53_status must be one of {P53_STATUS}, got "
+                             f"{self.p53_status!r}")
+        if self.doubling_time_h is not None:
+            _number(w, "doubling_time_h", self.doubling_time_h, 10.0, 1000.0)
+        _number(w, "oncogenic_stress", self.oncogenic_stress, 0.0, 3.0)
+        _number(w, "gr_level", self.gr_level, 0.0, 3.0)
+        _number(w, "nfkb_dependence", self.nfkb_dependence, 0.0, 1.0)
+        _number(w, "eif4e_level", self.eif4e_level, 0.1, 20.0)
+        _number(w, "pi_resistance_fold", self.pi_resistance_fold, 1.0, 1000.0)
+        unknown = {k for k, _ in self.facts} - (_BIOLOGY_KEYS - {"facts"}) - {"xpo1"}
+        if unknown:
+            raise ModelError(f"{w}: facts for unknown fields {sorted(unknown)}")
+
+    @property
+    def p53_function(self) -> float:
+        return 1.0 if self.p53_status == "wild-type" else 0.0
+
+    def fact(self, field: str) -> str:
+        return dict(self.facts).get(field, "")
 
 
 @dataclass(frozen=True)
@@ -29,8 +90,12 @@ class CellLine:
     xpo1_c528s: bool = False
     volumes: CellVolumes = field(default_factory=CellVolumes)
     attributes: tuple[tuple[str, str], ...] = ()
+    biology: CellBiology = field(default_factory=CellBiology)
 
     def __post_init__(self) -> None:
+        if self.lineage not in LINEAGES:
+            raise ModelError(f"cell line {self.name}: lineage must be one of {LINEAGES}, got "
+                             f"{self.lineage!r}")
         if not self.sources:
             raise ModelError(f"cell line {self.name}: at least one source is required")
         names = [p.name for p in self.parameters]
@@ -39,6 +104,35 @@ class CellLine:
 
     def attribute(self, key: str, default: str = "") -> str:
         return dict(self.attributes).get(key, default)
+
+    def model_parameters(self) -> tuple[Parameter, ...]:
+        """The line's biology as model parameters (fate, GR, NF-kB, eIF4E modules); a
+        builder applies those its model has."""
+        b = self.biology
+        src = f"preset {self.name} (presets/cell_lines.toml)"
+
+        def par(name: str, value: float, unit: str, key: str, what: str) -> Parameter:
+            fact = b.fact(key)
+            measured = fact and not any(w in fact for w in ("assumed", "recalled"))
+            return Parameter(name, value, unit, f"{src}: {fact or 'assumed'}",
+                             "measured" if measured else "assumed", what)
+
+        return (
+            par("doubling_time", b.doubling_time_h if b.doubling_time_h is not None else 1e7,
+                "h", "doubling_time_h", "population doubling time (1e7 h: not dividing)"),
+            par("p53_function", b.p53_function, "dimensionless", "p53_status",
+                f"TP53 {b.p53_status}"),
+            par("oncogenic_stress", b.oncogenic_stress, "dimensionless", "oncogenic_stress",
+                "apoptotic priming relative to a reference myeloma line"),
+            par("GR_level", b.gr_level, "dimensionless", "gr_level",
+                "glucocorticoid receptor relative to MM.1S"),
+            par("nfkb_dependence", b.nfkb_dependence, "dimensionless", "nfkb_dependence",
+                "dependence on NF-kB for survival (0-1)"),
+            par("eIF4E_level", b.eif4e_level, "dimensionless", "eif4e_level",
+                "eIF4E relative to the parental line"),
+            par("pi_resistance", b.pi_resistance_fold, "dimensionless", "pi_resistance_fold",
+                "fold rise of the cellular bortezomib IC50 (1 = PI-sensitive)"),
+        )
 
 
 def _build(name: str, entry: Mapping[str, Any]) -> CellLine:
@@ -51,13 +145,22 @@ def _build(name: str, entry: Mapping[str, Any]) -> CellLine:
         volumes = CellVolumes(**vol) if vol else CellVolumes()
         params = tuple(parameter_from_toml(k, v, f"{where}.parameters")
                        for k, v in entry.get("parameters", {}).items())
+        bio = dict(entry.get("biology", {}))
+        unknown_bio = set(bio) - _BIOLOGY_KEYS
+        if unknown_bio:
+            raise ModelError(f"{where}.biology: unknown keys {sorted(unknown_bio)}")
+        facts = tuple((str(k), str(v)) for k, v in bio.pop("facts", {}).items())
+        if bio.get("doubling_time_h") == "none":
+            bio["doubling_time_h"] = None
+        biology = CellBiology(**bio, facts=facts, where=f"{where}.biology")
         return CellLine(name=name, description=entry["description"], lineage=entry["lineage"],
                         malignant=bool(entry["malignant"]),
                         distinguishing=entry["distinguishing"],
                         sources=tuple(entry["sources"]), parameters=params,
                         xpo1_c528s=bool(entry.get("xpo1_c528s", False)), volumes=volumes,
                         attributes=tuple((str(k), str(v)) for k, v in
-                                         entry.get("attributes", {}).items()))
+                                         entry.get("attributes", {}).items()),
+                        biology=biology)
     except KeyError as exc:
         raise ModelError(f"{where}: missing key {exc.args[0]!r}") from exc
     except TypeError as exc:
