@@ -102,6 +102,10 @@ RAN_PARAMETERS: tuple[Parameter, ...] = (
        "groove (Cys528), away from the RanBP3 and RanGTP sites, so drug-bound CRM1 binds "
        "RanBP3 as CRM1 does (1); 0 makes drug-bound CRM1 inert (sensitivity)",
        "relative RanBP3 association of drug-bound CRM1", kind="assumed", bounds=(0.0, 1.0)),
+    _p("cargo_seed", 1.0, "nM", "numerical start: each free cargo starts at 1 nM in the "
+       "cytoplasm (steady states do not depend on it; it makes cargo conservation "
+       "checkable with turnover off)", "initial cytoplasmic concentration of each cargo",
+       kind="assumed"),
     _p("N_NPC", 3000.0, "dimensionless", "Maul et al., J Cell Biol 1972 (asynchronous "
        "HeLa), via NucCytoShuttle", "nuclear pore complexes per cell"),
     _p("N_A", 6.02214076e14, "1/nmol", "SI: Avogadro constant (6.02214076e23 /mol)",
@@ -346,7 +350,8 @@ def ran_cycle_module(cargoes: Sequence[Cargo] = DEFAULT_CARGOES,
     for c in all_cargo:
         params += _cargo_parameters(c)
         x_n, x_c = f"{c.name}_n", f"{c.name}_c"
-        init_c = "NFkB_tot0 * cell / cytoplasm" if c.name == "NFkB" else 0.0
+        init_c: str | float = "NFkB_tot0 * cell / cytoplasm" if c.name == "NFkB" else (
+            "cargo_seed" if c.name not in released else 0.0)
         species += [Species(x_n, n, 0.0, description=f"free nuclear {c.name}"),
                     Species(x_c, cy, init_c, description=f"free cytoplasmic {c.name}")]
         derived += [

@@ -70,14 +70,17 @@ class CellVolumes:
 
 
 K_TR = Parameter(
-    "k_tr", 0.25, "1/s",
-    "NucCytoShuttle default P_XPO1 (export-complex translocation; assumed equal to P_AB of "
-    "Riddick & Macara 2005 Table III)", "assumed",
-    "translocation rate of XPO1·RanGTP·cargo complexes through the pore", bounds=(0.05, 1.0))
+    "k_tr", 0.198, "1/s",
+    "least-squares fit of this law to the detailed Ran-cycle model "
+    "(python -m xposim.biology.ran_cycle --derive)", "calibrated",
+    "translocation rate of XPO1·RanGTP·cargo complexes through the pore", bounds=(0.05, 1.0),
+    fitted_to="steady-state nuclear fractions of p53, p21, FOXO3a, BRCA1, IkBa, NF-kB, the "
+    "NES pool and oncoRNA in the detailed Ran-cycle model (xposim.biology.ran_cycle, Riddick "
+    "& Macara 2005/2007 parameters) at 0-99% XPO1 inactivation, NES affinities recalibrated")
 PHI_N = Parameter(
-    "phi_n", 0.6, "dimensionless",
-    "fraction of active XPO1 that is nuclear and RanGTP-loaded at steady state; to be derived "
-    "from the detailed Ran-cycle model (ran_cycle.py)", "assumed",
+    "phi_n", 0.873, "dimensionless",
+    "detailed Ran-cycle model (xposim.biology.ran_cycle), untreated: nuclear RanGTP-loaded "
+    "CRM1 (RanGTP·CRM1 with or without RanBP3 and cargo) over all drug-free CRM1", "derived",
     "nuclear, export-competent share of active XPO1", bounds=(0.05, 1.0))
 NFKB_TOTAL = Parameter(
     "NFkB_tot0", 0.06, "uM", "Lipniacki et al., J Theor Biol 2004 (total NF-kB 0.06 uM)",
