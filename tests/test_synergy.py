@@ -158,6 +158,28 @@ def test_loewe_and_ci_closed_form_for_hill_slope_one():
     assert ci.ci == pytest.approx(2 * (math.sqrt(2) - 1), abs=0.01)  # 0.8284
 
 
+def test_isoeffect_crossing_in_the_first_interval_follows_the_hill_slope():
+    # Coarse design: 80 nM of A alone already gives 2/3 inhibition, so every 50% crossing
+    # lies between 0 and 80 nM. On a Bliss surface (E - Eb)/(1 - Eb) is A's own Hill
+    # curve, so the crossing is exact (solved below for each point), and
+    # each point's CI equals the slope-1 closed form (a KB + b KA)/(a KB + b KA + a b).
+    ca = np.array([0.0, 80.0, 160.0, 320.0, 640.0])
+    cb = np.array([0.0, 1.0, 2.0, 4.0, 6.0])
+    a_, b_ = np.meshgrid(ca, cb, indexing="ij")
+    ea, eb = hill(a_, KA), hill(b_, KB)
+    g = CombinationGrid(("a", "b"), ca, cb, ea + eb - ea * eb)
+    ci = combination_index(g)
+    assert len(ci.points) == 4
+    for p in ci.points:
+        b = p.conc_b_nM
+        e_b = b / (b + KB)
+        # (0.5 - Eb)/(1 - Eb) = a/(a + KA)  ->  a = KA q/(1 - q)
+        q = (0.5 - e_b) / (1 - e_b)
+        a = KA * q / (1 - q)
+        assert p.conc_a_nM == pytest.approx(a, rel=1e-9)
+        assert p.ci == pytest.approx((a * KB + b * KA) / (a * KB + b * KA + a * b), rel=1e-9)
+
+
 # ---- monotone properties ------------------------------------------------------------------
 
 def test_adding_effect_to_the_combinations_raises_every_excess_and_lowers_ci():

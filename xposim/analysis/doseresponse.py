@@ -205,6 +205,20 @@ def _validate(conc: Sequence[float] | np.ndarray, response: Sequence[float] | np
     return c, y
 
 
+def _midpoint_log(c: np.ndarray, y: np.ndarray, lo_log: float, hi_log: float) -> float:
+    """log10 of the concentration where the mean response crosses mid-range (a start)."""
+    pos = c > 0
+    xs = np.unique(c[pos])
+    means = np.array([y[c == x].mean() for x in xs])
+    mid = 0.5 * (float(y.min()) + float(y.max()))
+    above = means >= mid
+    flips = np.nonzero(above[:-1] != above[1:])[0]
+    if flips.size == 0:
+        return 0.5 * (lo_log + hi_log)
+    k = int(flips[0])
+    return 0.5 * (math.log10(xs[k]) + math.log10(xs[k + 1]))
+
+
 def fit_hill(conc_nM: Sequence[float] | np.ndarray, response: Sequence[float] | np.ndarray,
              *, kind: Kind = "viability", bottom: float | None = None,
              top: float | None = None) -> HillFit:
@@ -271,22 +285,34 @@ def fit_hill(conc_nM: Sequence[float] | np.ndarray, response: Sequence[float] | 
     t0 = y_hi if top is None else top
     lower = [log_bounds[0], HILL_BOUNDS[0]] + [-np.inf] * sum(free)
     upper = [log_bounds[1], HILL_BOUNDS[1]] + [np.inf] * sum(free)
-    best: tuple[float, np.ndarray, np.ndarray] | None = None
-    for log0 in np.linspace(lo_log, hi_log, 4):
-        for h0 in (1.0, 3.0):
-            p0 = [log0, h0] + ([b0] if free[0] else []) + ([t0] if free[1] else [])
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", optimize.OptimizeWarning)
-                    popt, pcov = optimize.curve_fit(model, c, y, p0=p0, jac=jac,
-                                                    bounds=(lower, upper), method="trf",
-                                                    xtol=1e-14, ftol=1e-14, gtol=1e-14,
-                                                    max_nfev=2000)
-            except (RuntimeError, ValueError):
-                continue
-            sse = float(np.sum((model(c, *popt) - y) ** 2))
-            if best is None or sse < best[0]:
-                best = (sse, popt, pcov)
+    def attempt(log0: float, h0: float) -> tuple[float, np.ndarray, np.ndarray] | None:
+        p0 = [log0, h0] + ([b0] if free[0] else []) + ([t0] if free[1] else [])
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optimize.OptimizeWarning)
+                popt, pcov = optimize.curve_fit(model, c, y, p0=p0, jac=jac,
+                                                bounds=(lower, upper), method="trf",
+                                                xtol=1e-14, ftol=1e-14, gtol=1e-14,
+                                                max_nfev=2000)
+        except (RuntimeError, ValueError):
+            return None
+        return float(np.sum((model(c, *popt) - y) ** 2)), popt, pcov
+
+    def interior(fit: tuple[float, np.ndarray, np.ndarray] | None) -> bool:
+        if fit is None:
+            return False
+        lg, hh = fit[1][0], fit[1][1]
+        return (log_bounds[0] + 1e-6 < lg < log_bounds[1] - 1e-6
+                and HILL_BOUNDS[0] * (1 + 1e-6) < hh < HILL_BOUNDS[1] * (1 - 1e-6))
+
+    # Start where the mean response crosses the middle of its range (two slopes); if that
+    # lands on a bound, search a grid of starts across the tested range.
+    log_mid = _midpoint_log(c, y, lo_log, hi_log)
+    tries = [attempt(log_mid, h0) for h0 in (1.0, 3.0)]
+    if not any(interior(t) for t in tries):
+        tries += [attempt(lg, h0) for lg in np.linspace(lo_log, hi_log, 4) for h0 in (1.0, 3.0)]
+    done = [t for t in tries if t is not None]
+    best = min(done, key=lambda t: t[0]) if done else None
     if best is None:
         raise InputError("response", "the Hill fit did not converge from any start")
     sse, popt, pcov = best

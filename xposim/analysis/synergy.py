@@ -315,12 +315,16 @@ def loewe(grid: CombinationGrid) -> SynergyScores:
     return _scores("loewe", e.copy(), exp)
 
 
-def _crossing(x: np.ndarray, y: np.ndarray, level: float) -> float | None:
+def _crossing(x: np.ndarray, y: np.ndarray, level: float,
+              hill: float | None = None) -> float | None:
     """First concentration where y rises through ``level``.
 
     Between positive concentrations: a monotone cubic (PCHIP) through the points in
     median-effect coordinates, logit(y) vs log(x), in which a Hill curve is a straight
-    line (Chou 2006); from the 0 nM point: linear in concentration.
+    line (Chou 2006). From the 0 nM point (effect y0 of the other drug): the varied
+    drug's own Hill curve of slope ``hill`` acting on what y0 leaves,
+    (y - y0)/(1 - y0) = u/(1 + u), u = (x/D)^hill, through the first well (linear in
+    concentration if the drug has no fitted curve).
     """
     for k in range(x.size - 1):
         y0, y1 = float(y[k]), float(y[k + 1])
@@ -328,6 +332,9 @@ def _crossing(x: np.ndarray, y: np.ndarray, level: float) -> float | None:
             continue
         x0, x1 = float(x[k]), float(x[k + 1])
         if x0 == 0.0:
+            if hill is not None and 0.0 <= y0 < level < y1 < 1.0:
+                p1, pl = (y1 - y0) / (1.0 - y0), (level - y0) / (1.0 - y0)
+                return x1 * ((pl / (1.0 - pl)) / (p1 / (1.0 - p1))) ** (1.0 / hill)
             return x0 + (level - y0) / (y1 - y0) * (x1 - x0)
         pos = x > 0
         lx = np.log(x[pos])
@@ -371,11 +378,11 @@ def combination_index(grid: CombinationGrid, effect: float = 0.5) -> Combination
     da, db = agent_a.dose_for(effect), agent_b.dose_for(effect)
     points: list[IsoeffectPoint] = []
     for j in range(1, cb.size):  # along drug A at each concentration of B
-        x = _crossing(ca, e[:, j], effect)
+        x = _crossing(ca, e[:, j], effect, agent_a.fit.hill if agent_a.fit else None)
         if x is not None and x > 0:
             points.append(IsoeffectPoint(x, float(cb[j]), _ci(x, cb[j], da, db)))
     for i in range(1, ca.size):  # along drug B at each concentration of A
-        x = _crossing(cb, e[i, :], effect)
+        x = _crossing(cb, e[i, :], effect, agent_b.fit.hill if agent_b.fit else None)
         if x is not None and x > 0:
             points.append(IsoeffectPoint(float(ca[i]), x, _ci(ca[i], x, da, db)))
     points = [p for p in points if math.isfinite(p.ci)]

@@ -25,7 +25,7 @@ app = typer.Typer(
 
 def _register_commands() -> None:
     # one import per command module; the list is the CLI's table of contents
-    from xposim.cli import cell, demo, nm, params, pk, sbml
+    from xposim.cli import cell, demo, nm, params, pk, sbml, synergy
 
     demo.register(app)
     cell.register(app)
@@ -33,6 +33,7 @@ def _register_commands() -> None:
     pk.register(app)
     sbml.register(app)
     nm.register(app)
+    synergy.register(app)
 
 
 _register_commands()

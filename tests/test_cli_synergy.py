@@ -1,0 +1,92 @@
+"""`xposim synergy`: JSON summary from a CSV plate equals the library's, files, errors.
+
+The numbers themselves are tested in test_synergy.py against hand-worked grids and closed
+forms; here the CLI must print exactly `xposim.analysis.synergy.summary` of the plate it
+read (replicates averaged), write its outputs atomically and fail in one line, exit 2.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from clihelp import run_cli
+
+from xposim.analysis.doseresponse import hill_curve
+from xposim.analysis.synergy import CombinationGrid, summary
+
+SEL = np.array([0.0, 10.0, 20.0, 40.0, 80.0, 160.0])
+DEX = np.array([0.0, 2.0, 4.0, 8.0, 16.0, 32.0])
+
+
+def surface():
+    a, b = np.meshgrid(SEL, DEX, indexing="ij")
+    eb = hill_curve(b, ic50_nM=8.0, hill=1.0, kind="inhibition")
+    u = (a * (1 + b / 8.0) / 40.0) ** 1.5  # dexamethasone lowers selinexor's IC50
+    return a, b, eb + (1 - eb) * u / (1 + u)
+
+
+@pytest.fixture
+def plate(tmp_path):
+    a, b, e = surface()
+    # duplicate wells +-0.01 around the surface: the CLI averages replicates
+    df = pd.concat([pd.DataFrame({"selinexor_nM": a.ravel(), "dexamethasone_nM": b.ravel(),
+                                  "viability": 1 - e.ravel() + d}) for d in (0.01, -0.01)])
+    path = tmp_path / "plate.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_json_is_the_library_summary_of_the_plate(plate):
+    code, out, err = run_cli("synergy", "--grid", str(plate), "--json")
+    assert code == 0, err
+    got = json.loads(out)
+    expected = summary(CombinationGrid(("selinexor", "dexamethasone"), SEL, DEX, surface()[2]))
+    assert set(got) == {"bliss", "hsa", "loewe", "zip", "ci50"}
+    for k in ("bliss", "hsa", "loewe", "zip"):
+        assert got[k]["mean"] == pytest.approx(expected[k]["mean"], abs=1e-9)
+        assert got[k]["max"] == pytest.approx(expected[k]["max"], abs=1e-9)
+    assert got["ci50"] == pytest.approx(expected["ci50"], abs=1e-9)
+    assert got["bliss"]["mean"] > 0 and got["ci50"] < 1  # the planted synergy
+
+
+def test_out_writes_grid_scores_and_plots_atomically(plate, tmp_path):
+    out = tmp_path / "syn"
+    code, stdout, err = run_cli("synergy", "--grid", str(plate), "--fixed", "bortezomib=2nM",
+                                "--out", str(out))
+    assert code == 0, err
+    assert "bortezomib 2 nM" in stdout and "combination index" in stdout
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["bliss_excess.png", "grid.csv", "hsa_excess.png", "isobologram.png",
+                     "loewe_excess.png", "scores.csv", "zip_excess.png"]
+    scores = pd.read_csv(out / "scores.csv")
+    assert len(scores) == SEL.size * DEX.size
+    assert {"bliss_excess", "zip_excess", "selinexor_nM"} <= set(scores.columns)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plate.csv", "syn"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--grid", "missing.csv"), "grid: no such file"),
+    ((), "grid: give either --grid FILE or --cell-line"),
+    (("--cell-line", "myeloma", "--drug", "selinexor=0,10nM"), "drug: give exactly two"),
+    (("--cell-line", "myeloma", "--drug", "selinexor"), "drug: must be NAME="),
+])
+def test_errors_are_one_line_exit_2(args, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli("synergy", *args, "--out", "never")
+    assert code == 2
+    assert err.strip().startswith(f"error: {message}")
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "never").exists()
+
+
+def test_plate_with_a_missing_well_names_it(plate, tmp_path):
+    df = pd.read_csv(plate)
+    df = df[~((df.selinexor_nM == 40.0) & (df.dexamethasone_nM == 8.0))]
+    bad = tmp_path / "holes.csv"
+    df.to_csv(bad, index=False)
+    code, _, err = run_cli("synergy", "--grid", str(bad), "--json")
+    assert code == 2
+    assert "missing well selinexor_nM=40, dexamethasone_nM=8" in err

@@ -1,0 +1,179 @@
+"""``xposim synergy``: score a two-drug combination grid (Bliss, HSA, Loewe, ZIP, CI).
+
+The grid comes from a CSV plate (``--grid``) or from the cell model (``--cell-line`` with
+two ``--drug NAME=c1,c2,...nM`` axes, optional ``--fixed`` third drugs). ``--json``
+prints ``{"bliss": {"mean", "max"}, "hsa": ..., "loewe": ..., "zip": ..., "ci50": x}``
+(fractions; ``ci50`` is null when not estimable); ``--out`` writes the grid, the scores
+and the plots atomically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+
+from xposim.analysis.synergy import CombinationGrid
+from xposim.cli._common import parse_drug_concentration, print_json
+from xposim.errors import InputError
+
+
+def _axis_option(text: str) -> tuple[str, list[float]]:
+    """``"selinexor=0,10,30,100nM"`` -> ("selinexor", [0, 10, 30, 100]) in nM."""
+    if "=" not in text:
+        raise InputError("drug", "must be NAME=C1,C2,...UNIT, e.g. selinexor=0,10,100nM",
+                         got=text)
+    name, _, values = text.partition("=")
+    items = [v.strip() for v in values.split(",") if v.strip()]
+    if len(items) < 2:
+        raise InputError("drug", "needs at least two concentrations, starting at 0",
+                         got=text)
+    last = items[-1]
+    unit = last.lstrip("0123456789.eE+-")
+    out: list[float] = []
+    drug = name
+    for item in items:
+        qty = item if item.lstrip("0123456789.eE+-") else item + unit
+        drug, conc = parse_drug_concentration(f"{name}={qty}")
+        out.append(conc)
+    return drug, out
+
+
+def _read_plate(path: Path, fixed: Mapping[str, float]) -> CombinationGrid:
+    import pandas as pd
+
+    if not path.is_file():
+        raise InputError("grid", "no such file", got=str(path))
+    try:
+        df = pd.read_csv(path)
+    except (ValueError, OSError) as exc:
+        raise InputError("grid", f"not a readable CSV ({exc})", got=str(path)) from exc
+    conc_cols = [c for c in df.columns if str(c).endswith("_nM")]
+    resp = [c for c in ("viability", "inhibition") if c in df.columns]
+    if len(conc_cols) != 2 or len(resp) != 1:
+        raise InputError("grid", "needs two concentration columns named <drug>_nM and one "
+                         "'viability' or 'inhibition' column", got=list(map(str, df.columns)))
+    for col in [*conc_cols, resp[0]]:
+        if not pd.api.types.is_numeric_dtype(df[col]) or df[col].isna().any():
+            raise InputError("grid", f"column {col} must be numeric with no blanks")
+    means = df.groupby(conc_cols)[resp[0]].mean()  # replicate wells averaged
+    ca = np.sort(df[conc_cols[0]].unique())
+    cb = np.sort(df[conc_cols[1]].unique())
+    effect = np.empty((ca.size, cb.size))
+    for i, a in enumerate(ca):
+        for j, b in enumerate(cb):
+            if (a, b) not in means.index:
+                raise InputError("grid", f"missing well {conc_cols[0]}={a:g}, "
+                                 f"{conc_cols[1]}={b:g}: every pair of concentrations is "
+                                 "needed")
+            effect[i, j] = means.loc[(a, b)]
+    drugs = (conc_cols[0][:-3], conc_cols[1][:-3])
+    return CombinationGrid(drugs, ca, cb, effect, kind=resp[0], fixed=fixed)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("synergy")
+    def synergy(
+        grid: Annotated[Path | None, typer.Option(
+            "--grid", help="CSV plate: columns <drugA>_nM, <drugB>_nM and viability or "
+            "inhibition (fractions), one row per well")] = None,
+        cell_line: Annotated[str | None, typer.Option(
+            "--cell-line", help="simulate the grid with this cell preset")] = None,
+        drug: Annotated[list[str] | None, typer.Option(
+            "--drug", help="axis NAME=C1,C2,...UNIT starting at 0 (give two), e.g. "
+            "selinexor=0,10,30,100nM")] = None,
+        fixed: Annotated[list[str] | None, typer.Option(
+            "--fixed", help="third drug in every well, NAME=CONCENTRATION, e.g. "
+            "bortezomib=2nM")] = None,
+        hours: Annotated[float, typer.Option(help="exposure for --cell-line (h)")] = 72.0,
+        as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON"),
+                           ] = False,
+        out: Annotated[Path | None, typer.Option(
+            help="write grid.csv, scores.csv and the plots here")] = None,
+    ) -> None:
+        """Bliss, HSA, Loewe and ZIP excess (mean, max) and the combination index."""
+        from xposim.analysis import synergy as syn
+
+        if (grid is None) == (cell_line is None):
+            raise InputError("grid", "give either --grid FILE or --cell-line with two "
+                             "--drug axes")
+        fixed_nm = dict(parse_drug_concentration(f, field="fixed") for f in (fixed or []))
+        if grid is not None:
+            if drug:
+                raise InputError("drug", "axes come from the --grid file; drop --drug")
+            g = _read_plate(grid, fixed_nm)  # --fixed records a third drug in every well
+        else:
+            axes = dict(_axis_option(d) for d in (drug or []))
+            if len(axes) != 2:
+                raise InputError("drug", "give exactly two distinct axes, e.g. --drug "
+                                 "selinexor=0,10,30,100nM --drug dexamethasone=0,5,50,500nM",
+                                 got=len(axes))
+            g = _simulate(cell_line or "", axes, fixed_nm, hours)
+        summary = syn.summary(g, effect=0.5)
+        if out is not None:
+            _write(out, g, 0.5)
+        if as_json:
+            print_json(summary)
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        bg = ", ".join(f"{k} {v:g} nM" for k, v in g.fixed.items())
+        table = Table(title=f"{g.drugs[0]} x {g.drugs[1]}" + (f" (with {bg})" if bg else ""))
+        for col in ("model", "mean excess", "max excess"):
+            table.add_column(col, justify="right" if col != "model" else "left")
+        for k in ("bliss", "hsa", "loewe", "zip"):
+            table.add_row(k, f"{summary[k]['mean']:+.3f}", f"{summary[k]['max']:+.3f}")
+        ci = summary["ci50"]
+        Console().print(table)
+        Console().print("combination index at 50% inhibition: "
+                        + ("not estimable" if ci is None else f"{ci:.3f} (<1 synergy)"))
+
+
+def _simulate(cell_line: str, axes: dict[str, list[float]], fixed: dict[str, float],
+              hours: float) -> CombinationGrid:
+    from functools import partial
+
+    from xposim.experiments.combination import combination_grid
+
+    try:
+        from xposim.experiments.viability import viability
+    except ImportError as exc:  # the cell-fate layer is optional at this point
+        raise InputError("cell-line", "the cell viability model is not available in this "
+                         "installation") from exc
+    names = list(axes)
+    return combination_grid(partial(viability, cell_line, hours=hours), names, axes,
+                            fixed, progress=False)
+
+
+def _write(out: Path, g: CombinationGrid, effect: float) -> None:
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from xposim.analysis import synergy as syn
+    from xposim.io import atomic_dir
+    from xposim.report.synergy_plots import plot_excess_heatmap, plot_isobologram
+
+    a_name, b_name = (f"{d}_nM" for d in g.drugs)
+    rows = []
+    scores = {m: f(g) for m, f in (("bliss", syn.bliss), ("hsa", syn.hsa),
+                                   ("loewe", syn.loewe), ("zip", syn.zip_scores))}
+    for i, a in enumerate(g.conc_a_nM):
+        for j, b in enumerate(g.conc_b_nM):
+            row = {a_name: a, b_name: b, g.kind: g.effect[i, j]}
+            for m, s in scores.items():
+                row[f"{m}_excess"] = s.excess[i, j]
+            rows.append(row)
+    with atomic_dir(out) as tmp:
+        pd.DataFrame(rows).to_csv(tmp / "scores.csv", index=False)
+        pd.DataFrame(rows)[[a_name, b_name, g.kind]].to_csv(tmp / "grid.csv", index=False)
+        for m, s in scores.items():
+            fig = plot_excess_heatmap(g, s)
+            fig.savefig(tmp / f"{m}_excess.png", dpi=110)
+            plt.close(fig)
+        fig = plot_isobologram(g, effect)
+        fig.savefig(tmp / "isobologram.png", dpi=110)
+        plt.close(fig)
