@@ -45,7 +45,7 @@ def test_conformance():
     """Units, SBML round trip, SciPy agreement, no negative states, proteasome sites and
     NF-kB conserved; alone and composed with the export core and target module."""
     check_module(nfkb_module(), parameters={"C_btz": 5.0})
-    report = check_module(_cell(XPO1_total0=MYELOMA_XPO1_UM), times=np.linspace(0, 24, 13),
+    report = check_module(_cell(XPO1_total0=MYELOMA_XPO1_UM), times=np.linspace(0, 6, 4),
                           parameters={"drug_ext": 100.0, "C_btz": 5.0})
     assert report.conservation_max_rel["NFkB_mass"] < 1e-6
     assert report.conservation_max_rel["proteasome_sites"] < 1e-6
