@@ -25,10 +25,11 @@ app = typer.Typer(
 
 def _register_commands() -> None:
     # one import per command module; the list is the CLI's table of contents
-    from xposim.cli import cell, demo, nm, params, pk, sbml, synergy
+    from xposim.cli import cell, demo, ic50, nm, params, pk, sbml, synergy
 
     demo.register(app)
     cell.register(app)
+    ic50.register(app)
     params.register(app)
     pk.register(app)
     sbml.register(app)
