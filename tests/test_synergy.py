@@ -5,8 +5,10 @@ Definitions: Bliss (Bliss, Ann Appl Biol 1939, 26:585), HSA (Berenbaum, Pharmaco
 Parsons, Pharmacol Rev 1995, 47:331; Chou, Pharmacol Rev 2006, 58:621: CI = d1/Dx1 +
 d2/Dx2, median-effect fa/fu = (D/Dm)^m), ZIP (Yadav et al., Comput Struct Biotechnol J
 2015, 13:504; SynergyFinder, Ianevski et al. 2017/2022). Known properties: a drug combined
-with itself is Loewe-additive (CI = 1) but not Bliss-additive; an independent-action
-surface E = Ea + Eb - Ea*Eb is Bliss-additive and has ZIP delta 0.
+with itself is Loewe-additive (CI = 1) but not Bliss-additive ("sham compliance", Schindler,
+Theor Biol Med Model 2017, 14:15, Table 1); an independent-action surface
+E = Ea + Eb - Ea*Eb is Bliss-additive and has ZIP delta 0; Greco's response surface with
+alpha = 0 is Loewe-additive even with unequal Hill slopes.
 """
 
 from __future__ import annotations
@@ -178,6 +180,51 @@ def test_isoeffect_crossing_in_the_first_interval_follows_the_hill_slope():
         a = KA * q / (1 - q)
         assert p.conc_a_nM == pytest.approx(a, rel=1e-9)
         assert p.ci == pytest.approx((a * KB + b * KA) / (a * KB + b * KA + a * b), rel=1e-9)
+
+
+def greco_surface(alpha, ka=40.0, kb=8.0, ma=1.5, mb=0.8):
+    """Greco's universal response surface (Greco, Park & Rustum, Cancer Res 1990, 50:5318;
+    Greco, Bravo & Parsons, Pharmacol Rev 1995, 47:331), in inhibition odds psi = E/(1-E):
+    1 = a/(ka psi^(1/ma)) + b/(kb psi^(1/mb)) + alpha a b/(ka kb psi^(1/(2ma) + 1/(2mb))).
+    alpha = 0 is Loewe additivity (slopes may differ), alpha > 0 synergy."""
+    from scipy.optimize import brentq
+
+    e = np.zeros_like(A)
+    for idx, (a, b) in enumerate(zip(A.ravel(), B.ravel(), strict=True)):
+        if a == 0 and b == 0:
+            continue
+
+        def f(lp, a=a, b=b):
+            psi = math.exp(lp)
+            return (a / (ka * psi ** (1 / ma)) + b / (kb * psi ** (1 / mb))
+                    + alpha * a * b / (ka * kb * psi ** (0.5 / ma + 0.5 / mb)) - 1.0)
+
+        psi = math.exp(brentq(f, -60.0, 60.0, xtol=1e-14))
+        e.flat[idx] = psi / (1 + psi)
+    return e
+
+
+def test_greco_additive_surface_with_unequal_slopes_is_loewe_additive():
+    # alpha = 0, slopes 1.5 and 0.8: not a sham (the isobole is a straight line, but the
+    # drugs are not dilutions of each other); Loewe excess 0 and CI 1 in every well.
+    g = grid(greco_surface(0.0))
+    assert np.max(np.abs(loewe(g).excess)) < 1e-8
+    cells = combination_index(g).per_cell[1:, 1:]
+    np.testing.assert_allclose(cells, 1.0, atol=1e-8)
+
+
+def test_greco_synergy_ci_per_cell_equals_the_interaction_term():
+    # At the observed effect, a/A(E) + b/B(E) = 1 - alpha a b/(ka kb psi^(...)) by the
+    # model equation itself: the CI of each well is that closed form.
+    alpha, ka, kb, ma, mb = 2.0, 40.0, 8.0, 1.5, 0.8
+    e = greco_surface(alpha)
+    g = grid(e)
+    psi = e[1:, 1:] / (1 - e[1:, 1:])
+    a, b = A[1:, 1:], B[1:, 1:]
+    expect = 1 - alpha * a * b / (ka * kb * psi ** (0.5 / ma + 0.5 / mb))
+    np.testing.assert_allclose(combination_index(g).per_cell[1:, 1:], expect, rtol=1e-8)
+    assert np.all(loewe(g).excess[1:, 1:] > 0)
+    assert combination_index(g).ci < 0.9
 
 
 # ---- monotone properties ------------------------------------------------------------------
