@@ -211,12 +211,15 @@ class CombinationIndex:
 
 
 class _Agent:
-    """A single-agent curve on rebased inhibition; a drug without a fittable effect is
-    the null curve (effect 0 everywhere, never reaches any effect > 0)."""
+    """A single-agent curve on rebased inhibition (bottom 0; top fitted, or 1 if the fit
+    would exceed full inhibition); a drug without a fittable effect is the null curve
+    (effect 0 everywhere, never reaches any effect > 0)."""
 
     def __init__(self, conc: np.ndarray, effect: np.ndarray) -> None:
         try:
             self.fit: HillFit | None = fit_hill(conc, effect, kind="inhibition", bottom=0.0)
+            if self.fit.top > 1.0:  # no plateau in range: inhibition cannot exceed 1
+                self.fit = fit_hill(conc, effect, kind="inhibition", bottom=0.0, top=1.0)
         except InputError:
             self.fit = None
 
