@@ -9,9 +9,9 @@ relative to the reference cell:
 
     eIF4E_export_factor = L·(1 + K) / (L + K)          L = eIF4E_level, 1 at L = 1
     proliferation_drive = oncoRNA_c / oncoRNA_c_ref       (1 in the untreated cell)
-    dP/dt = k_P·(eIF4E_export_factor · proliferation_drive · P_ref − P)
+    dP/dt = k_P·(eIF4E_export_factor · oncoRNA_c / oncoRNA_c_scale · P_unit − P)
                                       lumped short-lived oncoproteins (MCL1, cyclin D1, MYC)
-    survival_translation = T^n / (K_S^n + T^n),  T = P / P_ref      (anti-apoptotic)
+    survival_translation = T^n / (K_S^n + T^n),  T = P / P_unit      (anti-apoptotic)
 
 The translation term reuses the export factor: the same eIF4E·cap binding that loads the
 mRNAs for export drives their cap-dependent translation.
@@ -21,8 +21,9 @@ so deeper XPO1 inhibition is needed to empty the cytoplasm of these mRNAs, and i
 the translated protection; both shift selinexor's IC50 up (Blood Adv 2023;7:2926:
 eIF4E overexpression raised the selinexor IC50 10-fold and reduced G1 arrest).
 
-``oncoRNA_c_ref`` must be the untreated steady state of the composed cell; set it with
-:func:`xposim.biology.signaling.with_untreated_references`.
+``oncoRNA_c_ref`` (readout only) must be the untreated steady state of the composed cell;
+set it with :func:`xposim.biology.signaling.with_untreated_references`. The dynamics use
+the fixed ``oncoRNA_c_scale`` instead, so they never depend on that reference.
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ EIF4E_PARAMETERS: tuple[Parameter, ...] = (
               "'myeloma' preset; recomputed for any composed cell by "
               "xposim.biology.signaling.with_untreated_references", "derived",
               "cytoplasmic oncogene mRNA of the untreated cell", bounds=(1e-6, 1e4)),
+    Parameter("oncoRNA_c_scale", 3.912, "nM", "untreated cytoplasmic oncoRNA of the "
+              "reference 'myeloma' preset (eIF4E_level 1; steady state of export core + "
+              "target); a fixed constant so the translation dynamics never depend on a "
+              "per-line reference", "derived", "scale of cytoplasmic oncogene mRNA for "
+              "translation", bounds=(1e-3, 1e4)),
     Parameter("survival_translation_K", 1.0, "dimensionless", "assumed: half-maximal "
               "protection at the reference cell's untreated translation (so the reference "
               "line sits mid-range and both knockdown and overexpression move it; "
@@ -57,7 +63,7 @@ EIF4E_PARAMETERS: tuple[Parameter, ...] = (
     Parameter("oncoprotein_t_half", 2.0, "h", "assumed: MCL1, cyclin D1 and MYC are "
               "short-lived proteins (half-lives of ~0.5-3 h, recalled)", "assumed",
               "half-life of the lumped eIF4E-dependent oncoproteins", bounds=(0.25, 12.0)),
-    Parameter("oncoprotein_ref", 1.0, "nM", "relative scale: 1 nM-equivalent = the "
+    Parameter("oncoprotein_unit", 1.0, "nM", "relative scale: 1 nM-equivalent = the "
               "untreated reference cell (convention)", "assumed",
               "oncoprotein level of the untreated reference cell"),
     Parameter("survival_translation_hill", 2.0, "dimensionless", "assumed", "assumed",
@@ -86,14 +92,14 @@ def eif4e_module(volumes: CellVolumes | None = None, *, name: str = "eif4e") -> 
                     "oncoprotein turnover"),
         ),
         species=(
-            Species("oncoprotein", "cytoplasm", "oncoprotein_ref * eIF4E_export_factor",
+            Species("oncoprotein", "cytoplasm", "oncoprotein_unit * eIF4E_export_factor",
                     description="lumped eIF4E-dependent oncoproteins (MCL1, cyclin D1, MYC), "
                                 "nM-equivalents with 1 = untreated reference cell"),
         ),
         reactions=(
             Reaction("oncoprotein_translation_rxn",
-                     "oncoprotein_kdeg * oncoprotein_ref * eIF4E_export_factor * oncoRNA_c / "
-                     "oncoRNA_c_ref", (), {"oncoprotein": 1}, "cytoplasm",
+                     "oncoprotein_kdeg * oncoprotein_unit * eIF4E_export_factor * oncoRNA_c / "
+                     "oncoRNA_c_scale", (), {"oncoprotein": 1}, "cytoplasm",
                      "eIF4E-dependent translation of exported oncogene mRNA"),
             Reaction("oncoprotein_degradation", "oncoprotein_kdeg * oncoprotein",
                      {"oncoprotein": 1}, (), "cytoplasm", "oncoprotein turnover"),
@@ -101,8 +107,9 @@ def eif4e_module(volumes: CellVolumes | None = None, *, name: str = "eif4e") -> 
         assignments=(
             Assignment("proliferation_drive", "oncoRNA_c / oncoRNA_c_ref", "1",
                        "cytoplasmic oncogene mRNA relative to the untreated cell"),
-            Assignment("oncoprotein_translation", "oncoprotein / oncoprotein_ref", "1",
-                       "eIF4E-dependent oncoproteins relative to the untreated reference cell"),
+            Assignment("oncoprotein_translation", "oncoprotein / oncoprotein_unit", "1",
+                       "eIF4E-dependent oncoproteins relative to the untreated reference "
+                       "myeloma cell"),
             Assignment("survival_translation",
                        "oncoprotein_translation ** survival_translation_hill / "
                        "(survival_translation_K ** survival_translation_hill + "

@@ -11,7 +11,8 @@ and reads the nuclear free NF-κB back:
     proteasome_activity = 1 − P·btz / P_total            (steady state: 1 / (1 + C/IC50))
     IC50_cell = btz_IC50_cell · pi_resistance            (PSMB5-mutant lines bind less)
     nfkb_activity  = NFkB_n / NFkB_n_ref                 (1 in the untreated cell)
-    IkBa_induction = 1 − w + w · nfkb_activity           (Lipniacki's negative feedback)
+    IkBa_induction = 1 − w + w·d·(1 + K)/(d + K),  d = NFkB_n / NFkB_feedback_scale
+                                                         (Lipniacki's negative feedback)
     nfkb_survival  = nfkb_dependence · min(1, nfkb_activity)
     proteotoxic_signal = inh^n / (EC50^n + inh^n),  inh = 1 − proteasome_activity
 
@@ -74,8 +75,20 @@ NFKB_PARAMETERS: tuple[Parameter, ...] = (
               "pathway's negative feedback. Lipniacki has no constitutive IkBa "
               "transcription, which would leave the resting cell almost without IkBa; "
               "cargoes.py keeps an assumed basal synthesis instead, of which half is taken "
-              "as NF-kB-driven (assumed)", "assumed",
-              "share of untreated IkBa synthesis driven by nuclear NF-kB", bounds=(0.0, 1.0)),
+              "as NF-kB-driven at the feedback scale (assumed)", "assumed",
+              "share of IkBa synthesis driven by nuclear NF-kB at NFkB_feedback_scale",
+              bounds=(0.0, 1.0)),
+    Parameter("NFkB_feedback_scale", 0.1079, "nM", "untreated nuclear free NF-kB of the "
+              "reference 'myeloma' preset (steady state of export core + target + this "
+              "module), so that preset keeps the export core's IkBa synthesis; a fixed "
+              "constant (not a per-line reference) so every line has a well-defined steady "
+              "state", "derived", "nuclear free NF-kB at which IkBa induction is 1",
+              bounds=(1e-4, 10.0)),
+    Parameter("IkBa_feedback_K", 20.0, "dimensionless", "assumed: the NFKBIA promoter "
+              "saturates (Lipniacki's linear induction would grow without bound when IkBa is "
+              "knocked down and NF-kB floods the nucleus); half-maximal at 20x the feedback "
+              "scale, at most ~11-fold induction", "assumed",
+              "relative NF-kB drive half-saturating IkBa induction", bounds=(1.0, 1000.0)),
     Parameter("nfkb_dependence", 0.5, "dimensionless", "preset: share of the line's "
               "survival that relies on NF-kB (assumed 0.5 for the reference myeloma)",
               "assumed", "weight of NF-kB survival signalling (0-1)", bounds=(0.0, 1.0)),
@@ -134,8 +147,12 @@ def nfkb_module(volumes: CellVolumes | None = None, *, name: str = "nfkb") -> Mo
                        "IKK-driven IkBa degradation constant passed to the export core"),
             Assignment("nfkb_activity", "NFkB_n / NFkB_n_ref", "1",
                        "nuclear free NF-kB relative to the untreated cell"),
-            Assignment("IkBa_induction", "1 - IkBa_feedback + IkBa_feedback * nfkb_activity",
-                       "1", "IkBa synthesis relative to the untreated cell (NF-kB feedback), "
+            Assignment("nfkb_feedback_drive", "NFkB_n / NFkB_feedback_scale", "1",
+                       "nuclear free NF-kB on the feedback scale"),
+            Assignment("IkBa_induction",
+                       "1 - IkBa_feedback + IkBa_feedback * nfkb_feedback_drive * (1 + "
+                       "IkBa_feedback_K) / (nfkb_feedback_drive + IkBa_feedback_K)", "1",
+                       "IkBa synthesis relative to the export core's (NF-kB feedback), "
                        "passed to the export core"),
             Assignment("nfkb_survival", "nfkb_dependence * min(1, nfkb_activity)", "1",
                        "NF-kB survival signalling (0-1; nfkb_dependence when untreated)"),
