@@ -161,7 +161,8 @@ class Regimen:
 
     @classmethod
     def schedule(cls, dose: Dose, *, days: Sequence[int], every_days: float,
-                 cycles: int | None = None, for_days: float | None = None) -> Regimen:
+                 cycles: int | None = None, for_days: float | None = None,
+                 ss: int = 0) -> Regimen:
         """``dose`` on the given ``days`` (1 = the dose's own time) of every
         ``every_days``-day cycle, for ``cycles`` cycles, or for ``for_days`` days (doses
         before then), or indefinitely when neither is given."""
@@ -183,7 +184,7 @@ class Regimen:
         if cycles is not None:
             if isinstance(cycles, bool) or not isinstance(cycles, int) or cycles < 1:
                 raise InputError("cycles", "must be a whole number >= 1", got=cycles)
-            return cls(tuple(DoseRecord(d, ii, cycles - 1) for d in doses),
+            return cls(tuple(DoseRecord(d, ii, cycles - 1, ss) for d in doses),
                        end=start + cycles * ii)
         if for_days is not None:
             span = _finite("for", for_days) * _HOURS_PER_DAY
@@ -196,14 +197,14 @@ class Regimen:
                     n = math.ceil((until - d.time_h) / ii)
                     if d.time_h + (n - 1) * ii >= until:
                         n -= 1
-                    recs.append(DoseRecord(d, ii, n - 1))
+                    recs.append(DoseRecord(d, ii, n - 1, ss))
             return cls(tuple(recs), end=until)
-        return cls(tuple(DoseRecord(d, ii, None) for d in doses))
+        return cls(tuple(DoseRecord(d, ii, None, ss) for d in doses))
 
     @classmethod
     def on_off(cls, dose: Dose, *, on_weeks: int, off_weeks: int,
                weekdays: Sequence[int] = (1,), cycles: int | None = None,
-               for_days: float | None = None) -> Regimen:
+               for_days: float | None = None, ss: int = 0) -> Regimen:
         """Dose on ``weekdays`` (1-7) of each week for ``on_weeks`` weeks, then
         ``off_weeks`` weeks off; a cycle is ``on_weeks + off_weeks`` weeks."""
         for name, v in (("on_weeks", on_weeks), ("off_weeks", off_weeks)):
@@ -216,7 +217,7 @@ class Regimen:
             raise InputError("weekdays", "must be increasing days 1-7", got=str(wd))
         days = [7 * w + d for w in range(on_weeks) for d in wd]
         return cls.schedule(dose, days=days, every_days=7 * (on_weeks + off_weeks),
-                            cycles=cycles, for_days=for_days)
+                            cycles=cycles, for_days=for_days, ss=ss)
 
     @classmethod
     def parse(cls, text: str) -> Regimen:

@@ -54,6 +54,7 @@ _SCHEDULE_HELP = ("once, daily, weekly, biw, qNd, qNh, every N h|days|weeks, "
                   "'days 1,3 weekly', 'days 1,4,8,11 q21d'")
 
 
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _NUMBER_UNIT = re.compile(r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)([a-zA-Zµμ/].*)")
 
 
@@ -66,7 +67,7 @@ class _Tokens:
         t = re.sub(r"(?<=\d)\s*-\s*(?=\d)", "-", t)
         words = []
         for w in t.split():  # 80mg -> 80 mg (but not q21d, 1e-05, 21-day)
-            m = _NUMBER_UNIT.fullmatch(w)
+            m = None if _NUMBER.fullmatch(w) else _NUMBER_UNIT.fullmatch(w)
             words.extend([m.group(1), m.group(2)] if m else [w])
         self.text = text.strip()
         self.words = words
@@ -273,6 +274,14 @@ def _segment(text: str) -> Regimen:
     route_word = tok.take("route (PO, IV or SC)")
     route = _ROUTE_WORDS.get(route_word.lower(), route_word)
     opts = _Options()
+    # the steady-state flag shapes the records (an ii is kept for ss doses): read it first
+    for j in range(tok.i, len(tok.words) - 1):
+        if tok.words[j].lower() == "ss":
+            tok.i, k = j, tok.i
+            _option(tok, opts)
+            del tok.words[j:j + 2]
+            tok.i = k
+            break
     while _option(tok, opts):
         pass
     from xposim.pharmacology.dose import canonical_drug
@@ -285,7 +294,7 @@ def _segment(text: str) -> Regimen:
         if exc.field == "dose":
             raise InputError("dose", exc.problem, got=f"{amount_word} {unit}") from None
         raise
-    reg = _schedule(tok, dose)
+    reg = _schedule(tok, dose, opts.ss)
     start = opts.start_h
     while _option(tok, opts):  # options may also follow the schedule
         if opts.start_h != start:
@@ -295,19 +304,19 @@ def _segment(text: str) -> Regimen:
         raise tok.error(f"the rate unit must be {dose.unit}/h", f"{opts.rate_unit}/h")
     changed = (opts.lag_h, opts.f, opts.cmt, opts.duration_h, opts.rate) != (
         dose.lag_h, dose.f, dose.cmt, dose.duration_h, dose.rate)
-    if changed or opts.ss:
+    if changed:
         recs = []
         for r in reg.records:
             d = replace(r.dose, cmt=opts.cmt, rate=opts.rate, duration_h=opts.duration_h,
                         lag_h=opts.lag_h, f=opts.f)
-            recs.append(replace(r, dose=d, ss=opts.ss))
+            recs.append(replace(r, dose=d))
         reg = Regimen(tuple(recs), end=reg.end)
     if tok.i < len(tok.words):
         raise tok.error("unexpected word", tok.words[tok.i])
     return reg
 
 
-def _schedule(tok: _Tokens, dose: Dose) -> Regimen:
+def _schedule(tok: _Tokens, dose: Dose, ss: int = 0) -> Regimen:
     w = tok.peek()
     if w is None:
         raise tok.error(f"the schedule is missing; use {_SCHEDULE_HELP}")
@@ -326,6 +335,8 @@ def _schedule(tok: _Tokens, dose: Dose) -> Regimen:
             dose = dose.at(dose.time_h + _duration_h(tok, "dose time"))
         if tok.peek() in ("x", "for"):
             raise tok.error("'once' cannot repeat", tok.words[tok.i])
+        if ss:
+            raise tok.error("a steady-state dose needs a dosing interval", "ss")
         return Regimen.of(dose)
     # single-offset interval schedules
     ii_h: float | None = None
@@ -381,26 +392,26 @@ def _schedule(tok: _Tokens, dose: Dose) -> Regimen:
     try:
         if days is not None and period_days is not None:
             if rep is None:
-                return Regimen.schedule(dose, days=days, every_days=period_days)
+                return Regimen.schedule(dose, days=days, every_days=period_days, ss=ss)
             if rep.kind == "cycles":
                 return Regimen.schedule(dose, days=days, every_days=period_days,
-                                        cycles=int(rep.n))
+                                        cycles=int(rep.n), ss=ss)
             if rep.kind == "doses":
                 if len(days) != 1:
                     raise tok.error("count cycles, weeks or days when a cycle has several "
                                     "doses", "doses")
                 return Regimen.schedule(dose, days=days, every_days=period_days,
-                                        cycles=int(rep.n))
+                                        cycles=int(rep.n), ss=ss)
             return Regimen.schedule(dose, days=days, every_days=period_days,
-                                    for_days=rep.n / 24.0)
+                                    for_days=rep.n / 24.0, ss=ss)
         assert ii_h is not None
         if rep is None:
-            return Regimen.of(dose, ii_h=ii_h, forever=True)
+            return Regimen.of(dose, ii_h=ii_h, forever=True, ss=ss)
         if rep.kind in ("doses", "cycles"):
             n = int(rep.n)
-            return Regimen(Regimen.of(dose, ii_h=ii_h, addl=n - 1).records,
+            return Regimen(Regimen.of(dose, ii_h=ii_h, addl=n - 1, ss=ss).records,
                            end=dose.time_h + n * ii_h)
-        return Regimen.of(dose, ii_h=ii_h, until_h=dose.time_h + rep.n)
+        return Regimen.of(dose, ii_h=ii_h, until_h=dose.time_h + rep.n, ss=ss)
     except InputError as exc:
         if exc.field in ("days", "every", "cycles", "for", "ii", "until"):
             raise tok.error(exc.problem, raw) from None
