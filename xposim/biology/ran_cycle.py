@@ -717,14 +717,17 @@ class ReducedConstants:
 
 
 def compare_at(k_tr_per_s: float, phi_n: float, f_inact: Sequence[float] = F_INACT_GRID,
-               *, models: ReferenceModels | None = None) -> tuple[pd.DataFrame, dict]:
+               *, detailed_parameters: Mapping[str, float] | None = None,
+               models: ReferenceModels | None = None) -> tuple[pd.DataFrame, dict]:
     """Agreement table when the reduced law uses ``k_tr_per_s``/``phi_n`` and both models
     carry the NES affinities calibrated for them (as the cell model would after
-    ``calibrate_transport --write``)."""
+    ``calibrate_transport --write``); ``detailed_parameters`` override constants of the
+    detailed model only (canonical units), for sensitivity studies."""
     models = models or ReferenceModels.build()
     kd = affinities_for(k_tr_per_s, phi_n, models=models)
     kd_params = {f"{n}_nes_kd": v for n, v in kd.items()}
-    det = detailed_fractions(f_inact, parameters=kd_params, models=models)
+    det = detailed_fractions(f_inact, parameters={**(detailed_parameters or {}),
+                                                  **kd_params}, models=models)
     red = reduced_fractions(f_inact, k_tr_per_s=k_tr_per_s, phi_n=phi_n,
                             parameters=kd_params, models=models)
     return agreement_table(det, red), kd
@@ -732,6 +735,7 @@ def compare_at(k_tr_per_s: float, phi_n: float, f_inact: Sequence[float] = F_INA
 
 def derive_reduced_constants(f_inact: Sequence[float] = F_INACT_GRID, *,
                              k_tr_bounds_per_s: tuple[float, float] = (0.05, 5.0),
+                             detailed_parameters: Mapping[str, float] | None = None,
                              models: ReferenceModels | None = None) -> ReducedConstants:
     """Derive ``phi_n`` and fit ``k_tr`` of the reduced law to the detailed model.
 
@@ -742,6 +746,7 @@ def derive_reduced_constants(f_inact: Sequence[float] = F_INACT_GRID, *,
     steady-state nuclear fractions to the detailed model's over every compared cargo and
     every ``f_inact``, with the NES affinities recalibrated at each trial value, so the
     constants are consistent with the affinities the cell model will use.
+    ``detailed_parameters`` override constants of the detailed model (sensitivity).
     """
     from scipy.optimize import minimize_scalar
 
@@ -753,12 +758,15 @@ def derive_reduced_constants(f_inact: Sequence[float] = F_INACT_GRID, *,
     models = models or ReferenceModels.build()
     # phi_n barely depends on the cargo affinities (they bind < 5% of CRM1 at baseline);
     # one refinement with the affinities of the fitted k_tr makes it self-consistent
-    phi_n = float(detailed_fractions([0.0], models=models)["phi_n_detailed"].iloc[0])
+    extra = dict(detailed_parameters or {})
+    phi_n = float(detailed_fractions([0.0], parameters=extra, models=models)
+                  ["phi_n_detailed"].iloc[0])
     k_tr = 0.5
     for _ in range(2):
         def loss(log_k: float, phi: float = phi_n) -> float:
             try:
-                table, _ = compare_at(math.exp(log_k), phi, fs, models=models)
+                table, _ = compare_at(math.exp(log_k), phi, fs, models=models,
+                                      detailed_parameters=extra)
             except ModelError:
                 return 1e6
             return float((table["difference"] ** 2).sum())
@@ -767,12 +775,11 @@ def derive_reduced_constants(f_inact: Sequence[float] = F_INACT_GRID, *,
                                options={"xatol": 1e-3})
         k_tr = float(math.exp(best.x))
         kd = affinities_for(k_tr, phi_n, models=models)
-        phi_n = float(detailed_fractions([0.0], parameters={f"{n}_nes_kd": v for n, v in
-                                                            kd.items()}, models=models)
-                      ["phi_n_detailed"].iloc[0])
-    table, kd = compare_at(k_tr, phi_n, fs, models=models)
-    det = detailed_fractions(fs, parameters={f"{n}_nes_kd": v for n, v in kd.items()},
-                             models=models)
+        phi_n = float(detailed_fractions([0.0], parameters={**extra, **{
+            f"{n}_nes_kd": v for n, v in kd.items()}}, models=models)["phi_n_detailed"].iloc[0])
+    table, kd = compare_at(k_tr, phi_n, fs, models=models, detailed_parameters=extra)
+    det = detailed_fractions(fs, parameters={**extra, **{f"{n}_nes_kd": v for n, v in
+                                                         kd.items()}}, models=models)
     return ReducedConstants(
         phi_n=phi_n, k_tr_per_s=k_tr,
         phi_n_range=(float(det["phi_n_detailed"].min()), float(det["phi_n_detailed"].max())),
@@ -783,11 +790,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--derive", action="store_true",
                         help="derive phi_n and fit k_tr of the reduced law; print them")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a detailed-model constant (canonical units), e.g. "
+                             "RanBP3_NES_enhancement=1e6")
     args = parser.parse_args(argv)
     if not args.derive:
         parser.print_help()
         return
-    rc = derive_reduced_constants()
+    extra: dict[str, float] = {}
+    for item in args.set:
+        name, sep, value = item.partition("=")
+        try:
+            extra[name.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep:
+            parser.error(f"--set: expected NAME=VALUE with a number, got {item!r}")
+    rc = derive_reduced_constants(detailed_parameters=extra)
     print(f"phi_n = {rc.phi_n:.4g}  (detailed model, f_inact = 0; over the grid "
           f"{rc.phi_n_range[0]:.3g}-{rc.phi_n_range[1]:.3g})")
     print(f"k_tr  = {rc.k_tr_per_s:.4g} /s  (least squares over {len(rc.table)} nuclear "
