@@ -22,6 +22,10 @@ from xposim.analysis.synergy import (
     summary as synergy_summary,
     zip_scores as zip_scores,
 )
+from xposim.biology.ran_cycle import (
+    derive_reduced_constants as derive_reduced_constants,
+    ran_cycle_module as ran_cycle_module,
+)
 from xposim.biology.signaling import (
     eif4e_module as eif4e_module,
     gr_module as gr_module,
