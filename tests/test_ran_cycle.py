@@ -116,6 +116,29 @@ def test_crm1_export_is_far_below_pore_capacity(detailed):
     assert np.all(per_s > 0.0)
 
 
+@pytest.mark.parametrize("f_inact", [0.0, 0.9])
+def test_weak_nes_export_follows_the_closed_form_quasi_steady_state(models, f_inact):
+    """The derivation the reduced law rests on. For a weak NES (Kd ≫ CRM1) binding
+    equilibrates far faster than translocation (koff = kon·Kd > 10³ /s vs P_XPO1/V_nuc =
+    0.56 /s), so the nuclear export complexes are [RanGTP·CRM1·RanBP3]·X_n/Kd and
+    [RanGTP·CRM1]·X_n/(e·Kd), and the cytoplasmic complex is removed by RanBP1, giving
+    complex_c/complex_n = P/(P + kdis·[RanBP1]·V_cyt). Net export in the model must equal
+    that closed form to 0.5%."""
+    model = models.detailed
+    sim = Simulator(model, rtol=1e-10, atol=1e-12)
+    ss = steady_state(sim, {"f_inact": f_inact})
+    par = {p.name: p.value for p in model.parameters}  # source units: pL/s, 1/uM/s, uM
+    vc = next(c.size for c in model.compartments if c.name == "cytoplasm")
+    back = par["P_XPO1"] / (par["P_XPO1"] + par["kon_disasm"] * ss["RanBP1"] / 1e3 * vc)
+    e = par["RanBP3_NES_enhancement"]
+    for cargo in ("p53", "FOXO3a", "BRCA1"):
+        kd = model.parameter(f"{cargo}_nes_kd").canonical_value
+        net = (ss[f"XPO1_{cargo}_n"] - ss[f"XPO1_{cargo}_c"]
+               + ss[f"RtM_{cargo}_n"] - ss[f"RtM_{cargo}_c"])
+        closed = (ss["RanGTP_CRM1_RanBP3"] + ss["RanGTP_CRM1"] / e) * ss[f"{cargo}_n"] / kd
+        assert_close(net / closed, 1.0 - back, rtol=0.005, what=f"{cargo} export / QSS")
+
+
 def test_steady_state_does_not_move_over_a_long_run(models):
     """Integrating 2,000 h more from the steady state changes no species by > 1e-6."""
     sim = Simulator(models.detailed, rtol=1e-10, atol=1e-12)
