@@ -19,17 +19,20 @@ Importin-β
     consumer; importin-α, CAS and the α/β cargo are left out (they add RanGTP-carrying
     complexes of the same kind and the α/β cargo pool; see docs/transport.md).
 CRM1 export
-    nuclear CRM1 binds RanBP3; CRM1·RanBP3 binds an NES cargo and RanGTP in either order
-    (cooperative: Kd 0.1 → 0.03 µM, R&M 2007 Table I); RanGTP·CRM1·RanBP3·cargo
-    translocates through the pore (P_XPO1, both directions); in the cytoplasm RanBP1
-    disassembles it into RanGTP·RanBP1, CRM1, RanBP3 and cargo. Free CRM1 returns
-    (P_M), RanBP3 is re-imported as an NLS cargo (P_ABC). Only NES-loaded complexes
-    translocate (as in NucCytoShuttle).
+    nuclear CRM1 binds RanBP3 and RanGTP; CRM1·RanBP3 binds an NES cargo and RanGTP in
+    either order (cooperative: Kd 0.1 → 0.03 µM, R&M 2007 Table I); RanGTP·CRM1
+    without RanBP3 binds cargo ``RanBP3_NES_enhancement``-fold more weakly (RanBP3 is a
+    cofactor, Lindsay et al. 2001; NucCytoShuttle makes it obligatory). Cargo-loaded
+    complexes translocate through the pore (P_XPO1, both directions); in the cytoplasm
+    RanBP1 disassembles them into RanGTP·RanBP1, CRM1, RanBP3 and cargo. Free CRM1
+    returns (P_M), RanBP3 is re-imported as an NLS cargo (P_ABC). Cargo-free CRM1
+    complexes stay in the nucleus (as in NucCytoShuttle).
 Cargoes
     every cargo of :mod:`xposim.biology.cargoes` with its own affinity (``nes_kd`` is the
-    Kd with RanGTP; without RanGTP it is weaker by the same cooperativity factor),
-    import, leak, synthesis and turnover — the constants of the reduced law. Bound cargo
-    is degraded at its compartment's rate, releasing the carrier.
+    Kd to RanGTP·CRM1·RanBP3; the other CRM1 forms bind it more weakly as above),
+    import, leak, synthesis and turnover — the constants of the reduced law, with the
+    signalling inputs of the reduced module at their untreated defaults. Bound cargo is
+    degraded at its compartment's rate, releasing the carrier.
 Drug
     ``f_inact`` of CRM1 is drug-bound (selinexor at Cys528 in the NES groove): it still
     binds RanBP3 and RanGTP and shuttles, but binds no NES.
