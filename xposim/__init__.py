@@ -71,3 +71,9 @@ from xposim.pharmacology.nmdata import (
     validate_dataset as validate_dataset,
     write_dataset as write_dataset,
 )
+from xposim.pharmacology.nonmem import (
+    LinearModel as LinearModel,
+    MatrixModel as MatrixModel,
+    OdeModel as OdeModel,
+    nm_simulate as nm_simulate,
+)
