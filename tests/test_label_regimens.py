@@ -114,3 +114,46 @@ def test_unknown_name_lists_the_known_ones():
     with pytest.raises(InputError, match="regimen: unknown label regimen; known: "
                        "selinexor-dex"):
         label_regimen("selinexor-pomalidomide")
+
+
+def test_cli_lists_label_regimens_and_expands_a_regimen(tmp_path):
+    import json
+
+    from clihelp import run_cli
+
+    from xposim.pharmacology.nmdata import read_dataset
+
+    code, out, err = run_cli("regimen", "list", "--json")
+    assert code == 0, err
+    listed = {r["name"]: r for r in json.loads(out)}
+    assert listed["dlbcl"]["reductions"]["selinexor"]["steps"][1] == \
+        "selinexor 40 mg PO days 1,3 weekly"
+    code, out, err = run_cli("regimen", "show", "label:selinexor-dex", "--days", "7", "--json")
+    assert code == 0, err
+    rows = json.loads(out)["rows"]
+    assert [(r["day"], r["drug"], r["amount_mg"]) for r in rows] == [
+        (1, "dexamethasone", 20), (1, "selinexor", 80), (3, "dexamethasone", 20),
+        (3, "selinexor", 80)]
+    path = tmp_path / "vd.csv"
+    code, _, err = run_cli("regimen", "show", "label:bortezomib-dex", "--days", "42",
+                           "--nonmem", "--weight", "70", "--height", "170", "--out", str(path))
+    assert code == 0, err
+    nm = read_dataset(path)
+    btz = nm[nm.CMT == 1]  # bortezomib SC depot (VELCADE: 1.3 mg/m² x 1.818 m²)
+    assert btz.AMT.tolist() == pytest.approx([1.3 * (170 * 70 / 3600) ** 0.5] * 4)
+    assert btz.ADDL.tolist() == [1] * 4 and btz.II.tolist() == [504.0] * 4
+
+
+@pytest.mark.parametrize("args, message", [
+    (["show", "label:dlbcl"], "days: the regimen is open-ended"),
+    (["show", "selinexor 80 mg PO weekly x 2 weeks", "--nonmem", "--weight", "70"],
+     "height: give both"),
+    (["show", "bortezomib 1.3 mg/m2 SC once", "--nonmem"], "height: mg/m2 doses need"),
+    (["show", "selinexor 80 mg PO fortnightly"], "regimen: unknown schedule"),
+])
+def test_cli_bad_input_one_line_exit_2_nothing_written(tmp_path, args, message):
+    from clihelp import run_cli
+
+    code, _, err = run_cli("regimen", *args, "--out", str(tmp_path / "x.csv"))
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []

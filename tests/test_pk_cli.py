@@ -12,6 +12,9 @@ import pandas as pd
 import pytest
 from clihelp import run_cli
 
+from xposim.pharmacology.nmdata import read_dataset
+from xposim.pharmacology.regimen import Regimen
+
 
 def test_typical_selinexor_json_matches_the_label():
     code, out, err = run_cli("pk", "--regimen", "selinexor 80 mg PO once", "--json")
@@ -57,6 +60,24 @@ def test_bortezomib_mg_per_m2_with_body_size_and_two_drugs(tmp_path):
     assert set(json.loads(out)) == {"selinexor", "dexamethasone"}
 
 
+def test_label_regimen_by_name_and_its_dose_records(tmp_path):
+    # label:selinexor-dex (XPOVIO label §2.1: 80 mg + dex 20 mg on days 1 and 3 weekly),
+    # open-ended: three weeks of dosing by default
+    out = tmp_path / "xd"
+    code, js, err = run_cli("pk", "--regimen", "label:selinexor-dex", "--step", "1", "--json",
+                            "--out", str(out))
+    assert code == 0, err
+    data = json.loads(js)
+    assert set(data) == {"selinexor", "dexamethasone"}
+    # NCA of the first dose (0-48 h) matches the single-dose label figures
+    assert 680 - 124 <= data["selinexor"]["cmax_ng_ml"] <= 680 + 124
+    nm = read_dataset(out / "nonmem_selinexor.csv")
+    doses = nm[nm.EVID == 1]
+    assert doses.TIME.tolist() == [0, 48, 168, 216, 336, 384]
+    back = Regimen.from_nonmem(doses[doses.ID == 0], drugs=["selinexor"])
+    assert back.doses() == Regimen.parse("selinexor 80 mg PO days 1,3 weekly").doses(504)
+
+
 def test_out_writes_parquet_nonmem_and_plot(tmp_path):
     out = tmp_path / "run"
     code, _, err = run_cli("pk", "--regimen", "selinexor 80 mg PO days 1,3 weekly",
@@ -66,8 +87,9 @@ def test_out_writes_parquet_nonmem_and_plot(tmp_path):
     df = pd.read_parquet(out / "pk.parquet")
     assert {"drug", "kind", "subject", "time_h", "variable", "value", "unit"} <= set(df.columns)
     assert set(df.kind) == {"typical", "population"}
-    nm = pd.read_csv(out / "nonmem.csv")
-    assert list(nm.columns[:7]) == ["ID", "TIME", "AMT", "CMT", "EVID", "MDV", "DV"]
+    nm = read_dataset(out / "nonmem.csv")  # written by nmdata.write_dataset: valid
+    assert list(nm.columns) == ["ID", "TIME", "AMT", "EVID", "CMT", "RATE", "II", "ADDL",
+                                "SS", "DV", "MDV", "WT", "SEX", "HT"]
     doses = nm[nm.EVID == 1]
     assert len(doses) == 5 * 3  # days 1, 3 and 8 fall before 200 h
     assert (doses.AMT == 80).all() and (doses.CMT == 1).all()
@@ -81,8 +103,12 @@ def test_out_writes_parquet_nonmem_and_plot(tmp_path):
     (["--regimen", "selinexor 80 mg IM once"], "route: must be PO, IV or SC"),
     (["--regimen", "selinexor 80 mg IV once"], "route: selinexor can be given PO"),
     (["--regimen", "bortezomib 1.3 mg/m2 SC once"], "height: mg/m2 doses need"),
-    (["--regimen", "selinexor eighty mg PO once"], "regimen: must read"),
-    (["--regimen", "selinexor 80 mg PO sometimes"], "regimen: schedule must be"),
+    (["--regimen", "selinexor eighty mg PO once"], "regimen: amount must be a number: "
+     "'eighty'"),
+    (["--regimen", "selinexor 80 mg PO sometimes"], "regimen: unknown schedule"),
+    (["--regimen", "label:selinexor-pomalidomide"], "regimen: unknown label regimen"),
+    (["--regimen", "selinexor 80 mg PO once", "--hours", "200", "--step", "0"],
+     "step: must be > 0"),
     (["--regimen", "selinexor 80 mg PO once", "--weight", "5"], "weight: must be between"),
     (["--regimen", "selinexor 80 mg PO once", "--sex", "Q"], "sex: must be M or F"),
     (["--regimen", "selinexor 80 mg PO once", "--n", "0"], "n: must be >= 1"),

@@ -13,15 +13,17 @@ import pytest
 
 from xposim.engine import Simulator
 from xposim.errors import InputError
+from xposim.pharmacology.bsa import mosteller_bsa
+from xposim.pharmacology.dose import Dose
 from xposim.pharmacology.pk.population import (
     CovariateDistribution,
     Covariates,
     DoseEvent,
     make_subject,
-    mosteller_bsa,
     simulate_population,
 )
 from xposim.pharmacology.pk.selinexor import selinexor_pk
+from xposim.pharmacology.regimen import Regimen
 from xposim.testing import assert_close, assert_in_range
 
 LABEL = "XPOVIO US label §12.3"
@@ -134,3 +136,37 @@ def test_bad_doses_name_the_field(pk):
         simulate_population(pk, [DoseEvent(0.0, 80.0, "IV")], n=1, times_h=GRID)
     with pytest.raises(InputError, match="female_fraction"):
         CovariateDistribution(female_fraction=1.5)
+    with pytest.raises(InputError, match="doses: a dexamethasone dose given to the "
+                       "selinexor model"):
+        simulate_population(pk, [Dose("dex", 20.0)], n=1, times_h=GRID)
+    with pytest.raises(InputError, match=r"dose\.rate: infusions are not simulated"):
+        simulate_population(pk, [Dose("selinexor", 80.0, rate=80.0)], n=1, times_h=GRID)
+
+
+def test_regimen_dose_and_dose_event_give_the_same_subjects(pk, sim):
+    # the same 80 mg at 0 h written three ways: identical results (same subject streams)
+    grid = (0.0, 1.0, 2.0, 4.0, 8.0, 24.0, 48.0, 60.0)
+    kw = {"n": 2, "seed": 5, "times_h": grid, "simulator": sim}
+    a = simulate_population(pk, [DoseEvent(0.0, 80.0), DoseEvent(48.0, 80.0)], **kw)
+    b = simulate_population(pk, [Dose("selinexor", 80.0), Dose("selinexor", 80.0,
+                                                               time_h=48.0)], **kw)
+    # an open-ended regimen is cut at the end of the grid (60 h): days 1 and 3
+    c = simulate_population(pk, Regimen.parse("selinexor 80 mg PO days 1,3 weekly + dex "
+                                              "20 mg PO once"), **kw)
+    pd.testing.assert_frame_equal(a.frame, b.frame)
+    pd.testing.assert_frame_equal(a.frame, c.frame)
+    assert [d.time_h for d in c.doses] == [0.0, 48.0]
+
+
+def test_lag_and_bioavailability_shift_and_scale_the_profile(pk, sim):
+    # linear PK: F = 0.5 halves the concentrations; a 2 h lag delays the profile by 2 h
+    grid = np.arange(0.0, 48.0, 0.5)
+    kw = {"subjects": [0], "times_h": grid, "simulator": sim, "variability": False,
+          "residual_error": False}
+    ref = simulate_population(pk, [Dose("selinexor", 80.0)], **kw).profiles().iloc[:, 0]
+    half = simulate_population(pk, [Dose("selinexor", 80.0, f=0.5)], **kw).profiles()
+    lag = simulate_population(pk, [Dose("selinexor", 80.0, lag_h=2.0)], **kw).profiles()
+    np.testing.assert_allclose(half.iloc[:, 0].to_numpy(), 0.5 * ref.to_numpy(), rtol=1e-6,
+                               atol=1e-9)
+    np.testing.assert_allclose(lag.iloc[4:, 0].to_numpy(), ref.iloc[:-4].to_numpy(),
+                               rtol=1e-5, atol=1e-6)

@@ -60,7 +60,19 @@ from xposim.model import (
     compose as compose,
 )
 from xposim.model.tables import parameter_table as parameter_table
+from xposim.pharmacology.bsa import (
+    bsa_m2 as bsa_m2,
+    dubois_bsa as dubois_bsa,
+    mosteller_bsa as mosteller_bsa,
+)
+from xposim.pharmacology.dose import Dose as Dose
+from xposim.pharmacology.label_regimens import (
+    label_regimen as label_regimen,
+    label_regimen_names as label_regimen_names,
+)
 from xposim.pharmacology.pk import pk_model as pk_model
+from xposim.pharmacology.regimen import DoseRecord as DoseRecord, Regimen as Regimen
+from xposim.pharmacology.regimen_text import parse_regimen as parse_regimen
 from xposim.pharmacology.pk.population import (
     Covariates as Covariates,
     DoseEvent as DoseEvent,

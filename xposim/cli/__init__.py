@@ -25,13 +25,14 @@ app = typer.Typer(
 
 def _register_commands() -> None:
     # one import per command module; the list is the CLI's table of contents
-    from xposim.cli import cell, demo, ic50, nm, params, pk, sbml, synergy
+    from xposim.cli import cell, demo, ic50, nm, params, pk, regimen, sbml, synergy
 
     demo.register(app)
     cell.register(app)
     ic50.register(app)
     params.register(app)
     pk.register(app)
+    regimen.register(app)
     sbml.register(app)
     nm.register(app)
     synergy.register(app)

@@ -13,9 +13,11 @@ from xposim.errors import InputError
 def register(app: typer.Typer) -> None:
     @app.command("pk")
     def pk(
-        regimen: Annotated[str, typer.Option(help="e.g. 'selinexor 80 mg PO once', "
-                                             "'bortezomib 1.3 mg/m2 SC days 1,4,8,11 q21d'; "
-                                             "join drugs with +")],
+        regimen: Annotated[str, typer.Option(help="regimen text, e.g. 'selinexor 80 mg PO "
+                                             "once', 'selinexor 80 mg PO days 1,3 weekly x 4 "
+                                             "weeks + dex 20 mg PO days 1,3 weekly', or a "
+                                             "label regimen, e.g. label:selinexor-dex (see "
+                                             "`xposim regimen list`)")],
         weight: Annotated[float | None, typer.Option(help="body weight (kg)")] = None,
         sex: Annotated[str | None, typer.Option(help="M or F")] = None,
         height: Annotated[float | None, typer.Option(help="height (cm)")] = None,
@@ -23,7 +25,8 @@ def register(app: typer.Typer) -> None:
                                               "run); omit for the typical subject")] = None,
         seed: Annotated[int, typer.Option(help="random seed of the population")] = 0,
         hours: Annotated[float | None, typer.Option(help="simulated time (h); default: to "
-                                                    "72 h after the last dose")] = None,
+                                                    "72 h after the last dose (open-ended "
+                                                    "regimens: 3 weeks of dosing)")] = None,
         step: Annotated[float, typer.Option(help="output interval (h)")] = 0.25,
         as_json: Annotated[bool, typer.Option("--json", help="print NCA as JSON")] = False,
         out: Annotated[Path | None, typer.Option(help="write pk.parquet, nonmem.csv and "

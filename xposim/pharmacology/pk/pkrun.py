@@ -1,36 +1,59 @@
-"""What ``xposim pk`` does: parse a regimen, simulate, analyse, write (no CLI code here)."""
+"""What ``xposim pk`` does: read a regimen, simulate, analyse, write (no CLI code here)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from xposim.errors import InputError
+from xposim.pharmacology.dose import Dose
 from xposim.pharmacology.pk import pk_model
 from xposim.pharmacology.pk.population import (
     Covariates,
     PopulationResult,
     simulate_population,
 )
-from xposim.pharmacology.pk.regimen import DrugRegimen, parse_regimen
+from xposim.pharmacology.regimen import Regimen
+
+#: Simulated time of an open-ended ("until progression") regimen without --hours: three
+#: weeks of dosing (the label schedules repeat weekly or in 21-35-day cycles) + 72 h.
+OPEN_ENDED_DOSING_H = 21 * 24.0
+#: Washout simulated after the last dose by default (h): ≥ 9 selinexor half-lives (6-8 h).
+WASHOUT_H = 72.0
 
 #: NCA keys reported (name in the NCA result -> reported name); units in the names.
 NCA_KEYS: tuple[str, ...] = ("cmax_ng_ml", "tmax_h", "auc_last_ng_h_ml", "auc_inf_ng_h_ml",
                              "half_life_h", "cl_f_l_h", "vz_f_l")
 
 
+def read_regimen(regimen: str | Regimen) -> Regimen:
+    """A Regimen from itself, a regimen text, or ``label:<name>`` (a label regimen)."""
+    if isinstance(regimen, Regimen):
+        return regimen
+    if not isinstance(regimen, str) or not regimen.strip():
+        raise InputError("regimen", "is required, e.g. 'selinexor 80 mg PO once' or "
+                         "'label:selinexor-dex'", got=regimen)
+    if regimen.strip().lower().startswith("label:"):
+        from xposim.pharmacology.label_regimens import label_regimen
+
+        return label_regimen(regimen).regimen
+    return Regimen.parse(regimen)
+
+
 @dataclass(frozen=True)
 class DrugRun:
-    regimen: DrugRegimen
+    drug: str
+    regimen: Regimen  # this drug's part
+    doses: tuple[Dose, ...]  # the doses simulated
     typical: PopulationResult
     population: PopulationResult | None
 
     def first_interval(self) -> tuple[float, float]:
-        times = sorted({d.time_h for d in self.regimen.doses})
+        times = sorted({d.time_h for d in self.doses})
         end = times[1] - 1e-6 if len(times) > 1 else float(self.typical.frame.time_h.max())
         return times[0], end
 
@@ -57,7 +80,7 @@ class PKRun:
                 table = d.nca(d.population)
                 s["population"] = {k: _quantiles(table[k]) for k in NCA_KEYS}
                 s["population"]["n"] = len(table)  # type: ignore[index]
-            out[d.regimen.drug] = s
+            out[d.drug] = s
         return out
 
     def write(self, folder: Path) -> None:
@@ -69,13 +92,15 @@ class PKRun:
                 if res is not None:
                     f = res.frame.copy()
                     f.insert(0, "kind", kind)
-                    f.insert(0, "drug", d.regimen.drug)
+                    f.insert(0, "drug", d.drug)
                     frames.append(f)
         pd.concat(frames, ignore_index=True).to_parquet(folder / "pk.parquet", index=False)
+        from xposim.pharmacology.nmdata import write_dataset
+
         for d in self.drugs:
             res = d.population or d.typical
-            name = "nonmem.csv" if len(self.drugs) == 1 else f"nonmem_{d.regimen.drug}.csv"
-            res.to_nonmem().to_csv(folder / name, index=False)
+            name = "nonmem.csv" if len(self.drugs) == 1 else f"nonmem_{d.drug}.csv"
+            write_dataset(res.to_nonmem(), folder / name)
         fig = plot_profiles(self)
         fig.savefig(folder / "profiles.png", dpi=110)
         import matplotlib.pyplot as plt
@@ -123,10 +148,15 @@ def plot_profiles(run: PKRun):  # noqa: ANN201 - matplotlib Figure
         ax.set_yscale("symlog", linthresh=max(float(typ.max().max()) * 1e-3, 1e-3))
         ax.set_xlabel("time (h)")
         ax.set_ylabel("plasma concentration (ng/mL)")
-        ax.set_title(d.regimen.text)
+        ax.set_title(_title(d.regimen))
         ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def _title(regimen: Regimen) -> str:
+    text = regimen.to_text()
+    return text if len(text) <= 90 else text[:87] + "..."
 
 
 def _given_covariates(weight_kg: float | None, sex: str | None, height_cm: float | None
@@ -142,39 +172,46 @@ def _given_covariates(weight_kg: float | None, sex: str | None, height_cm: float
     return given
 
 
-def run_pk(regimen: str, *, weight_kg: float | None = None, sex: str | None = None,
-           height_cm: float | None = None, n: int | None = None, seed: int = 0,
-           hours: float | None = None, step_h: float = 0.25,
+def run_pk(regimen: str | Regimen, *, weight_kg: float | None = None,
+           sex: str | None = None, height_cm: float | None = None, n: int | None = None,
+           seed: int = 0, hours: float | None = None, step_h: float = 0.25,
            covariates: Mapping[str, object] | None = None) -> PKRun:
-    """Simulate ``regimen`` in the typical subject (reference covariates overridden by the
-    given ones) and, with ``n``, in ``n`` virtual subjects (given covariates fixed)."""
-    parts = parse_regimen(regimen)
+    """Simulate ``regimen`` (a Regimen, regimen text or ``label:<name>``) in the typical
+    subject (reference covariates overridden by the given ones) and, with ``n``, in ``n``
+    virtual subjects (given covariates fixed). Without ``hours`` the simulation runs to
+    72 h after the last dose (open-ended regimens: 3 weeks of dosing)."""
+    reg = read_regimen(regimen)
+    if not reg.records:
+        raise InputError("regimen", "has no doses")
     given = {**_given_covariates(weight_kg, sex, height_cm), **dict(covariates or {})}
-    if any(d.unit == "mg/m2" for p in parts for d in p.doses) and n is None and not (
-            "weight_kg" in given and "height_cm" in given):
+    if reg.per_m2 and n is None and not ("weight_kg" in given and "height_cm" in given):
         raise InputError("height", "mg/m2 doses need the body-surface area: give --weight "
                          "and --height (or a population with --n)")
-    last = max(d.time_h for p in parts for d in p.doses)
-    end = hours if hours is not None else max(last + 72.0, 72.0)
-    # a horizon shorter than the regimen simulates the doses given before it
-    parts = tuple(replace(p, doses=tuple(d for d in p.doses if d.time_h < end))
-                  for p in parts)
+    if hours is not None:
+        end = float(hours)
+    else:
+        dosing = reg.doses(OPEN_ENDED_DOSING_H if reg.open_ended else None)
+        end = max(d.time_h for d in dosing) + WASHOUT_H
     times = np.arange(0.0, end + 1e-9, step_h)
     if times.size > 200_001:
         raise InputError("step", "gives more than 200,000 output times; use a larger step",
                          got=step_h)
     typical_cov = Covariates(**given)
     runs = []
-    for part in parts:
-        pk = pk_model(part.drug)
-        for d in part.doses:
-            pk.dose_target(d.route)
-        typical = simulate_population(pk, part.doses, subjects=[0], seed=seed, times_h=times,
+    for drug in reg.drugs:
+        part = reg.for_drug(drug)
+        # a horizon shorter than the regimen simulates the doses given before it
+        doses = part.doses(end)
+        pk = pk_model(drug)
+        if not doses:
+            raise InputError("hours", f"no {drug} dose falls within the simulated time",
+                             got=end)
+        typical = simulate_population(pk, doses, subjects=[0], seed=seed, times_h=times,
                                       covariates=typical_cov, variability=False,
                                       residual_error=False)
         pop = None
         if n is not None:
-            pop = simulate_population(pk, part.doses, n=n, seed=seed, times_h=times,
+            pop = simulate_population(pk, doses, n=n, seed=seed, times_h=times,
                                       covariates=given or None)
-        runs.append(DrugRun(part, typical, pop))
+        runs.append(DrugRun(drug, part, doses, typical, pop))
     return PKRun(tuple(runs), seed)

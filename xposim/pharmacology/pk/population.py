@@ -16,7 +16,7 @@ import math
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Union
 
 import numpy as np
 import pandas as pd
@@ -25,18 +25,15 @@ from xposim.analysis.nca import nca
 from xposim.engine import Bolus, Simulator
 from xposim.errors import InputError
 from xposim.model.units import to_canonical
+from xposim.pharmacology.bsa import mosteller_bsa
+from xposim.pharmacology.dose import Dose
 from xposim.pharmacology.pk.spec import PKModel
+from xposim.pharmacology.regimen import Regimen
 
 Sex = Literal["M", "F"]
 
 #: Draw-order tags for the per-drug sub-streams (etas, residual errors).
 _ETA_STREAM, _RESIDUAL_STREAM = 0, 1
-
-
-def mosteller_bsa(weight_kg: float, height_cm: float) -> float:
-    """Body-surface area (m²) by Mosteller, N Engl J Med 1987;317:1098:
-    sqrt(height_cm × weight_kg / 3600)."""
-    return math.sqrt(height_cm * weight_kg / 3600.0)
 
 
 @dataclass(frozen=True)
@@ -59,6 +56,7 @@ class Covariates:
 
     @property
     def bsa_m2(self) -> float:
+        """Body-surface area (m², Mosteller; :mod:`xposim.pharmacology.bsa`)."""
         return mosteller_bsa(self.weight_kg, self.height_cm)
 
     def model_parameters(self) -> dict[str, float]:
@@ -119,8 +117,10 @@ class CovariateDistribution:
 
 @dataclass(frozen=True)
 class DoseEvent:
-    """One administration: ``amount`` in ``unit`` (mg, or mg/m2 scaled by the subject's
-    BSA) by ``route`` (PO, IV, SC) at ``time_h``."""
+    """Shorthand for one administration of the simulated drug (no drug name): ``amount``
+    in ``unit`` (mg, or mg/m2 scaled by the subject's BSA) by ``route`` (PO, IV, SC) at
+    ``time_h``. :class:`~xposim.pharmacology.dose.Dose` and
+    :class:`~xposim.pharmacology.regimen.Regimen` are the general forms."""
 
     time_h: float
     amount: float
@@ -138,6 +138,35 @@ class DoseEvent:
 
     def amount_mg(self, covariates: Covariates) -> float:
         return self.amount * (covariates.bsa_m2 if self.unit == "mg/m2" else 1.0)
+
+    def to_dose(self, drug: str) -> Dose:
+        return Dose(drug, self.amount, self.unit, self.route, self.time_h)
+
+
+#: What :func:`simulate_population` accepts as doses.
+Doses = Union[Regimen, Sequence[Union[Dose, DoseEvent]]]  # noqa: UP007 - runtime alias
+
+
+def as_doses(pk: PKModel, doses: Doses, *, until_h: float | None = None) -> tuple[Dose, ...]:
+    """The drug's administrations (sorted by time) from a Regimen (its doses of this drug
+    before ``until_h``) or a list of Dose / DoseEvent."""
+    name = pk.drug.name
+    if isinstance(doses, Regimen):
+        if doses.open_ended and until_h is None:
+            raise InputError("until", "an open-ended regimen needs the simulated time")
+        out = doses.for_drug(name).doses(until_h) if name in doses.drugs else ()
+        return tuple(out)
+    out_list = []
+    for d in doses:
+        if isinstance(d, DoseEvent):
+            d = d.to_dose(name)
+        if not isinstance(d, Dose):
+            raise InputError("doses", "must be a Regimen or Dose/DoseEvent objects",
+                             got=repr(d))
+        if d.drug != name:
+            raise InputError("doses", f"a {d.drug} dose given to the {name} model", got=d.drug)
+        out_list.append(d)
+    return tuple(sorted(out_list, key=lambda x: x.time_h))
 
 
 def repeated_doses(amount: float, *, times_h: Iterable[float], route: str = "PO",
@@ -203,10 +232,28 @@ def _check_id(subject_id: object) -> None:
         raise InputError("subject", "ids must be integers >= 0", got=subject_id)
 
 
-def dose_events(pk: PKModel, doses: Sequence[DoseEvent], covariates: Covariates
+def dose_target(pk: PKModel, dose: Dose) -> str:
+    """The species a dose goes into: its ``cmt`` or the route's dose species."""
+    if dose.cmt is None:
+        return pk.dose_target(dose.route)
+    species = {s.name for s in pk.module.species}
+    if dose.cmt not in species:
+        raise InputError("dose.cmt", f"not a species of the {pk.drug.name} model; have "
+                         f"{', '.join(sorted(species))}", got=dose.cmt)
+    return dose.cmt
+
+
+def dose_events(pk: PKModel, doses: Sequence[Dose], covariates: Covariates
                 ) -> list[Bolus]:
-    """Engine events (mg into the route's dose species) for one subject."""
-    return [Bolus(d.time_h, pk.dose_target(d.route), d.amount_mg(covariates)) for d in doses]
+    """Engine events for one subject: mg × F into the dose species at time + lag (h)."""
+    events = []
+    for d in doses:
+        if d.is_infusion:
+            raise InputError("dose.rate", "infusions are not simulated by the PK layer yet; "
+                             "give IV doses as boluses", got=d.rate or d.duration_h)
+        events.append(Bolus(d.time_h + d.lag_h, dose_target(pk, d),
+                            d.amount_mg(covariates.bsa_m2) * d.f))
+    return events
 
 
 def _add_residual(pk: PKModel, conc_ng_ml: np.ndarray, seed: int, subject_id: int
@@ -230,7 +277,7 @@ class PopulationResult:
     pk: PKModel
     frame: pd.DataFrame
     subjects: pd.DataFrame
-    doses: tuple[DoseEvent, ...]
+    doses: tuple[Dose, ...]
     seed: int
 
     @property
@@ -258,7 +305,8 @@ class PopulationResult:
         subj = self.subjects.set_index("subject")
         for sid in wide.columns:
             dose = [d for d in self.doses if d.time_h == start_h]
-            amount = (sum(d.amount_mg(_cov_of(subj.loc[sid])) for d in dose) if dose else None)
+            bsa = _cov_of(subj.loc[sid]).bsa_m2
+            amount = sum(d.amount_mg(bsa) for d in dose) if dose else None
             route = "iv_bolus" if dose and dose[0].route == "IV" else "extravascular"
             c = wide[sid].to_numpy()[keep]
             res = nca(t[keep], c, dose_mg=amount, dose_time_h=start_h, route=route,
@@ -286,8 +334,8 @@ class PopulationResult:
                     "SEX": 1 if cov.sex == "F" else 0, "HT": round(cov.height_cm, 1)}
             for d in self.doses:
                 rows.append({**base, "TIME": d.time_h, "EVID": 1, "MDV": 1,
-                             "AMT": d.amount_mg(cov), "CMT": species.index(
-                                 self.pk.dose_target(d.route)) + 1, "DV": 0.0})
+                             "AMT": d.amount_mg(cov.bsa_m2), "CMT": species.index(
+                                 dose_target(self.pk, d)) + 1, "DV": 0.0})
             sub = obs[obs.subject == subj.subject]
             for t, v in zip(sub.time_h, sub.value, strict=True):
                 rows.append({**base, "TIME": float(t), "EVID": 0, "MDV": 0, "AMT": 0.0,
@@ -302,7 +350,7 @@ def _cov_of(row: pd.Series) -> Covariates:
     return Covariates(float(row.weight_kg), str(row.sex), float(row.height_cm))
 
 
-def simulate_population(pk: PKModel, doses: Sequence[DoseEvent], *, n: int | None = None,
+def simulate_population(pk: PKModel, doses: Doses, *, n: int | None = None,
                         subjects: Iterable[int] | None = None, seed: int = 0,
                         times_h: Sequence[float] | np.ndarray | None = None,
                         covariates: Covariates | Mapping[str, object] | None = None,
@@ -312,8 +360,10 @@ def simulate_population(pk: PKModel, doses: Sequence[DoseEvent], *, n: int | Non
                         simulator: Simulator | None = None) -> PopulationResult:
     """Simulate subjects ``0..n-1`` (or the given ``subjects`` ids) of a population.
 
-    ``doses`` in mg or mg/m² (scaled by each subject's Mosteller BSA); ``times_h`` the
-    observation grid (default hourly to 7 days after the last dose); ``covariates`` fixes
+    ``doses``: a :class:`~xposim.pharmacology.regimen.Regimen` (this drug's doses within
+    ``times_h``) or a list of Dose / DoseEvent, in mg or mg/m² (scaled by each subject's
+    Mosteller BSA); ``times_h`` the observation grid (default hourly to 7 days after the
+    last dose; required for open-ended regimens); ``covariates`` fixes
     covariates for everyone; ``variability=False`` gives typical subjects (etas 0).
     """
     if (n is None) == (subjects is None):
@@ -330,10 +380,15 @@ def simulate_population(pk: PKModel, doses: Sequence[DoseEvent], *, n: int | Non
             _check_id(i)
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise InputError("seed", "must be an integer >= 0", got=seed)
+    horizon = None
+    if times_h is not None:
+        grid = np.asarray(times_h, dtype=float)
+        horizon = float(grid.max()) if grid.size else None
+    doses = as_doses(pk, doses, until_h=horizon if isinstance(doses, Regimen) else None)
     if not doses:
-        raise InputError("doses", "give at least one dose")
+        raise InputError("doses", f"give at least one {pk.drug.name} dose")
     for d in doses:
-        pk.dose_target(d.route)
+        dose_target(pk, d)
     if times_h is None:
         last = max(d.time_h for d in doses)
         times_h = np.arange(0.0, last + 168.0 + 1e-9, 1.0)
@@ -362,7 +417,7 @@ def simulate_population(pk: PKModel, doses: Sequence[DoseEvent], *, n: int | Non
         c = subj.covariates
         rows.append({"subject": int(sid), "weight_kg": c.weight_kg, "sex": c.sex,
                      "height_cm": c.height_cm, "bsa_m2": c.bsa_m2,
-                     "first_dose_mg": doses[0].amount_mg(c), **dict(subj.etas)})
+                     "first_dose_mg": doses[0].amount_mg(c.bsa_m2), **dict(subj.etas)})
     frame = pd.concat(frames, ignore_index=True)
     frame["subject"] = frame["subject"].astype("int64")
     return PopulationResult(pk=pk, frame=frame, subjects=pd.DataFrame(rows),

@@ -1,0 +1,119 @@
+"""``xposim regimen``: list label regimens; expand a regimen to a dose or NONMEM table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from xposim.errors import InputError
+
+
+def register(app: typer.Typer) -> None:
+    sub = typer.Typer(help="Dosing regimens: label regimens, expansion to doses or a "
+                      "NONMEM dataset.", no_args_is_help=True)
+    app.add_typer(sub, name="regimen")
+
+    @sub.command("list")
+    def list_(
+        as_json: Annotated[bool, typer.Option("--json", help="print as JSON")] = False,
+    ) -> None:
+        """The named label regimens, with their dose-reduction steps."""
+        from xposim.cli._common import print_json
+        from xposim.pharmacology.label_regimens import all_label_regimens
+
+        regimens = all_label_regimens()
+        if as_json:
+            print_json([{"name": r.name, "title": r.title, "indication": r.indication,
+                         "regimen": r.text, "cycle_days": r.cycle_days, "source": r.source,
+                         "reductions": {d: {"steps": list(red.texts),
+                                            "after_last": red.after_last,
+                                            "source": red.source}
+                                        for d, red in r.reductions.items()}}
+                        for r in regimens])
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table("name (use label:<name>)", "title", "regimen", "dose reductions")
+        for r in regimens:
+            reds = "\n".join(f"{d}: " + " -> ".join(_short(t, d) for t in red.texts[1:])
+                             + f" -> {red.after_last}" for d, red in r.reductions.items())
+            table.add_row(r.name, r.title, r.text, reds)
+        Console(width=200).print(table)
+
+    @sub.command("show")
+    def show(
+        regimen: Annotated[str, typer.Argument(help="regimen text or label:<name>")],
+        days: Annotated[float | None, typer.Option(help="expand this many days (needed for "
+                                                   "open-ended regimens)")] = None,
+        weight: Annotated[float | None, typer.Option(help="body weight (kg), for mg/m2")] = None,
+        height: Annotated[float | None, typer.Option(help="height (cm), for mg/m2")] = None,
+        nonmem: Annotated[bool, typer.Option("--nonmem", help="a NONMEM dataset (dose "
+                                             "records with II/ADDL) instead of a dose "
+                                             "table")] = False,
+        expand: Annotated[bool, typer.Option(help="with --nonmem: one row per "
+                                             "administration")] = False,
+        subject: Annotated[int, typer.Option("--id", help="NONMEM ID")] = 1,
+        as_json: Annotated[bool, typer.Option("--json", help="print as JSON")] = False,
+        out: Annotated[Path | None, typer.Option(help="write the table as CSV here")] = None,
+    ) -> None:
+        """Expand a regimen: a dose table (time, day, drug, amount, route) or NONMEM rows."""
+        from xposim.cli._common import print_json
+        from xposim.pharmacology.bsa import bsa_m2
+        from xposim.pharmacology.pk.pkrun import read_regimen
+
+        reg = read_regimen(regimen)
+        if days is not None and not days > 0:
+            raise InputError("days", "must be > 0", got=days)
+        until = None if days is None else 24.0 * days
+        if reg.open_ended and until is None:
+            raise InputError("days", "the regimen is open-ended (until progression): give "
+                             "--days to expand it")
+        if (weight is None) != (height is None):
+            raise InputError("height" if height is None else "weight",
+                             "give both --weight and --height for a body-surface area")
+        bsa = None if weight is None else bsa_m2(weight, height)  # type: ignore[arg-type]
+        if nonmem:
+            if reg.per_m2 and bsa is None:
+                raise InputError("height", "mg/m2 doses need the body-surface area: give "
+                                 "--weight and --height")
+            cov = {} if bsa is None else {"WT": weight, "HT": height}
+            table = reg.to_nonmem(id=subject, bsa_m2=bsa, until_h=until, expand=expand,
+                                  covariates=cov)
+        else:
+            table = reg.dose_table(until, bsa_m2=bsa)
+        if out is not None:
+            if nonmem:
+                from xposim.pharmacology.nmdata import write_dataset
+
+                write_dataset(table, out)
+            else:
+                from xposim.io import atomic_file
+
+                with atomic_file(out) as tmp:
+                    table.to_csv(tmp, index=False)
+        if as_json:
+            print_json({"regimen": reg.to_text(), "end_h": reg.end_h,
+                        "rows": [{k: (None if isinstance(v, float) and v != v else v)
+                                  for k, v in row.items()}
+                                 for row in table.to_dict(orient="records")]})
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        rich_table = Table(*map(str, table.columns), title=reg.to_text())
+        for row in table.itertuples(index=False):
+            rich_table.add_row(*(_cell(v) for v in row))
+        Console(width=200).print(rich_table)
+
+
+def _short(text: str, drug: str) -> str:
+    return text.removeprefix(drug).strip()
+
+
+def _cell(v: object) -> str:
+    if isinstance(v, float):
+        return "-" if v != v else f"{v:.6g}"
+    return str(v)
