@@ -4,6 +4,7 @@
 docs/nonmem-semantics.md.
 """
 
+from xposim.pharmacology.nonmem.kernel import kernel_model as kernel_model
 from xposim.pharmacology.nonmem.models import (
     BUILTIN_MODELS as BUILTIN_MODELS,
     LinearModel as LinearModel,

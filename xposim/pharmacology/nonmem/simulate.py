@@ -112,8 +112,10 @@ def nm_simulate(data: pd.DataFrame | str | os.PathLike[str], model: str | AnyMod
         if pd.api.types.is_numeric_dtype(df[c]):
             namespace[str(c)] = df[c].to_numpy(dtype=float, na_value=np.nan)
     namespace.update(table)
+    m = get_model(model)
     for i in range(n):
         namespace[f"A{i + 1}"] = amt[:, i]
+        namespace.setdefault(m.compartments[i], amt[:, i])  # amounts by compartment name
     out = df.copy()
     if amounts_columns:
         for i in range(n):
