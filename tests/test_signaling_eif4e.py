@@ -116,3 +116,15 @@ def test_eif4e_high_line_is_less_sensitive(lines):
     assert s_hi > s_ref
     assert h_hi >= 3.0 * h_ref
     assert d_hi >= 1.5 * d_ref
+
+
+def test_stored_oncorna_scale_is_the_reference_steady_state():
+    """oncoRNA_c_scale is derived: the untreated cytoplasmic oncoRNA of the reference
+    'myeloma' core (eIF4E_level 1). If the export constants change (calibrate_transport),
+    update it in signaling/eif4e.py (1%)."""
+    core = compose(export_module(), target_module(), name="core").with_parameters(
+        XPO1_total0=MYELOMA_XPO1_UM)
+    onco = Simulator(core, rtol=1e-10, atol=1e-12).steady_state()["oncoRNA_c"]
+    stored = compose(eif4e_module(), name="eif4e_alone").parameter("oncoRNA_c_scale").value
+    assert_close(stored, onco, rtol=0.01, what="oncoRNA_c_scale (set it to the value shown "
+                 "as reference)")

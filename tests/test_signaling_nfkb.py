@@ -178,3 +178,15 @@ def test_readouts_stay_in_their_ranges(myeloma):
             assert 0.0 <= out["proteotoxic_signal"] <= 1.0
             assert 0.0 <= out["nfkb_survival"] <= dep + 1e-12
             assert math.isfinite(out["nfkb_activity"])
+
+
+def test_stored_feedback_scale_is_the_reference_steady_state():
+    """NFkB_feedback_scale is derived: the untreated nuclear free NF-kB of the reference
+    'myeloma' core (export + target, IkBa synthesis as in cargoes.py). If the export
+    constants change (calibrate_transport), update it in signaling/nfkb.py (1%)."""
+    core = compose(export_module(), target_module(), name="core").with_parameters(
+        XPO1_total0=MYELOMA_XPO1_UM)
+    nfkb_n = Simulator(core, rtol=1e-10, atol=1e-12).steady_state()["NFkB_n"]
+    stored = compose(nfkb_module(), name="nfkb_alone").parameter("NFkB_feedback_scale").value
+    assert_close(stored, nfkb_n, rtol=0.01, what="NFkB_feedback_scale (set it to the value "
+                 "shown as reference)")

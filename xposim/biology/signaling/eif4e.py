@@ -45,11 +45,11 @@ EIF4E_PARAMETERS: tuple[Parameter, ...] = (
               "mRNAs in the reference cell (" + CULJKOVIC + "; overexpression raises their "
               "export), half-saturation at 3x the reference level", "assumed",
               "eIF4E level (relative) half-saturating its target mRNAs", bounds=(0.2, 50.0)),
-    Parameter("oncoRNA_c_ref", 3.912, "nM", "untreated steady state of the reference "
+    Parameter("oncoRNA_c_ref", 3.911, "nM", "untreated steady state of the reference "
               "'myeloma' preset; recomputed for any composed cell by "
               "xposim.biology.signaling.with_untreated_references", "derived",
               "cytoplasmic oncogene mRNA of the untreated cell", bounds=(1e-6, 1e4)),
-    Parameter("oncoRNA_c_scale", 3.912, "nM", "untreated cytoplasmic oncoRNA of the "
+    Parameter("oncoRNA_c_scale", 3.911, "nM", "untreated cytoplasmic oncoRNA of the "
               "reference 'myeloma' preset (eIF4E_level 1; steady state of export core + "
               "target); a fixed constant so the translation dynamics never depend on a "
               "per-line reference", "derived", "scale of cytoplasmic oncogene mRNA for "
@@ -116,6 +116,6 @@ def eif4e_module(volumes: CellVolumes | None = None, *, name: str = "eif4e") -> 
                        "oncoprotein_translation ** survival_translation_hill)", "1",
                        "anti-apoptotic protection from translated oncoproteins (0-1)"),
         ),
-        inputs=(Input("oncoRNA_c", "nM", 3.912, "cytoplasmic oncogene mRNA (export core "
+        inputs=(Input("oncoRNA_c", "nM", 3.911, "cytoplasmic oncogene mRNA (export core "
                       "species)"),),
     )

@@ -78,7 +78,7 @@ NFKB_PARAMETERS: tuple[Parameter, ...] = (
               "as NF-kB-driven at the feedback scale (assumed)", "assumed",
               "share of IkBa synthesis driven by nuclear NF-kB at NFkB_feedback_scale",
               bounds=(0.0, 1.0)),
-    Parameter("NFkB_feedback_scale", 0.1079, "nM", "untreated nuclear free NF-kB of the "
+    Parameter("NFkB_feedback_scale", 0.1073, "nM", "untreated nuclear free NF-kB of the "
               "reference 'myeloma' preset (steady state of export core + target + this "
               "module), so that preset keeps the export core's IkBa synthesis; a fixed "
               "constant (not a per-line reference) so every line has a well-defined steady "
@@ -92,7 +92,7 @@ NFKB_PARAMETERS: tuple[Parameter, ...] = (
     Parameter("nfkb_dependence", 0.5, "dimensionless", "preset: share of the line's "
               "survival that relies on NF-kB (assumed 0.5 for the reference myeloma)",
               "assumed", "weight of NF-kB survival signalling (0-1)", bounds=(0.0, 1.0)),
-    Parameter("NFkB_n_ref", 0.108, "nM", "untreated steady state of the reference "
+    Parameter("NFkB_n_ref", 0.1073, "nM", "untreated steady state of the reference "
               "'myeloma' preset with its export core and this module; recomputed for any "
               "composed cell by xposim.biology.signaling.with_untreated_references",
               "derived", "nuclear free NF-kB of the untreated cell", bounds=(1e-6, 100.0)),
@@ -165,7 +165,7 @@ def nfkb_module(volumes: CellVolumes | None = None, *, name: str = "nfkb") -> Mo
         inputs=(
             Input("C_btz", "nM", 0.0, "unbound bortezomib at the cell (medium or unbound "
                   "plasma)"),
-            Input("NFkB_n", "nM", 0.108, "nuclear free NF-kB (export core species)"),
+            Input("NFkB_n", "nM", 0.1073, "nuclear free NF-kB (export core species)"),
         ),
         conservations=(
             Conservation("proteasome_sites", {"proteasome_free": 1, "proteasome_btz": 1},
