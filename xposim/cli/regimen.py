@@ -62,7 +62,7 @@ def register(app: typer.Typer) -> None:
         """Expand a regimen: a dose table (time, day, drug, amount, route) or NONMEM rows."""
         from xposim.cli._common import print_json
         from xposim.pharmacology.bsa import bsa_m2
-        from xposim.pharmacology.pk.pkrun import read_regimen
+        from xposim.pharmacology.label_regimens import read_regimen
 
         reg = read_regimen(regimen)
         if days is not None and not days > 0:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Literal
 
 from xposim.errors import InputError
@@ -51,11 +52,21 @@ def normalise_amount(amount: float, unit: str, field: str = "dose") -> tuple[flo
 
 def canonical_drug(name: str) -> str:
     """The registry name of a drug (aliases accepted, e.g. ``dex``)."""
-    from xposim.presets.drugs import get_drug
-
     if not isinstance(name, str) or not name.strip():
         raise InputError("drug", "is required, e.g. selinexor", got=name)
-    return get_drug(name).name
+    try:
+        return _registry_name(name.strip().lower())
+    except InputError as exc:
+        raise InputError(exc.field, exc.problem, got=name) from None
+
+
+@lru_cache(maxsize=256)
+def _registry_name(key: str) -> str:
+    # the registry is read-only package data, so the lookup can be cached (Doses are
+    # made by the thousand when regimens are expanded)
+    from xposim.presets.drugs import get_drug
+
+    return get_drug(key).name
 
 
 @dataclass(frozen=True)

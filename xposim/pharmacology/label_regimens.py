@@ -94,6 +94,18 @@ def label_regimen(name: str) -> LabelRegimen:
     return _build(key, table[key])
 
 
+def read_regimen(regimen: str | Regimen) -> Regimen:
+    """A Regimen from itself, a regimen text, or ``label:<name>`` (a label regimen)."""
+    if isinstance(regimen, Regimen):
+        return regimen
+    if not isinstance(regimen, str) or not regimen.strip():
+        raise InputError("regimen", "is required, e.g. 'selinexor 80 mg PO once' or "
+                         "'label:selinexor-dex'", got=regimen)
+    if regimen.strip().lower().startswith("label:"):
+        return label_regimen(regimen).regimen
+    return parse_regimen(regimen)
+
+
 def all_label_regimens() -> tuple[LabelRegimen, ...]:
     return tuple(label_regimen(n) for n in label_regimen_names())
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from xposim.errors import InputError
 from xposim.pharmacology.dose import Dose
+from xposim.pharmacology.label_regimens import read_regimen
 from xposim.pharmacology.pk import pk_model
 from xposim.pharmacology.pk.population import (
     Covariates,
@@ -28,20 +29,6 @@ WASHOUT_H = 72.0
 #: NCA keys reported (name in the NCA result -> reported name); units in the names.
 NCA_KEYS: tuple[str, ...] = ("cmax_ng_ml", "tmax_h", "auc_last_ng_h_ml", "auc_inf_ng_h_ml",
                              "half_life_h", "cl_f_l_h", "vz_f_l")
-
-
-def read_regimen(regimen: str | Regimen) -> Regimen:
-    """A Regimen from itself, a regimen text, or ``label:<name>`` (a label regimen)."""
-    if isinstance(regimen, Regimen):
-        return regimen
-    if not isinstance(regimen, str) or not regimen.strip():
-        raise InputError("regimen", "is required, e.g. 'selinexor 80 mg PO once' or "
-                         "'label:selinexor-dex'", got=regimen)
-    if regimen.strip().lower().startswith("label:"):
-        from xposim.pharmacology.label_regimens import label_regimen
-
-        return label_regimen(regimen).regimen
-    return Regimen.parse(regimen)
 
 
 @dataclass(frozen=True)
