@@ -32,6 +32,7 @@ def days_of(text, until_days=400, drug=None):
     ("bortezomib 1.3 mg/m2 SC weekly 4 weeks on 1 week off x 2 cycles",
      [1, 8, 15, 22, 36, 43, 50, 57]),
     ("bortezomib 1.3 mg/m2 SC weekly 4 on 1 off x 1 cycles", [1, 8, 15, 22]),
+    ("bortezomib 1.3 mg/m2 SC weekly 4 weeks on / 1 week off x 1 cycles", [1, 8, 15, 22]),
     ("dex 20 mg PO daily x 3 days", [1, 2, 3]),
     ("dex 20 mg PO q2d x 3 doses", [1, 3, 5]),
     ("selinexor 80 mg PO from day 8 weekly x 2 weeks", [8, 15]),

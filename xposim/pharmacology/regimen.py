@@ -94,10 +94,14 @@ class DoseRecord:
         return replace(self, dose=self.dose.at(self.dose.time_h + h))
 
     def sort_key(self) -> tuple:
-        d = self.dose
-        return (d.time_h, d.drug, d.route, d.unit, d.amount, self.ii_h,
-                math.inf if self.addl is None else self.addl, self.ss, d.cmt or "",
-                d.rate or 0.0, d.duration_h or 0.0, d.lag_h, d.f)
+        return (*dose_key(self.dose)[:5], self.ii_h,
+                math.inf if self.addl is None else self.addl, self.ss, *dose_key(self.dose)[5:])
+
+
+def dose_key(d: Dose) -> tuple:
+    """A total order on doses: time, drug, route, unit, amount, then the rest."""
+    return (d.time_h, d.drug, d.route, d.unit, d.amount, d.cmt or "", d.rate or 0.0,
+            d.duration_h or 0.0, d.lag_h, d.f)
 
 
 def _as_records(items: Iterable[DoseRecord | Dose]) -> tuple[DoseRecord, ...]:
@@ -361,7 +365,7 @@ class Regimen:
         if until_h is not None:
             until_h = _finite("until", until_h)
         out = [r.dose.at(t) for r in self.records for t in r.times(until_h)]
-        return tuple(sorted(out, key=lambda d: DoseRecord(d).sort_key()))
+        return tuple(sorted(out, key=dose_key))
 
     def dose_table(self, until_h: float | None = None, *,
                    bsa_m2: float | None = None) -> pd.DataFrame:

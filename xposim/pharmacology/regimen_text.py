@@ -65,6 +65,7 @@ class _Tokens:
         t = text.replace("×", " x ").replace("²", "2").replace("mg/m^2", "mg/m2")
         t = re.sub(r"\s*,\s*", ",", t)
         t = re.sub(r"(?<=\d)\s*-\s*(?=\d)", "-", t)
+        t = re.sub(r"\bon\s*/\s*(?=\d)", "on ", t, flags=re.I)  # 4 weeks on / 1 off
         words = []
         for w in t.split():  # 80mg -> 80 mg (but not q21d, 1e-05, 21-day)
             m = None if _NUMBER.fullmatch(w) else _NUMBER_UNIT.fullmatch(w)
