@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from xposim.biology.cell import cell_fate_model, fate_initial_state
+from xposim.biology.cell import cell_fate_model, fate_initial_state, simulator_for
 from xposim.engine import Set, Simulator
 from xposim.engine.results import Result
 from xposim.errors import InputError
@@ -41,15 +41,22 @@ class _Dish:
 
     cell_line: str
     simulator: Simulator
+    values: tuple[tuple[str, float], ...]  # the preset's parameters, loaded every run
     initial: tuple[tuple[str, float], ...]
     inputs: frozenset[str]
+
+    def run(self, times: Sequence[float] | np.ndarray, *,
+            parameters: Mapping[str, float] | None = None, **kwargs: object) -> Result:
+        return self.simulator.run(times, parameters={**dict(self.values), **(parameters or {})},
+                                  initial=dict(self.initial), **kwargs)  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=32)
 def _dish(cell_line: str) -> _Dish:
     name = get_cell_line(cell_line).name
     model = cell_fate_model(name)
-    return _Dish(name, Simulator(model), tuple(fate_initial_state(name).items()),
+    sim, values = simulator_for(model, fate=True)
+    return _Dish(name, sim, tuple(values.items()), tuple(fate_initial_state(name).items()),
                  frozenset(i.name for i in model.inputs))
 
 
@@ -97,8 +104,7 @@ def drug_parameters(cell_line: str, concentrations: Mapping[str, float]) -> dict
 def control_cells(cell_line: str, hours: float = 72.0) -> float:
     """ATP-holding cells of the untreated control at ``hours`` (cells)."""
     dish = _dish(cell_line)
-    res = dish.simulator.run([0.0, _hours(hours)], initial=dict(dish.initial),
-                             outputs=["viable_cells"])
+    res = dish.run([0.0, _hours(hours)], outputs=["viable_cells"])
     return float(res["viable_cells"][-1])
 
 
@@ -109,8 +115,7 @@ def viability(cell_line: str, concentrations: Mapping[str, float], *,
     params = drug_parameters(cell_line, concentrations)
     dish = _dish(cell_line)
     h = _hours(hours)
-    res = dish.simulator.run([0.0, h], initial=dict(dish.initial), parameters=params,
-                             outputs=["viable_cells"])
+    res = dish.run([0.0, h], parameters=params, outputs=["viable_cells"])
     return float(res["viable_cells"][-1]) / control_cells(dish.cell_line, h)
 
 
@@ -131,11 +136,9 @@ def viability_curve(cell_line: str, drug: str, concentrations_nM: Sequence[float
         _conc(float(c), f"concentration of {drug}")
     h = _hours(hours)
     ctrl = control_cells(dish.cell_line, h)
-    init = dict(dish.initial)
     out = np.empty(conc.size)
     for i, c in enumerate(conc):
-        res = dish.simulator.run([0.0, h], initial=init, parameters={**base, key: float(c)},
-                                 outputs=["viable_cells"])
+        res = dish.run([0.0, h], parameters={**base, key: float(c)}, outputs=["viable_cells"])
         out[i] = res["viable_cells"][-1] / ctrl
     return out
 
@@ -159,5 +162,4 @@ def fate_timecourse(cell_line: str, concentrations: Mapping[str, float], *,
     events = [Set(0.0, k, v) for k, v in params.items()]
     if washout_at_h is not None:
         events += [Set(washout_at_h, k, 0.0) for k in params]
-    return dish.simulator.run(times, initial=dict(dish.initial), events=events,
-                              outputs=list(outputs), subject=dish.cell_line)
+    return dish.run(times, events=events, outputs=list(outputs), subject=dish.cell_line)
