@@ -22,6 +22,12 @@ from xposim.analysis.synergy import (
     summary as synergy_summary,
     zip_scores as zip_scores,
 )
+from xposim.biology.cell import (
+    build_cell_model as build_cell_model,
+    cell_fate_model as cell_fate_model,
+    cell_model as cell_model,
+)
+from xposim.biology.fate import fate_module as fate_module
 from xposim.biology.ran_cycle import (
     derive_reduced_constants as derive_reduced_constants,
     ran_cycle_module as ran_cycle_module,
@@ -45,6 +51,15 @@ from xposim.errors import (
     XposimError as XposimError,
 )
 from xposim.experiments.combination import combination_grid as combination_grid
+from xposim.experiments.dose_response import (
+    DoseResponse as DoseResponse,
+    run_dose_response as run_dose_response,
+)
+from xposim.experiments.viability import (
+    fate_timecourse as fate_timecourse,
+    viability as viability,
+    viability_curve as viability_curve,
+)
 from xposim.model import (
     Assignment as Assignment,
     Compartment as Compartment,
@@ -88,4 +103,9 @@ from xposim.pharmacology.nonmem import (
     MatrixModel as MatrixModel,
     OdeModel as OdeModel,
     nm_simulate as nm_simulate,
+)
+from xposim.presets.cell_lines import (
+    CellLine as CellLine,
+    all_cell_lines as all_cell_lines,
+    get_cell_line as get_cell_line,
 )
