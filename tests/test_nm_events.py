@@ -278,3 +278,16 @@ def test_three_compartment_oral_closed_form_equals_ode():
     a = nm_simulate(data, "3cmt-oral", p, ["C=A2/V2"], method="closed-form")["C"]
     b = nm_simulate(data, "3cmt-oral", p, ["C=A2/V2"], method="ode")["C"]
     close(a.to_numpy(), b.to_numpy())
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_ss_infusion_with_lag_and_bioavailability(method):
+    # F = 0.5 on AMT 100 at RATE 20: DUR 2.5; ALAG 1: the record sits at phase II - ALAG = 11
+    # of the cycle, the dose starts at t = 1. c0 = trough at the start of an infusion.
+    tau, rate, dur, lag = 12.0, 20.0, 2.5, 1.0
+    c0 = _periodic([(dur, rate), (tau - dur, 0.0)])
+    peak = c0 * math.exp(-K * dur) + rate / CL * (1 - math.exp(-K * dur))
+    at_record = peak * math.exp(-K * (tau - lag - dur))
+    after = c0 * math.exp(-K * 1.0) + rate / CL * (1 - math.exp(-K * 1.0))   # t = 2
+    data = frame(dose(0, 100, RATE=rate, II=tau, SS=1), obs(2.0))
+    close(run(data, method, F1=0.5, ALAG1=lag), [at_record, after])
