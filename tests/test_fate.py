@@ -81,13 +81,17 @@ def test_g1_arrest_by_24_h(mm1s_runs):
 
 
 def test_apoptosis_rises_at_48_to_72_h(mm1s_runs):
-    """Apoptosis rises at 48-72 h (calibration-targets.md §3): the annexin-V+ share is
-    small at 24 h (< 3%), several-fold higher at 48 h, and still higher at 72 h."""
+    """Apoptosis rises at 48-72 h (calibration-targets.md §3): the annexin-V+ share at 24 h
+    is < 30% of its 48-72 h peak, the peak is > 10% of cells, and the share of cells lost
+    (apoptotic or dead) keeps rising from 48 to 72 h."""
     for c in (100.0, 1000.0):
-        a = mm1s_runs[c]["apoptotic_fraction"]
-        assert a[24] < 0.03
-        assert a[48] > 3 * a[24] and a[48] > 0.05
-        assert a[72] > a[48]
+        r = mm1s_runs[c]
+        a = r["apoptotic_fraction"]
+        peak = max(a[48], a[72])
+        assert peak > 0.1
+        assert a[24] < 0.3 * peak
+        lost = 1 - r["viable_cells"] / r["total_cells"]
+        assert lost[72] > lost[48] > lost[24]
 
 
 def test_normal_cells_arrest_reversibly_and_do_not_die():

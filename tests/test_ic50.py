@@ -74,7 +74,7 @@ def test_c528s_essentially_resistant(curves):
     assert float(r.viability.min()) > 0.9
 
 
-@pytest.mark.xfail(strict=True, reason="model gives ~1.5x, not ~10x: selinexor saturates "
+@pytest.mark.xfail(strict=True, reason="model gives ~3x, not ~10x: selinexor saturates "
                    "XPO1 by ~100-300 nM, so an eIF4E export reserve can only shift the "
                    "curve within that window (see docs/cell-fate.md, limitations)")
 def test_eif4e_high_about_tenfold_less_sensitive(curves):
