@@ -128,6 +128,17 @@ def test_viability_is_relative_to_the_untreated_control():
     assert curve[2] < curve[1] < curve[0]
 
 
+def test_single_agent_selinexor_is_gr_independent_but_dex_adds_in_gr_positive_cells():
+    """Argueta et al., Oncotarget 2018: single-agent selinexor does not depend on GR (MM.1S
+    and GR-deficient MM.1R, identical but for GR, respond alike), while dexamethasone adds
+    to selinexor only in GR-positive cells."""
+    sel = {"selinexor": 30.0}
+    both = {"selinexor": 30.0, "dexamethasone": 100.0}
+    assert viability("MM.1R", sel) == pytest.approx(viability("MM.1S", sel), rel=1e-6)
+    assert viability("MM.1S", both) < 0.5 * viability("MM.1S", sel)
+    assert viability("MM.1R", both) > 0.9 * viability("MM.1R", sel)
+
+
 @pytest.mark.parametrize("bad, field", [({"aspirin": 1.0}, "drug"),
                                         ({"selinexor": -1.0}, "concentration of selinexor"),
                                         ({"selinexor": "10"}, "concentration of selinexor")])

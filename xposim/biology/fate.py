@@ -94,12 +94,14 @@ FATE_PARAMETERS: tuple[Parameter, ...] = (
     _p("w_p21_by_p53", 0.5, "dimensionless", "p53 transactivates CDKN1A (el-Deiry et al., "
        "Cell 1993); strength relative to nuclear p21 retention assumed", "assumed",
        "contribution of nuclear p53 to the arrest signal", (0.0, 2.0)),
-    _p("w_gr", 2.0, "dimensionless", "assumed: full GR activation by dexamethasone in a "
-       "GR-high line adds a death signal comparable to a maximal selinexor TSP rise",
-       "assumed", "weight of gr_death_signal (0-1) in the death signal", (0.0, 10.0)),
-    _p("w_proteotoxic", 2.0, "dimensionless", "assumed, as w_gr (proteasome-inhibitor "
-       "proteotoxic stress kills myeloma cells on its own)", "assumed",
-       "weight of proteotoxic_signal (0-1) in the death signal", (0.0, 10.0)),
+    _p("w_gr", 6.0, "dimensionless", "assumed: full GR activation by dexamethasone "
+       "(gr_death_signal = 1) adds a death signal equal to the largest selinexor TSP "
+       "signal of a wild-type-p53 myeloma line (0.2 x 5 + 0.8 x 6.5 ~ 6); dexamethasone "
+       "acts through GR, REDD1 and mTORC1 (Argueta et al., Oncotarget 2018)", "assumed",
+       "weight of gr_death_signal (0-1) in the death signal", (0.0, 20.0)),
+    _p("w_proteotoxic", 6.0, "dimensionless", "assumed, as w_gr: full proteotoxic stress "
+       "(proteotoxic_signal = 1) equals the largest selinexor TSP signal", "assumed",
+       "weight of proteotoxic_signal (0-1) in the death signal", (0.0, 20.0)),
     _p("w_nfkb", 0.5, "dimensionless", "NF-kB target genes (BCL-xL, XIAP, cFLIP) raise the "
        "bar for apoptosis; share assumed", "assumed",
        "largest fraction of the death signal NF-kB survival signalling cancels", (0.0, 0.95)),
