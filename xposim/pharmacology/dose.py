@@ -159,8 +159,9 @@ class Dose:
         """The dose in mg for a subject of ``bsa_m2`` (m²); flat doses are unchanged."""
         if not self.per_m2:
             return self
-        rate = None if self.rate is None else self.rate * float(bsa_m2 or 0.0)
-        return replace(self, amount=self.amount_mg(bsa_m2), unit="mg", rate=rate)
+        mg = self.amount_mg(bsa_m2)  # raises without a BSA
+        rate = None if self.rate is None else self.rate * mg / self.amount
+        return replace(self, amount=mg, unit="mg", rate=rate)
 
     def infusion_duration_h(self) -> float | None:
         """Infusion length (h), or None for a bolus."""

@@ -409,9 +409,7 @@ class Regimen:
             if d.lag_h or d.f != 1.0:
                 raise InputError("dose.lag", "lag time and bioavailability belong to the "
                                  "model ($PK ALAG/F), not the dataset", got=d.lag_h or d.f)
-            mg = d.resolved(bsa_m2) if d.per_m2 else d
-            if d.per_m2 and bsa_m2 is None:
-                d.amount_mg(None)  # raises the named error
+            mg = d.resolved(bsa_m2)  # mg/m2 without a BSA raises the named error here
             rate = 0.0
             if mg.rate is not None:
                 rate = mg.rate
