@@ -7,6 +7,7 @@ area units are converted at construction, so a Dose always holds ``mg`` or ``mg/
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -142,6 +143,13 @@ class Dose:
     def at(self, time_h: float) -> Dose:
         """The same dose at another time (h)."""
         return replace(self, time_h=time_h)
+
+    def _at_checked_time(self, time_h: float) -> Dose:
+        # for expansion of a validated record, whose times are finite and >= 0: skips
+        # re-validating every field (expansion makes thousands of doses per subject)
+        new = copy.copy(self)
+        object.__setattr__(new, "time_h", float(time_h) + 0.0)
+        return new
 
     def amount_mg(self, bsa_m2: float | None = None) -> float:
         """Amount in mg (mg/m2 doses are multiplied by ``bsa_m2``, m²)."""

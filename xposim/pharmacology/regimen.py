@@ -364,7 +364,7 @@ class Regimen:
         """Every administration (before ``until_h`` when given), sorted by time."""
         if until_h is not None:
             until_h = _finite("until", until_h)
-        out = [r.dose.at(t) for r in self.records for t in r.times(until_h)]
+        out = [r.dose._at_checked_time(t) for r in self.records for t in r.times(until_h)]
         return tuple(sorted(out, key=dose_key))
 
     def dose_table(self, until_h: float | None = None, *,
