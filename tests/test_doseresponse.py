@@ -160,3 +160,17 @@ def test_confidence_band_at_ic50_by_the_delta_method():
     lo, hi = fit.predict_band(CONC)
     mid = fit.predict(CONC)
     assert np.all(lo <= mid) and np.all(mid <= hi)
+
+
+def test_undetermined_ic50_reports_no_ci_instead_of_overflowing():
+    # A nearly linear rise over 1-100 nM (true IC50 30 uM, far above the tested range):
+    # log10 IC50 is not determined by the data, and 10**(log IC50 ± t SE) must neither
+    # overflow nor come back as NaN: the CI is None and the status says why (this plate
+    # shape was found by Hypothesis, tests/properties/test_synergy_laws.py).
+    c = np.array([0.0, 1.0, 3.0, 10.0, 30.0, 100.0])
+    y = hill_curve(c, ic50_nM=3e4, hill=1.0, top=1.3, kind="inhibition")
+    y = y + np.array([0.0, 0.004, -0.003, 0.002, -0.002, 0.001])
+    fit = fit_hill(c, y, kind="inhibition", bottom=0.0)
+    assert fit.ic50_ci95_nM is None
+    assert "no CI" in fit.status and not fit.ok
+    assert math.isfinite(fit.ic50_nM) and math.isfinite(fit.top)

@@ -18,16 +18,16 @@ only when 0.5 lies between the plateaus (Sebaugh, Pharm. Stat. 2011, 10:128, "Gu
 for accurate EC50/IC50 estimation"). They coincide when bottom = 0 and top = 1.
 
 **Confidence interval.** The fit estimates log10(IC50) directly, so the interval is the
-Wald (delta-method) interval on log10 IC50 from the ``scipy.optimize.curve_fit``
-covariance (scaled by the residual variance), with the Student t quantile on n - p
-degrees of freedom, transformed back: ``10**(logIC50 ± t * SE)``. It is asymmetric in
+Wald (delta-method) interval on log10 IC50 from the least-squares covariance
+(J^T J)^-1 s^2 at the optimum (as ``scipy.optimize.curve_fit`` computes it), with the
+Student t quantile on n - p degrees of freedom, transformed back:
+``10**(logIC50 ± t * SE)``. It is asymmetric in
 nM, as in Prism's "asymmetrical (profile likelihood)" default it approximates.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Literal
@@ -44,6 +44,13 @@ Kind = Literal["viability", "inhibition"]
 HILL_BOUNDS = (0.05, 50.0)
 #: How far (decades) the fitted IC50 may lie beyond the tested positive concentrations.
 IC50_DECADES_BEYOND = 4.0
+#: How far (in ranges of the data) a fitted plateau may lie beyond the observed responses.
+PLATEAU_SPAN = 2.0
+#: Function evaluations per start: a well-posed 4PL converges in < 50; more means a
+#: degenerate valley (e.g. plateau and IC50 both running off beyond the data).
+MAX_EVALUATIONS = 300
+#: Half-width (decades of concentration) beyond which the IC50 CI is reported as absent.
+MAX_CI_DECADES = 6.0
 _LN10 = math.log(10.0)
 #: Parameter order of the fit and of the Jacobian columns.
 _PARAMS = ("log10_ic50", "hill", "bottom", "top")
@@ -205,6 +212,16 @@ def _validate(conc: Sequence[float] | np.ndarray, response: Sequence[float] | np
     return c, y
 
 
+def _covariance(jac: np.ndarray, sse: float, dof: int) -> np.ndarray:
+    """Parameter covariance (J^T J)^-1 s^2 by SVD, s^2 = SSE/dof; inf where J is rank
+    deficient (as scipy.optimize.curve_fit does)."""
+    _, sv, vt = np.linalg.svd(jac, full_matrices=False)
+    p = jac.shape[1]
+    if dof <= 0 or sv.size < p or sv[-1] <= np.finfo(float).eps * max(jac.shape) * sv[0]:
+        return np.full((p, p), np.inf)
+    return (vt.T / sv ** 2) @ vt * (sse / dof)
+
+
 def _midpoint_log(c: np.ndarray, y: np.ndarray, lo_log: float, hi_log: float) -> float:
     """log10 of the concentration where the mean response crosses mid-range (a start)."""
     pos = c > 0
@@ -283,20 +300,29 @@ def fit_hill(conc_nM: Sequence[float] | np.ndarray, response: Sequence[float] | 
     y_lo, y_hi = float(y.min()), float(y.max())
     b0 = y_lo if bottom is None else bottom
     t0 = y_hi if top is None else top
-    lower = [log_bounds[0], HILL_BOUNDS[0]] + [-np.inf] * sum(free)
-    upper = [log_bounds[1], HILL_BOUNDS[1]] + [np.inf] * sum(free)
+    # Plateaus may lie beyond the data, but not by more than PLATEAU_SPAN data ranges:
+    # otherwise a plateau and the IC50 can run off together along a flat valley.
+    span = PLATEAU_SPAN * (y_hi - y_lo)
+    plateau_bounds = (y_lo - span, y_hi + span)
+    lower = [log_bounds[0], HILL_BOUNDS[0]] + [plateau_bounds[0]] * sum(free)
+    upper = [log_bounds[1], HILL_BOUNDS[1]] + [plateau_bounds[1]] * sum(free)
     def attempt(log0: float, h0: float) -> tuple[float, np.ndarray, np.ndarray] | None:
         p0 = [log0, h0] + ([b0] if free[0] else []) + ([t0] if free[1] else [])
+        p0 = np.clip(p0, np.array(lower) + 1e-12, np.array(upper) - 1e-12)
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", optimize.OptimizeWarning)
-                popt, pcov = optimize.curve_fit(model, c, y, p0=p0, jac=jac,
-                                                bounds=(lower, upper), method="trf",
-                                                xtol=1e-14, ftol=1e-14, gtol=1e-14,
-                                                max_nfev=2000)
+            # Trust-region reflective least squares (what curve_fit uses with bounds). A
+            # start that stops at MAX_EVALUATIONS is kept: with near-exact data the
+            # relative tolerances can creep on after the fit is already exact.
+            res = optimize.least_squares(lambda p: model(c, *p) - y, p0,
+                                         jac=lambda p: jac(c, *p), bounds=(lower, upper),
+                                         method="trf", xtol=1e-13, ftol=1e-13, gtol=1e-13,
+                                         max_nfev=MAX_EVALUATIONS)
         except (RuntimeError, ValueError):
             return None
-        return float(np.sum((model(c, *popt) - y) ** 2)), popt, pcov
+        if not np.all(np.isfinite(res.x)):
+            return None
+        sse = float(np.sum(res.fun ** 2))
+        return sse, res.x, _covariance(res.jac, sse, c.size - len(p0))
 
     def interior(fit: tuple[float, np.ndarray, np.ndarray] | None) -> bool:
         if fit is None:
@@ -333,8 +359,12 @@ def fit_hill(conc_nM: Sequence[float] | np.ndarray, response: Sequence[float] | 
         se, ci = 0.0, (float(10.0 ** log_ic50), float(10.0 ** log_ic50))
     elif math.isfinite(var) and var >= 0:
         se = math.sqrt(var)
-        tq = float(stats.t.ppf(0.975, dof))
-        ci = (float(10.0 ** (log_ic50 - tq * se)), float(10.0 ** (log_ic50 + tq * se)))
+        half = float(stats.t.ppf(0.975, dof)) * se
+        if half <= MAX_CI_DECADES:
+            ci = (float(10.0 ** (log_ic50 - half)), float(10.0 ** (log_ic50 + half)))
+        else:
+            notes.append(f"no CI: the data do not determine the IC50 (95% CI wider than "
+                         f"±{MAX_CI_DECADES:g} decades)")
     else:
         notes.append("no CI: the covariance of log10 IC50 is not estimable")
     if not lo_log <= log_ic50 <= hi_log:
@@ -342,7 +372,9 @@ def fit_hill(conc_nM: Sequence[float] | np.ndarray, response: Sequence[float] | 
                      f"({pos.min():g}-{pos.max():g} nM)")
     if any(math.isclose(v, bd, rel_tol=1e-6, abs_tol=1e-9)
            for v, bd in ((log_ic50, log_bounds[0]), (log_ic50, log_bounds[1]),
-                         (h, HILL_BOUNDS[0]), (h, HILL_BOUNDS[1]))):
+                         (h, HILL_BOUNDS[0]), (h, HILL_BOUNDS[1]),
+                         *[(v, bd) for v, f in ((b, free[0]), (t, free[1])) if f
+                           for bd in plateau_bounds])):
         notes.append("a parameter is at its bound: the data do not determine the curve")
     return HillFit(kind=kind, top=float(t), bottom=float(b), ic50_nM=float(10.0 ** log_ic50),
                    hill=float(h), log10_ic50_se=se, ic50_ci95_nM=ci, residual_se=resid_se,

@@ -211,17 +211,23 @@ class CombinationIndex:
 
 
 class _Agent:
-    """A single-agent curve on rebased inhibition (bottom 0; top fitted, or 1 if the fit
-    would exceed full inhibition); a drug without a fittable effect is the null curve
-    (effect 0 everywhere, never reaches any effect > 0)."""
+    """A single-agent curve on rebased inhibition (bottom 0; top fitted, or 1 when the
+    data do not show the plateau or it would exceed full inhibition); a drug without a
+    fittable effect is the null curve (effect 0 everywhere, never reaches any effect > 0)."""
 
     def __init__(self, conc: np.ndarray, effect: np.ndarray) -> None:
+        self.fit: HillFit | None = None
         try:
-            self.fit: HillFit | None = fit_hill(conc, effect, kind="inhibition", bottom=0.0)
-            if self.fit.top > 1.0:  # no plateau in range: inhibition cannot exceed 1
+            self.fit = fit_hill(conc, effect, kind="inhibition", bottom=0.0)
+        except InputError as exc:
+            if "did not converge" not in str(exc):
+                return  # flat or wrong-way data: an inactive drug
+        if self.fit is None or self.fit.top > 1.0 or "at its bound" in self.fit.status:
+            # no plateau within the tested range: take full inhibition (it cannot exceed 1)
+            try:
                 self.fit = fit_hill(conc, effect, kind="inhibition", bottom=0.0, top=1.0)
-        except InputError:
-            self.fit = None
+            except InputError:
+                self.fit = None
 
     @property
     def top(self) -> float:
