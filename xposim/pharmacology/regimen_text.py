@@ -534,7 +534,10 @@ def _group_text(recs: list[DoseRecord]) -> str | None:
         return None
     words = [_dose_words(r0.dose), *_start_words(start)]
     p = _num(period)
-    if days == [1]:
+    onoff = _on_off_words(days, period)
+    if onoff is not None:
+        words += onoff
+    elif days == [1]:
         words += ["daily"] if period == 1 else ["weekly"] if period == 7 else [f"q{p}d"]
     else:
         words += ["days", ",".join(str(d) for d in days), "weekly" if period == 7 else f"q{p}d"]
@@ -544,6 +547,20 @@ def _group_text(recs: list[DoseRecord]) -> str | None:
     if r0.ss:
         words += ["ss", str(r0.ss)]
     return " ".join(words)
+
+
+def _on_off_words(days: list[int], period: float) -> list[str] | None:
+    """'weekly 4 weeks on 1 week off' when the days are day 1 of each of the first weeks
+    of a whole-week cycle, with at least one week off (other patterns keep the label
+    style 'days 1,4,8,11 q21d')."""
+    if period % 7 or len(days) < 2:
+        return None
+    weeks = int(period // 7)
+    on = len(days)
+    if on >= weeks or days != [7 * w + 1 for w in range(on)]:
+        return None
+    return ["weekly", str(on), "weeks" if on > 1 else "week", "on", str(weeks - on),
+            "weeks" if weeks - on > 1 else "week", "off"]
 
 
 def regimen_to_text(regimen: Regimen) -> str:
