@@ -52,8 +52,9 @@ PAEK = "Paek et al., Cell 2016;165:631 (rising apoptotic threshold; faster p53 r
 SIMEONI = "Simeoni et al., Cancer Res 2004;64:1094 (damage transit compartments)"
 FATE_FIT = ("calibration-targets.md §3: myeloma 72 h IC50 mostly 10-300 nM and DLBCL "
             "20-500 nM (Tai et al., Leukemia 2014; Kashyap et al. 2016; preclinical reports), "
-            "G1 arrest by ~24 h, apoptosis rising at 48-72 h; fitted (Nelder-Mead on log10 "
-            "IC50 from 17-point 72 h curves) to the geometric centre of each range: "
+            "G1 arrest by ~24 h, apoptosis rising at 48-72 h; fitted (Nelder-Mead on log10 of "
+            "the Hill-fitted 72 h IC50, control + 1 nM-10 uM half-log series) to the "
+            "geometric centre of each range: "
             "55 nM for MM.1S, MM.1R, NCI-H929, RPMI-8226, U266; 100 nM for OCI-LY3, "
             "SU-DHL-4, SU-DHL-6")
 
