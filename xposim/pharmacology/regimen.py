@@ -133,6 +133,8 @@ class Regimen:
             e = _finite("regimen.end", self.end)
             last = max((t for r in self.records if not r.open_ended
                         for t in r.times()[-1:]), default=0.0)
+            if last - 1e-12 * max(1.0, abs(last)) <= e < last:
+                e = last  # rounding of sums of times, not a real conflict
             if e < last or e < 0:
                 raise InputError("regimen.end", f"must be >= the last dose ({last:g} h)",
                                  got=self.end)
@@ -300,8 +302,7 @@ class Regimen:
         if gap < 0:
             raise InputError("gap", "must be >= 0 h", got=gap_h)
         later = other.shift(end + gap)
-        new_end = None if other.end_h is None else other.end_h + end + gap
-        return Regimen(self.records + later.records, end=new_end,
+        return Regimen(self.records + later.records, end=later.end_h,
                        name=" then ".join(n for n in (self.name, other.name) if n))
 
     def for_drug(self, drug: str) -> Regimen:
