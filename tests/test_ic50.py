@@ -74,12 +74,10 @@ def test_c528s_essentially_resistant(curves):
     assert float(r.viability.min()) > 0.9
 
 
-@pytest.mark.xfail(strict=True, reason="model gives ~3x, not ~10x: selinexor saturates "
-                   "XPO1 by ~100-300 nM, so an eIF4E export reserve can only shift the "
-                   "curve within that window (see docs/cell-fate.md, limitations)")
 def test_eif4e_high_about_tenfold_less_sensitive(curves):
     """eIF4E overexpression raises the selinexor IC50 ~10-fold (Li et al., Blood Adv
-    2023;7:2926); tolerance 4-25x."""
+    2023;7:2926, a single-line abstract figure); tolerance 4-25x (0.4 log10 either side).
+    The model gives ~4.4x, at the low end."""
     ratio = curves["myeloma-eIF4E-high"].ic50_nM / curves["myeloma"].ic50_nM
     assert 4.0 <= ratio <= 25.0, ratio
 

@@ -24,7 +24,16 @@ signal falls (washout).
 Population (cells; Simeoni et al., Cancer Res 2004 damage transit)::
 
     proliferating --k_prolif*growth_factor--> 2x proliferating
-    growth_factor = max(1 - min(oncogenic_stress, 1) * w_growth * (1 - proliferation_drive), 0)
+    growth_factor = max(1 - min(oncogenic_stress, 1) * w_growth
+                          * (1 - min(oncoprotein_translation, 1)
+                                 / min(oncoprotein_translation_ref, 1)), 0)
+
+Division follows the translated oncoproteins (cyclin D1, MYC) rather than their exported
+mRNA (``proliferation_drive``): an eIF4E-high cell translates the mRNA that still
+reaches the cytoplasm more efficiently and keeps dividing (Blood Adv 2023;7:2926).
+Translation above the reference cell's level (1) is a reserve, not faster division;
+``oncoprotein_translation_ref`` (the line's untreated level) keeps untreated division at
+the preset's doubling time.
     proliferating <-> arrested (G1; in at k_arrest * a(arrest), back at k_release*(1-a))
     proliferating, arrested --hazard--> dying_1 -> dying_2 -> dying_3 -> dead
 
@@ -114,7 +123,8 @@ FATE_PARAMETERS: tuple[Parameter, ...] = (
     _p("w_growth", 0.5, "dimensionless", "share of cancer-cell division that stops when "
        "eIF4E-exported oncogene mRNAs (cyclin D1, MYC) are trapped; the rest is held by "
        "p21-driven G1 arrest; assumed", "assumed",
-       "largest fall of the division rate from loss of proliferation_drive", (0.0, 1.0)),
+       "largest fall of the division rate from loss of translated oncoproteins",
+       (0.0, 1.0)),
     _p("w_cyclinD", 0.9, "dimensionless", "cyclin D-CDK4/6 complexes sequester p21 and "
        "p27 (Sherr & Roberts, Genes Dev 1999); cyclin D1 is an eIF4E-exported, eIF4E-"
        "translated mRNA (Culjkovic et al., J Cell Biol 2006) and eIF4E overexpression "
@@ -178,6 +188,10 @@ def fate_module(*, volumes: CellVolumes | None = None, name: str = "cell_fate") 
                                f"fold rise of nuclear {c} over the untreated cell")
                     for c in FATE_CARGOES)
     live = "fate_proliferating + fate_arrested"
+    refs += (Parameter("oncoprotein_translation_ref", 1.0, "dimensionless", "untreated "
+                       "steady state of the preset's eIF4E module (set by "
+                       "xposim.biology.cell.build_cell_model); 1 without it", "derived",
+                       "untreated oncoprotein translation"),)
     return Module(
         name=name,
         description="G1 arrest and rising-threshold apoptosis of a cell population driven by "
@@ -241,7 +255,8 @@ def fate_module(*, volumes: CellVolumes | None = None, name: str = "cell_fate") 
         assignments=(
             *signals,
             Assignment("growth_factor", "max(1 - min(oncogenic_stress, 1) * w_growth * "
-                       "(1 - proliferation_drive), 0)", "1",
+                       "(1 - min(oncoprotein_translation, 1) / min("
+                       "oncoprotein_translation_ref, 1)), 0)", "1",
                        "division rate relative to the untreated cell: cancer cells are "
                        "addicted to eIF4E-driven oncogene translation, normal cells much "
                        "less (Truitt et al., Cell 2015)"),
@@ -282,7 +297,8 @@ def fate_module(*, volumes: CellVolumes | None = None, name: str = "cell_fate") 
             Input("nfkb_survival", "1", 0.0, "NF-kB survival signal 0-1 (signalling module)"),
             Input("survival_translation", "1", 0.0, "eIF4E-dependent survival translation "
                   "0-1 (signalling module)"),
-            Input("proliferation_drive", "1", 1.0, "relative proliferation drive, 1 at "
-                  "baseline (signalling module)"),
+            Input("oncoprotein_translation", "1", 1.0, "eIF4E-translated oncoproteins "
+                  "(cyclin D1, MYC) relative to the reference untreated cell (eIF4E "
+                  "module); 1 without it"),
         ),
     )
