@@ -152,7 +152,7 @@ FATE_PARAMETERS: tuple[Parameter, ...] = (
        "the fitted 72 h IC50 of the 5 myeloma and 3 DLBCL presets vs 55 and 100 nM, "
        "arrest_ec50 fixed); the objective is nearly flat in T0 and k_apo because arrest "
        "and slowed division set most of the relative IC50: T0 = 5 was the best of the "
-       "values evaluated (rms 0.48 log10 units)", "calibrated",
+       "values evaluated (rms 0.50 log10 units)", "calibrated",
        "apoptotic threshold of an unstressed cell (in death-signal units)", (0.1, 50.0),
        FATE_FIT),
     _p("threshold_rise", 0.15, "dimensionless", PAEK + "; extent assumed", "assumed",
