@@ -90,3 +90,29 @@ def test_plate_with_a_missing_well_names_it(plate, tmp_path):
     code, _, err = run_cli("synergy", "--grid", str(bad), "--json")
     assert code == 2
     assert "missing well selinexor_nM=40, dexamethasone_nM=8" in err
+
+
+def test_cell_line_mode_passes_axes_fixed_drug_and_hours_to_the_viability_model(monkeypatch):
+    # The plumbing only (the cell model has its own tests): a stand-in viability records
+    # each call; every well gets both axes in nM (the unit after the last value applies to
+    # all, uM converted), the fixed drug and hours.
+    import xposim.experiments.viability as viability_module
+
+    calls = []
+
+    def fake(cell_line, concentrations, *, hours=72.0):
+        calls.append((cell_line, dict(concentrations), hours))
+        s, d = concentrations["selinexor"], concentrations["dexamethasone"]
+        return (1 - s / (s + 40.0)) * (1 - d / (d + 8.0)) * 0.8
+
+    monkeypatch.setattr(viability_module, "viability", fake)
+    code, out, err = run_cli("synergy", "--cell-line", "myeloma", "--drug",
+                             "selinexor=0,0.01,0.03,0.1uM", "--drug", "dexamethasone=0,2,8,32nM",
+                             "--fixed", "bortezomib=2nM", "--hours", "48", "--json")
+    assert code == 0, err
+    assert len(calls) == 16
+    assert {c[0] for c in calls} == {"myeloma"} and {c[2] for c in calls} == {48.0}
+    assert sorted({c[1]["selinexor"] for c in calls}) == pytest.approx([0.0, 10.0, 30.0, 100.0])
+    assert all(c[1]["bortezomib"] == 2.0 for c in calls)
+    # Bliss-independent stand-in on a constant background: Bliss excess 0 exactly
+    assert json.loads(out)["bliss"]["max"] == pytest.approx(0.0, abs=1e-12)
