@@ -19,7 +19,7 @@ from xposim.analysis.synergy import (
     combination_index as combination_index,
     hsa as hsa,
     loewe as loewe,
-    summary as synergy_summary,
+    synergy_summary as synergy_summary,
     zip_scores as zip_scores,
 )
 from xposim.biology.cell import (
@@ -85,14 +85,6 @@ from xposim.pharmacology.label_regimens import (
     label_regimen as label_regimen,
     label_regimen_names as label_regimen_names,
 )
-from xposim.pharmacology.pk import pk_model as pk_model
-from xposim.pharmacology.regimen import DoseRecord as DoseRecord, Regimen as Regimen
-from xposim.pharmacology.regimen_text import parse_regimen as parse_regimen
-from xposim.pharmacology.pk.population import (
-    Covariates as Covariates,
-    DoseEvent as DoseEvent,
-    simulate_population as simulate_population,
-)
 from xposim.pharmacology.nmdata import (
     read_dataset as read_dataset,
     validate_dataset as validate_dataset,
@@ -104,6 +96,14 @@ from xposim.pharmacology.nonmem import (
     OdeModel as OdeModel,
     nm_simulate as nm_simulate,
 )
+from xposim.pharmacology.pk import pk_model as pk_model
+from xposim.pharmacology.pk.population import (
+    Covariates as Covariates,
+    DoseEvent as DoseEvent,
+    simulate_population as simulate_population,
+)
+from xposim.pharmacology.regimen import DoseRecord as DoseRecord, Regimen as Regimen
+from xposim.pharmacology.regimen_text import parse_regimen as parse_regimen
 from xposim.presets.cell_lines import (
     CellLine as CellLine,
     all_cell_lines as all_cell_lines,

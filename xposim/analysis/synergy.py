@@ -486,3 +486,7 @@ def summary(grid: CombinationGrid, effect: float = 0.5) -> dict[str, object]:
         "zip": zip_scores(grid).to_dict(),
         "ci50": combination_index(grid, effect).ci,
     }
+
+
+# the package-level name: ``xposim.synergy_summary``
+synergy_summary = summary
