@@ -24,7 +24,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -n $(WORKERS) -m "not slow"
 
 validate: $(STAMP)
-	XPOSIM_HYPOTHESIS_EXAMPLES=500 $(BIN)/python -m pytest -q -n $(WORKERS) -m slow tests tests/properties
+	$(BIN)/python -m pytest -q -n $(WORKERS) -m slow tests
+	XPOSIM_HYPOTHESIS_EXAMPLES=500 $(BIN)/python -m pytest -q -n $(WORKERS) tests/properties
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --out benchmarks/results.json

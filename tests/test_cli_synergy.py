@@ -116,3 +116,36 @@ def test_cell_line_mode_passes_axes_fixed_drug_and_hours_to_the_viability_model(
     assert all(c[1]["bortezomib"] == 2.0 for c in calls)
     # Bliss-independent stand-in on a constant background: Bliss excess 0 exactly
     assert json.loads(out)["bliss"]["max"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_drugs_option_uses_each_drugs_default_dish_axis(monkeypatch):
+    # `--drugs A,B` (the form) takes each axis from presets/drugs.toml dish_grid_nM
+    import xposim.experiments.viability as viability_module
+    from xposim.presets.drugs import get_drug
+
+    calls = []
+
+    def fake(cell_line, concentrations, *, hours=72.0):
+        calls.append(dict(concentrations))
+        return 1.0 / (1.0 + concentrations["selinexor"] / 50.0)
+
+    monkeypatch.setattr(viability_module, "viability", fake)
+    code, out, err = run_cli("synergy", "--cell-line", "MM.1S", "--drugs",
+                             "selinexor,dex", "--json")
+    assert code == 0, err
+    sel, dex = get_drug("selinexor").dish_grid_nM, get_drug("dexamethasone").dish_grid_nM
+    assert sorted({c["selinexor"] for c in calls}) == list(sel)
+    assert sorted({c["dexamethasone"] for c in calls}) == list(dex)
+    assert set(json.loads(out)) == {"bliss", "hsa", "loewe", "zip", "ci50"}
+
+
+@pytest.mark.parametrize(("drugs", "message"), [
+    ("selinexor", "drugs: give two drugs"),
+    ("selinexor,selinexor", "drugs: the two drugs must differ"),
+    ("selinexor,aspirin", "drug: unknown drug"),
+])
+def test_bad_drugs_option_is_one_line_exit_2(drugs, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli("synergy", "--cell-line", "MM.1S", "--drugs", drugs, "--out", "x")
+    assert code == 2 and err.strip().startswith(f"error: {message}"), err
+    assert not (tmp_path / "x").exists()

@@ -1,7 +1,8 @@
 """``xposim synergy``: score a two-drug combination grid (Bliss, HSA, Loewe, ZIP, CI).
 
 The grid comes from a CSV plate (``--grid``) or from the cell model (``--cell-line`` with
-two ``--drug NAME=c1,c2,...nM`` axes, optional ``--fixed`` third drugs). ``--json``
+``--drugs A,B`` on each drug's default dish axis, or two explicit ``--drug
+NAME=c1,c2,...nM`` axes; optional ``--fixed`` third drugs). ``--json``
 prints ``{"bliss": {"mean", "max"}, "hsa": ..., "loewe": ..., "zip": ..., "ci50": x}``
 (fractions; ``ci50`` is null when not estimable); ``--out`` writes the grid, the scores
 and the plots atomically.
@@ -40,6 +41,26 @@ def _axis_option(text: str) -> tuple[str, list[float]]:
         drug, conc = parse_drug_concentration(f"{name}={qty}")
         out.append(conc)
     return drug, out
+
+
+def _default_axes(text: str) -> dict[str, list[float]]:
+    """``"selinexor,dexamethasone"`` -> each drug's default dish axis (nM)."""
+    from xposim.presets.drugs import get_drug
+
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if len(names) != 2:
+        raise InputError("drugs", "give two drugs separated by a comma, e.g. "
+                         "selinexor,dexamethasone", got=text)
+    axes: dict[str, list[float]] = {}
+    for name in names:
+        d = get_drug(name)
+        if not d.dish_grid_nM:
+            raise InputError("drugs", f"{d.name} has no default dish axis; give it with "
+                             f"--drug {d.name}=0,...nM", got=text)
+        axes[d.name] = list(d.dish_grid_nM)
+    if len(axes) != 2:
+        raise InputError("drugs", "the two drugs must differ", got=text)
+    return axes
 
 
 def _read_plate(path: Path, fixed: Mapping[str, float]) -> CombinationGrid:
@@ -82,6 +103,9 @@ def register(app: typer.Typer) -> None:
             "inhibition (fractions), one row per well")] = None,
         cell_line: Annotated[str | None, typer.Option(
             "--cell-line", help="simulate the grid with this cell preset")] = None,
+        drugs: Annotated[str | None, typer.Option(
+            "--drugs", help="two drugs A,B on their default dish axes (presets/drugs.toml "
+            "dish_grid_nM), e.g. selinexor,dexamethasone")] = None,
         drug: Annotated[list[str] | None, typer.Option(
             "--drug", help="axis NAME=C1,C2,...UNIT starting at 0 (give two), e.g. "
             "selinexor=0,10,30,100nM")] = None,
@@ -102,11 +126,12 @@ def register(app: typer.Typer) -> None:
                              "--drug axes")
         fixed_nm = dict(parse_drug_concentration(f, field="fixed") for f in (fixed or []))
         if grid is not None:
-            if drug:
-                raise InputError("drug", "axes come from the --grid file; drop --drug")
+            if drug or drugs:
+                raise InputError("drug", "axes come from the --grid file; drop --drug/--drugs")
             g = _read_plate(grid, fixed_nm)  # --fixed records a third drug in every well
         else:
-            axes = dict(_axis_option(d) for d in (drug or []))
+            axes = _default_axes(drugs) if drugs else {}
+            axes.update(_axis_option(d) for d in (drug or []))
             if len(axes) != 2:
                 raise InputError("drug", "give exactly two distinct axes, e.g. --drug "
                                  "selinexor=0,10,30,100nM --drug dexamethasone=0,5,50,500nM",

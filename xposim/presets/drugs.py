@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from xposim.errors import InputError, ModelError
 from xposim.model.components import Parameter
@@ -19,8 +20,12 @@ class Drug:
     fu_plasma: Parameter  # unbound fraction in plasma (0-1)
     xpo1_inhibitor: bool
     aliases: tuple[str, ...] = ()
+    dish_grid_nM: tuple[float, ...] = ()  # default combination-grid axis (starts at 0)
 
     def __post_init__(self) -> None:
+        grid = self.dish_grid_nM
+        if grid and (grid[0] != 0 or any(b <= a for a, b in pairwise(grid))):
+            raise ModelError(f"drug {self.name}: dish_grid_nM must start at 0 and increase")
         if not 0 < self.fu_plasma.value <= 1:
             raise ModelError(f"drug {self.name}: fu_plasma must be in (0, 1]")
         if self.mw.value <= 0:
@@ -53,5 +58,7 @@ def get_drug(name: str) -> Drug:
                         mw=parameter_from_toml("mw_g_per_mol", entry["mw_g_per_mol"], where),
                         fu_plasma=parameter_from_toml("fu_plasma", entry["fu_plasma"], where),
                         xpo1_inhibitor=bool(entry["xpo1_inhibitor"]),
-                        aliases=tuple(entry.get("aliases", ())))
+                        aliases=tuple(entry.get("aliases", ())),
+                        dish_grid_nM=tuple(float(v) for v in
+                                           entry.get("dish_grid_nM", {}).get("values", ())))
     raise InputError("drug", f"unknown drug; known: {', '.join(drug_names())}", got=name)
