@@ -14,6 +14,7 @@ is ``assumed`` with a plausible range (``bounds``) and the reason is given.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -88,6 +89,16 @@ class CargoComplex:
     kon: Parameter  # 1/(uM*s)
     koff: Parameter  # 1/s
     cargo: Cargo  # transport/turnover of the complex itself
+
+
+def cargo_list(cargoes: Sequence[Cargo], complexes: Sequence[CargoComplex],
+               where: str) -> list[Cargo]:
+    """Free cargoes then complexes, as one list; ModelError if two share a name."""
+    out = list(cargoes) + [cx.cargo for cx in complexes]
+    names = [c.name for c in out]
+    if len(set(names)) != len(names):
+        raise ModelError(f"{where}: cargo names must be unique, got {names}")
+    return out
 
 
 def _p(name: str, value: float, unit: str, source: str, kind: str, description: str = "",

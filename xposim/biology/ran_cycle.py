@@ -51,7 +51,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from xposim.biology.cargoes import DEFAULT_CARGOES, DEFAULT_COMPLEXES, Cargo, CargoComplex
+from xposim.biology.cargoes import (
+    DEFAULT_CARGOES,
+    DEFAULT_COMPLEXES,
+    Cargo,
+    CargoComplex,
+    cargo_list,
+)
 from xposim.biology.transport import NFKB_TOTAL, CellVolumes, export_module
 from xposim.engine import Simulator
 from xposim.errors import InputError, ModelError
@@ -325,10 +331,7 @@ def ran_cycle_module(cargoes: Sequence[Cargo] = DEFAULT_CARGOES,
                      volumes: CellVolumes | None = None, name: str = "ran_cycle") -> Module:
     """The detailed Ran-cycle / CRM1 export model carrying ``cargoes`` (concentrations nM)."""
     volumes = volumes or CellVolumes()
-    all_cargo = list(cargoes) + [cx.cargo for cx in complexes]
-    names = [c.name for c in all_cargo]
-    if len(set(names)) != len(names):
-        raise ModelError(f"{name}: cargo names must be unique, got {names}")
+    all_cargo = cargo_list(cargoes, complexes, name)
     derived, species, reactions = _ran_core()
     params: list[Parameter] = list(RAN_PARAMETERS)
     n, cy = "nucleus", "cytoplasm"

@@ -29,6 +29,7 @@ from xposim.biology.cargoes import (
     RM2005,
     Cargo,
     CargoComplex,
+    cargo_list,
 )
 from xposim.errors import ModelError
 from xposim.model import (
@@ -103,10 +104,7 @@ def export_module(cargoes: Sequence[Cargo] = DEFAULT_CARGOES,
                   volumes: CellVolumes | None = None, name: str = "xpo1_export") -> Module:
     """The reduced XPO1 export module for ``cargoes`` (reads input ``XPO1_free``, nM)."""
     volumes = volumes or CellVolumes()
-    all_cargo = list(cargoes) + [cx.cargo for cx in complexes]
-    names = [c.name for c in all_cargo]
-    if len(set(names)) != len(names):
-        raise ModelError(f"{name}: cargo names must be unique, got {names}")
+    all_cargo = cargo_list(cargoes, complexes, name)
     params: list[Parameter] = [K_TR, PHI_N]
     derived: list[Derived] = []
     species: list[Species] = []
