@@ -109,8 +109,11 @@ FATE_PARAMETERS: tuple[Parameter, ...] = (
        "signal of a wild-type-p53 myeloma line (0.2 x 5 + 0.8 x 6.5 ~ 6); dexamethasone "
        "acts through GR, REDD1 and mTORC1 (Argueta et al., Oncotarget 2018)", "assumed",
        "weight of gr_death_signal (0-1) in the death signal", (0.0, 20.0)),
-    _p("w_proteotoxic", 6.0, "dimensionless", "assumed, as w_gr: full proteotoxic stress "
-       "(proteotoxic_signal = 1) equals the largest selinexor TSP signal", "assumed",
+    _p("w_proteotoxic", 15.0, "dimensionless", "assumed so that bortezomib alone kills a "
+       "PI-sensitive myeloma line at low nM, as myeloma lines do (parental lines die at "
+       "2-10 nM in 48-72 h, Ri et al., Leukemia 2010; recalled): 72 h bortezomib IC50 of "
+       "RPMI-8226 and MM.1S ~5 nM; with 6 (the TSP scale of w_gr) bortezomib alone never "
+       "got below 66% viability, even at 1 uM", "assumed",
        "weight of proteotoxic_signal (0-1) in the death signal", (0.0, 20.0)),
     _p("w_nfkb", 0.5, "dimensionless", "NF-kB target genes (BCL-xL, XIAP, cFLIP) raise the "
        "bar for apoptosis; share assumed", "assumed",
