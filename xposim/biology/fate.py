@@ -125,7 +125,7 @@ FATE_PARAMETERS: tuple[Parameter, ...] = (
        "calibration-targets.md §3 (Turner et al., Oncotarget 2016; Transl Oncol 2021): "
        "nuclear IkBa retention restores PI sensitivity in PI-resistant lines, lost with "
        "IkB knockdown; qualitative: the 8226-B25 Bliss excess (selinexor 20 nM + "
-       "bortezomib 50 nM, 72 h) falls from 0.46 to 0.05 with IkBa synthesis cut 100-fold "
+       "bortezomib 50 nM, 72 h) falls from 0.47 to 0.08 with IkBa synthesis cut 100-fold "
        "(0.48 -> 0.30 with 0.5); 0.5-0.9 evaluated"),
     _p("w_translation", 0.9, "dimensionless", "myeloma cells depend on MCL1, a short-lived "
        "eIF4E-dependent translation product, for survival (Derenne et al., Blood 2002; Zhang "
