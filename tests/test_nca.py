@@ -154,3 +154,23 @@ def test_predose_sample_is_inserted_for_extravascular_dosing():
 def test_bad_profiles_raise_input_errors_naming_the_field(time, conc, kwargs, message):
     with pytest.raises(InputError, match=message):
         nca(time, conc, **kwargs)
+
+
+def test_acceptance_flags_follow_pknca_defaults():
+    # PKNCA.options defaults: min.span.ratio 2, max.aucinf.pext 20, min.hl.r.squared 0.9.
+    # One exponential C = 100·exp(-0.1 t) (t½ = ln2/0.1 = 6.931 h) after an IV bolus.
+    k, half = 0.1, math.log(2) / 0.1
+    short = np.array([0.5, 1.0, 2.0, 3.0, 4.0])
+    r = nca(short, 100 * np.exp(-k * short), dose_mg=1.0, route="iv_bolus")
+    # C0 is back-extrapolated to t = 0 (so Cmax is there) and λz uses t = 0.5..4 h:
+    # span 3.5 h -> ratio 3.5/6.931 = 0.505
+    assert r.lambda_z_span_ratio == pytest.approx(3.5 / half, rel=1e-9)
+    # AUC extrapolated = Clast/λz / AUCinf; AUCinf = C0/k = 1000 (C0 back-extrapolated
+    # exactly), Clast/k = 100·e^-0.4/0.1 = 670.3 -> 67.03%
+    assert r.auc_pct_extrap == pytest.approx(100 * 100 * math.exp(-0.4) / 0.1 / 1000, rel=1e-6)
+    assert r.flags == ("lambda_z span < 2 half-lives", "AUC extrapolated > 20%")
+    long = np.array([0.5, 1, 2, 4, 8, 12, 24, 36, 48.0])
+    ok = nca(long, 100 * np.exp(-k * long), dose_mg=1.0, route="iv_bolus")
+    # λz over 0.5..48 h: span 47.5 h = 6.85 t½; extrapolated 100·e^-4.8/0.1/1000 = 0.82%
+    assert ok.lambda_z_span_ratio == pytest.approx(47.5 / half, rel=1e-9)
+    assert ok.flags == ()

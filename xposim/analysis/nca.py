@@ -21,6 +21,11 @@ Rules (those of PKNCA and Phoenix WinNonlin, stated so results can be compared):
   100·(AUCinf - AUClast)/AUCinf. CL/F = dose/AUCinf, Vz/F = dose/(λz·AUCinf),
   MRT = AUMCinf/AUCinf, and for an IV bolus Vss = CL·MRT.
 
+**Acceptance flags** (PKNCA's defaults, ``PKNCA.options``: ``min.span.ratio`` 2,
+``max.aucinf.pext`` 20, ``min.hl.r.squared`` 0.9): the λz-derived values are still
+reported, but ``flags`` names each rule they break, e.g. a first-dose interval of a drug
+whose half-life is longer than the interval (bortezomib between twice-weekly doses).
+
 When the terminal phase cannot be estimated (fewer than 3 usable samples after Tmax, or
 no decline) the quantities that need λz are ``None`` and ``lambda_z_note`` says why.
 """
@@ -42,6 +47,10 @@ Route = Literal["extravascular", "iv_bolus"]
 MIN_LAMBDA_Z_POINTS = 3
 #: PKNCA's adj.r.squared.factor: prefer more points when adjusted R² is this close.
 ADJ_R2_TOLERANCE = 1e-4
+#: PKNCA.options defaults for accepting a half-life and AUCinf (flags, not exclusions).
+MIN_SPAN_RATIO = 2.0  # (last - first time of the λz points) / t½
+MAX_AUC_PCT_EXTRAP = 20.0  # %
+MIN_LAMBDA_Z_ADJ_R2 = 0.9
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,8 @@ class NCAResult:
     vss_l: float | None
     route: str
     lambda_z_note: str = ""
+    lambda_z_span_ratio: float | None = None
+    flags: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, float | int | str | None]:
         return asdict(self)
@@ -258,7 +269,15 @@ def nca(time: Sequence[float] | np.ndarray, conc: Sequence[float] | np.ndarray, 
         vz = cl / lam
         if route == "iv_bolus":
             vss = cl * mrt
+    pct_extrap = 100.0 * (auc_inf - auc_last) / auc_inf
+    span_ratio = (lz.t_last - lz.t_first) / lz.half_life
+    flags = tuple(name for name, broken in (
+        (f"lambda_z span < {MIN_SPAN_RATIO:g} half-lives", span_ratio < MIN_SPAN_RATIO),
+        (f"AUC extrapolated > {MAX_AUC_PCT_EXTRAP:g}%", pct_extrap > MAX_AUC_PCT_EXTRAP),
+        (f"lambda_z adjusted R² < {MIN_LAMBDA_Z_ADJ_R2:g}",
+         lz.adj_r_squared < MIN_LAMBDA_Z_ADJ_R2),
+    ) if broken)
     return NCAResult(cmax, tmax, clast, tlast, auc_last, aumc_last, lam, lz.n_points,
-                     lz.adj_r_squared, lz.half_life, auc_inf,
-                     100.0 * (auc_inf - auc_last) / auc_inf, aumc_inf, mrt, dose_mg, cl, vz,
-                     vss, route)
+                     lz.adj_r_squared, lz.half_life, auc_inf, pct_extrap, aumc_inf, mrt,
+                     dose_mg, cl, vz, vss, route, lambda_z_span_ratio=span_ratio,
+                     flags=flags)

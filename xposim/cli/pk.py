@@ -64,12 +64,14 @@ def register(app: typer.Typer) -> None:
             if n:
                 table.add_column("median [p5, p95]", justify="right")
             for key, value in s.items():
-                if key == "population":
+                if key in ("population", "flags"):
                     continue
                 row = [key, "-" if value is None else f"{value:.4g}"]
                 if n:
-                    pop = s["population"][key]  # type: ignore[index]
-                    row.append("-" if pop["median"] is None else
+                    pop = s["population"].get(key)  # type: ignore[union-attr]
+                    row.append("" if pop is None else "-" if pop["median"] is None else
                                f"{pop['median']:.4g} [{pop['p5']:.4g}, {pop['p95']:.4g}]")
                 table.add_row(*row)
             Console().print(table)
+            if s.get("flags"):
+                Console().print("NCA acceptance (PKNCA rules): " + "; ".join(s["flags"]))

@@ -63,6 +63,10 @@ class PKRun:
         for d in self.drugs:
             typ = d.nca(d.typical).iloc[0]
             s: dict[str, object] = {k: _num(typ[k]) for k in NCA_KEYS}
+            # how far to trust t½ and AUCinf (PKNCA acceptance rules; see analysis/nca.py)
+            s["auc_pct_extrap"] = _num(typ["auc_pct_extrap"])
+            s["lambda_z_span_ratio"] = _num(typ["lambda_z_span_ratio"])
+            s["flags"] = list(typ["flags"])
             if d.population is not None:
                 table = d.nca(d.population)
                 s["population"] = {k: _quantiles(table[k]) for k in NCA_KEYS}
