@@ -80,6 +80,20 @@ def test_g1_arrest_by_24_h(mm1s_runs):
         assert g[24] >= 0.8 * g[72]
 
 
+def test_eif4e_high_line_arrests_less_than_its_parent():
+    """eIF4E overexpression rescues from selinexor partly by reducing G1 arrest (Li et al.,
+    Blood Adv 2023;7:2926, abstract; calibration-targets.md §3; a direction, no figure):
+    at 30 nM-1 uM the G1-arrested share at 24 h of the eIF4E-high preset is below its
+    parent's at the same concentration, and the parent is mostly arrested at 100 nM."""
+    share = {}
+    for name in ("myeloma", "myeloma-eIF4E-high"):
+        share[name] = [fate_timecourse(name, {"selinexor": c}, hours=24.0, step_h=24.0)[
+            "g1_arrested_fraction"][-1] for c in (30.0, 100.0, 300.0, 1000.0)]
+    assert share["myeloma"][1] > 0.5
+    for parent, high in zip(share["myeloma"], share["myeloma-eIF4E-high"], strict=True):
+        assert high < parent, share
+
+
 def test_apoptosis_rises_at_48_to_72_h(mm1s_runs):
     """Apoptosis rises at 48-72 h (calibration-targets.md §3): the annexin-V+ share at 24 h
     is < 30% of its 48-72 h peak, the peak is > 10% of cells, and the share of cells lost

@@ -76,10 +76,11 @@ def test_c528s_essentially_resistant(curves):
 
 def test_eif4e_high_about_tenfold_less_sensitive(curves):
     """eIF4E overexpression raises the selinexor IC50 ~10-fold (Li et al., Blood Adv
-    2023;7:2926, a single-line abstract figure); tolerance 4-25x (0.4 log10 either side).
-    The model gives ~4.4x, at the low end."""
+    2023;7:2926, a single-line abstract figure; calibration-targets.md §3). eIF4E_bypass_max
+    was fitted to it (9.9x: 208 vs 21 nM), so this checks the fit holds: tolerance 7-14x
+    (0.15 log10 either side of 10)."""
     ratio = curves["myeloma-eIF4E-high"].ic50_nM / curves["myeloma"].ic50_nM
-    assert 4.0 <= ratio <= 25.0, ratio
+    assert 7.0 <= ratio <= 14.0, ratio
 
 
 def test_eif4e_high_is_less_sensitive_than_its_parent(curves):

@@ -118,6 +118,28 @@ def test_eif4e_high_line_is_less_sensitive(lines):
     assert d_hi >= 1.5 * d_ref
 
 
+def test_oncoprotein_balance_is_the_closed_form_with_the_eif4e_bypass(lines):
+    """Translation balance: dP/dt = k·u·(F·c/c_scale + b) - k·P, so at steady state
+    P = u·(F·c/c_scale + b) with b = b_max·(L - 1)/(L - 1 + K) for L > 1 and b = 0 exactly
+    at the reference level (the reference cell is unchanged by the bypass). Checked on the
+    untreated state and after 72 h at 10 uM selinexor (XPO1 saturated: oncoprotein of the
+    reference line falls below 5% of untreated, the eIF4E-high line keeps at least b)."""
+    for level, (model, sim, state) in lines.items():
+        k = model.parameter("eIF4E_K").value
+        b = model.parameter("eIF4E_bypass_max").value * max(level - 1, 0) / (
+            max(level - 1, 0) + k)
+        f = level * (1 + k) / (level + k)
+        scale = model.parameter("oncoRNA_c_scale").value
+        assert_close(state["oncoprotein"], f * state["oncoRNA_c"] / scale + b, rtol=1e-6)
+        res = sim.run([0.0, 72.0], initial=state, parameters={"drug_ext": 10_000.0},
+                      outputs=["oncoprotein_translation", "eIF4E_bypass"])
+        assert float(res["eIF4E_bypass"][0]) == b
+        late = float(res["oncoprotein_translation"][-1])
+        assert late >= b
+        if level == 1.0:
+            assert b == 0.0 and late < 0.05 * state["oncoprotein"]
+
+
 def test_stored_oncorna_scale_is_the_reference_steady_state():
     """oncoRNA_c_scale is derived: the untreated cytoplasmic oncoRNA of the reference
     'myeloma' core (eIF4E_level 1). If the export constants change (calibrate_transport),

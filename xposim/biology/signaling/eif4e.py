@@ -9,7 +9,9 @@ relative to the reference cell:
 
     eIF4E_export_factor = L·(1 + K) / (L + K)          L = eIF4E_level, 1 at L = 1
     proliferation_drive = oncoRNA_c / oncoRNA_c_ref       (1 in the untreated cell)
-    dP/dt = k_P·(eIF4E_export_factor · oncoRNA_c / oncoRNA_c_scale · P_unit − P)
+    eIF4E_bypass = b_max · E / (E + K),   E = max(L − 1, 0)          (0 at L <= 1)
+    dP/dt = k_P·((eIF4E_export_factor · oncoRNA_c / oncoRNA_c_scale + eIF4E_bypass)
+                 · P_unit − P)
                                       lumped short-lived oncoproteins (MCL1, cyclin D1, MYC)
     survival_translation = T^n / (K_S^n + T^n),  T = P / P_unit      (anti-apoptotic)
 
@@ -18,8 +20,17 @@ mRNAs for export drives their cap-dependent translation.
 
 More eIF4E speeds export beyond what nuclear decay competes with (an export reserve),
 so deeper XPO1 inhibition is needed to empty the cytoplasm of these mRNAs, and it raises
-the translated protection; both shift selinexor's IC50 up (Blood Adv 2023;7:2926:
-eIF4E overexpression raised the selinexor IC50 10-fold and reduced G1 arrest).
+the translated protection. That alone saturates with XPO1 (selinexor occupies > 95% of
+it by 100-300 nM) and gave only a ~4-fold IC50 shift. The bypass is the part of the
+translated protection selinexor cannot reach: eIF4E's export (4E-SE, CRM1) and
+translation roles rest on different mRNA elements, and bulk mRNA leaves the nucleus
+through NXF1, not CRM1 (Culjkovic et al., J Cell Biol 2006); eIF4E is limiting, so
+eIF4E above the reference level recruits eIF4E-sensitive mRNAs such as MCL1 (Wendel
+et al., Genes Dev 2007) whose export selinexor does not block. It is exactly 0 at the
+reference level and below, so every line with ``eIF4E_level`` 1 is unchanged. Its extent
+``eIF4E_bypass_max`` (half-saturation shared with ``eIF4E_K``) is fitted to the 10-fold
+IC50 shift (Blood Adv 2023;7:2926: eIF4E overexpression raised the selinexor IC50
+10-fold and reduced G1 arrest).
 
 ``oncoRNA_c_ref`` (readout only) must be the untreated steady state of the composed cell;
 set it with :func:`xposim.biology.signaling.with_untreated_references`. The dynamics use
@@ -35,7 +46,9 @@ BLOOD_ADV = ("Li et al., Blood Adv 2023;7:2926 (abstract): eIF4E overexpression 
              "myeloma cells from selinexor, less G1 arrest, selinexor IC50 10-fold higher; "
              "eIF4E knockdown sensitises")
 CULJKOVIC = ("Culjkovic et al., J Cell Biol 2006;175:415 (eIF4E-dependent export of cyclin D1 "
-             "mRNA via its 4E-SE, CRM1-dependent), recalled")
+             "mRNA via its 4E-SE, CRM1-dependent, unlike NXF1-mediated bulk mRNA export)")
+WENDEL = ("Wendel et al., Genes Dev 2007;21:3232 (MCL1 is the eIF4E translation target behind "
+          "eIF4E-driven chemoresistance in lymphoma; recalled)")
 
 EIF4E_PARAMETERS: tuple[Parameter, ...] = (
     Parameter("eIF4E_level", 1.0, "dimensionless", "preset: 1 = reference myeloma; an "
@@ -68,6 +81,20 @@ EIF4E_PARAMETERS: tuple[Parameter, ...] = (
               "oncoprotein level of the untreated reference cell"),
     Parameter("survival_translation_hill", 2.0, "dimensionless", "assumed", "assumed",
               "Hill coefficient of translation-driven protection", bounds=(0.5, 6.0)),
+    Parameter("eIF4E_bypass_max", 1.3, "dimensionless", "eIF4E's export (4E-SE, CRM1) and "
+              "translation roles rest on different mRNA elements, and bulk mRNAs leave the "
+              "nucleus through NXF1, not CRM1 (" + CULJKOVIC + ", abstract read); eIF4E is "
+              "limiting, so eIF4E beyond the reference level recruits eIF4E-sensitive mRNAs "
+              "such as MCL1 (" + WENDEL + ") that selinexor does not trap; extent fitted",
+              "calibrated", "largest XPO1-independent oncoprotein translation carried by "
+              "eIF4E above the reference level, relative to the reference cell's untreated "
+              "translation", bounds=(0.0, 5.0),
+              fitted_to="calibration-targets.md §3 (Blood Adv 2023;7:2926, abstract): eIF4E "
+              "overexpression raises the 72 h selinexor IC50 ~10-fold: myeloma-eIF4E-high "
+              "(eIF4E_level 5) vs its parent 'myeloma' preset, Hill-fitted relative IC50 "
+              "(control + 1 nM-10 uM half-log series); 1.3 gives 9.9x (208 vs 21 nM); "
+              "1.15-1.35 evaluated (9.2-10.1x); degenerate with the assumed eIF4E_level "
+              "of the preset (a higher level needs a smaller value)"),
 )
 
 
@@ -90,17 +117,24 @@ def eif4e_module(volumes: CellVolumes | None = None, *, name: str = "eif4e") -> 
                     "eIF4E-loaded share of oncogene mRNAs relative to the reference"),
             Derived("oncoprotein_kdeg", "log(2) / oncoprotein_t_half", "1/h",
                     "oncoprotein turnover"),
+            Derived("eIF4E_bypass", "eIF4E_bypass_max * max(eIF4E_level - 1, 0) / "
+                    "(max(eIF4E_level - 1, 0) + eIF4E_K)", "1",
+                    "XPO1-independent oncoprotein translation from eIF4E above the reference "
+                    "level (exactly 0 at eIF4E_level <= 1)"),
         ),
         species=(
-            Species("oncoprotein", "cytoplasm", "oncoprotein_unit * eIF4E_export_factor",
+            Species("oncoprotein", "cytoplasm",
+                    "oncoprotein_unit * (eIF4E_export_factor + eIF4E_bypass)",
                     description="lumped eIF4E-dependent oncoproteins (MCL1, cyclin D1, MYC), "
                                 "nM-equivalents with 1 = untreated reference cell"),
         ),
         reactions=(
             Reaction("oncoprotein_translation_rxn",
                      "oncoprotein_kdeg * oncoprotein_unit * eIF4E_export_factor * oncoRNA_c / "
-                     "oncoRNA_c_scale", (), {"oncoprotein": 1}, "cytoplasm",
-                     "eIF4E-dependent translation of exported oncogene mRNA"),
+                     "oncoRNA_c_scale + oncoprotein_kdeg * oncoprotein_unit * eIF4E_bypass",
+                     (), {"oncoprotein": 1}, "cytoplasm",
+                     "eIF4E-dependent translation of XPO1-exported oncogene mRNA, plus the "
+                     "XPO1-independent share recruited by excess eIF4E"),
             Reaction("oncoprotein_degradation", "oncoprotein_kdeg * oncoprotein",
                      {"oncoprotein": 1}, (), "cytoplasm", "oncoprotein turnover"),
         ),
