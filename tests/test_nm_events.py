@@ -291,3 +291,32 @@ def test_ss_infusion_with_lag_and_bioavailability(method):
     after = c0 * math.exp(-K * 1.0) + rate / CL * (1 - math.exp(-K * 1.0))   # t = 2
     data = frame(dose(0, 100, RATE=rate, II=tau, SS=1), obs(2.0))
     close(run(data, method, F1=0.5, ALAG1=lag), [at_record, after])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_lag_below_the_time_resolution_is_no_lag(method):
+    # Regression (Hypothesis found it): ALAG = 5e-324 made the ODE path hand solve_ivp a
+    # zero-length interval, which it loops on until memory runs out. Such a lag is no lag:
+    # the Bateman curve of the undelayed dose, as in test_oral_bateman_with_f_and_lag.
+    times = [1.0, 4.0]
+    data = frame(dose(0, 100, 1, II=12, ADDL=2), *[obs(t, 2) for t in times])
+    want = [100 * KA / (KA - K) * (math.exp(-K * t) - math.exp(-KA * t)) / V for t in times]
+    close(run(data, method, "1cmt-oral", "A2/V", ALAG1=5e-324)[1:], want)
+
+
+def test_ode_steady_state_stops_at_the_integrators_noise_floor():
+    # Regression: a 1e-12 steady-state tolerance sat below LSODA's rtol (1e-10), so the
+    # cycle iteration never met it and ran 100,000 cycles. SS=1 short infusion (F changes
+    # the duration): the pre-dose steady state is the geometric sum of one cycle's decay,
+    # C_ss(0) = R/(k·V)·(1 - e^{-k·D})·e^{-k(τ-D)}/(1 - e^{-kτ}), then advanced 2 h.
+    cl, f, amt, rate, tau = 4.922247165504788, 0.454694613704521, 104.68457386013078, \
+        193.115912515088, 2.0
+    k, dur = cl / V, f * amt / rate
+    data = frame(dose(0, amt, 1, RATE=rate, II=tau, SS=1), obs(1.0))
+    got = run(data, "ode", "1cmt-iv", "A1/V", CL=cl, F1=f)
+    pre = rate / (k * V) * (1 - math.exp(-k * dur)) * math.exp(-k * (tau - dur)) \
+        / (1 - math.exp(-k * tau))
+    # at t = 1 h (> D): the pre-dose level decayed 1 h plus this dose's infusion decayed
+    want = pre * math.exp(-k * 1.0) + rate / (k * V) * (1 - math.exp(-k * dur)) \
+        * math.exp(-k * (1.0 - dur))
+    close(got[1], want)
