@@ -101,6 +101,17 @@ def cargo_list(cargoes: Sequence[Cargo], complexes: Sequence[CargoComplex],
     return out
 
 
+def cargo_parameters(c: Cargo) -> list[Parameter]:
+    """The cargo's constants as model parameters named ``<cargo>_<attribute>`` (shared by
+    the reduced export law and the detailed Ran-cycle model, so both read the same)."""
+    out = []
+    for attr in ("nes_kd", "k_import", "k_leak", "synthesis", "t_half_cyt", "t_half_nuc"):
+        p: Parameter = getattr(c, attr)
+        out.append(Parameter(f"{c.name}_{attr}", p.value, p.unit, p.source, p.kind,
+                             p.description or f"{attr} of {c.name}", p.bounds, p.fitted_to))
+    return out
+
+
 def _p(name: str, value: float, unit: str, source: str, kind: str, description: str = "",
        bounds: tuple[float, float] | None = None, fitted_to: str = "") -> Parameter:
     return Parameter(name, value, unit, source, kind, description, bounds, fitted_to)  # type: ignore[arg-type]

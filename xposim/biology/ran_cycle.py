@@ -57,6 +57,7 @@ from xposim.biology.cargoes import (
     Cargo,
     CargoComplex,
     cargo_list,
+    cargo_parameters,
 )
 from xposim.biology.transport import NFKB_TOTAL, CellVolumes, export_module
 from xposim.engine import Simulator
@@ -312,16 +313,6 @@ def _ran_core() -> tuple[list[Derived], list[Species], list[Reaction]]:
     return derived, species, r
 
 
-def _cargo_parameters(c: Cargo) -> list[Parameter]:
-    """The cargo's constants under the names the reduced module gives them."""
-    out = []
-    for attr in ("nes_kd", "k_import", "k_leak", "synthesis", "t_half_cyt", "t_half_nuc"):
-        p: Parameter = getattr(c, attr)
-        out.append(Parameter(f"{c.name}_{attr}", p.value, p.unit, p.source, p.kind,
-                             p.description or f"{attr} of {c.name}", p.bounds, p.fitted_to))
-    return out
-
-
 def _degrades(c: Cargo) -> bool:
     return c.t_half_cyt.value < 1e5 or c.t_half_nuc.value < 1e5
 
@@ -354,7 +345,7 @@ def ran_cycle_module(cargoes: Sequence[Cargo] = DEFAULT_CARGOES,
                                       for c in all_cargo}
     assignments: list[Assignment] = []
     for c in all_cargo:
-        params += _cargo_parameters(c)
+        params += cargo_parameters(c)
         x_n, x_c = f"{c.name}_n", f"{c.name}_c"
         init_c: str | float = "NFkB_tot0 * cell / cytoplasm" if c.name == "NFkB" else (
             "cargo_seed" if c.name not in released else 0.0)

@@ -30,6 +30,7 @@ from xposim.biology.cargoes import (
     Cargo,
     CargoComplex,
     cargo_list,
+    cargo_parameters,
 )
 from xposim.errors import ModelError
 from xposim.model import (
@@ -90,15 +91,6 @@ NFKB_TOTAL = Parameter(
 LN2 = "log(2)"
 
 
-def _cargo_parameters(c: Cargo) -> list[Parameter]:
-    out = []
-    for attr in ("nes_kd", "k_import", "k_leak", "synthesis", "t_half_cyt", "t_half_nuc"):
-        p: Parameter = getattr(c, attr)
-        out.append(Parameter(f"{c.name}_{attr}", p.value, p.unit, p.source, p.kind,
-                             p.description or f"{attr} of {c.name}", p.bounds, p.fitted_to))
-    return out
-
-
 def export_module(cargoes: Sequence[Cargo] = DEFAULT_CARGOES,
                   complexes: Sequence[CargoComplex] = DEFAULT_COMPLEXES, *,
                   volumes: CellVolumes | None = None, name: str = "xpo1_export") -> Module:
@@ -121,7 +113,7 @@ def export_module(cargoes: Sequence[Cargo] = DEFAULT_CARGOES,
     ]
     partner_names = {p for cx in complexes for p in cx.parts}
     for c in all_cargo:
-        params += _cargo_parameters(c)
+        params += cargo_parameters(c)
         n, cy = f"{c.name}_n", f"{c.name}_c"
         derived += [
             Derived(f"{c.name}_kdeg_c", f"{LN2} / {c.name}_t_half_cyt", "1/h",
