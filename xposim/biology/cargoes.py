@@ -112,6 +112,15 @@ def cargo_parameters(c: Cargo) -> list[Parameter]:
     return out
 
 
+def complex_parameters(cx: CargoComplex) -> list[Parameter]:
+    """Association and dissociation constants of a cargo complex as model parameters."""
+    a, b = cx.parts
+    return [Parameter(f"{cx.name}_kon", cx.kon.value, cx.kon.unit, cx.kon.source,
+                      cx.kon.kind, f"association of {a} and {b}", cx.kon.bounds),
+            Parameter(f"{cx.name}_koff", cx.koff.value, cx.koff.unit, cx.koff.source,
+                      cx.koff.kind, f"dissociation of {cx.name}", cx.koff.bounds)]
+
+
 def _p(name: str, value: float, unit: str, source: str, kind: str, description: str = "",
        bounds: tuple[float, float] | None = None, fitted_to: str = "") -> Parameter:
     return Parameter(name, value, unit, source, kind, description, bounds, fitted_to)  # type: ignore[arg-type]

@@ -58,6 +58,7 @@ from xposim.biology.cargoes import (
     CargoComplex,
     cargo_list,
     cargo_parameters,
+    complex_parameters,
 )
 from xposim.biology.transport import NFKB_TOTAL, CellVolumes, export_module
 from xposim.engine import Simulator
@@ -434,10 +435,7 @@ def ran_cycle_module(cargoes: Sequence[Cargo] = DEFAULT_CARGOES,
                                           products, comp, f"degradation of {c.name}"))
     for cx in complexes:
         a, b = cx.parts
-        params += [Parameter(f"{cx.name}_kon", cx.kon.value, cx.kon.unit, cx.kon.source,
-                             cx.kon.kind, f"association of {a} and {b}", cx.kon.bounds),
-                   Parameter(f"{cx.name}_koff", cx.koff.value, cx.koff.unit, cx.koff.source,
-                             cx.koff.kind, f"dissociation of {cx.name}", cx.koff.bounds)]
+        params += complex_parameters(cx)
         for s, comp in (("n", n), ("c", cy)):
             reactions.append(ma(f"{cx.name}_binding_{s}", f"{cx.name}_kon",
                                 [f"{a}_{s}", f"{b}_{s}"], [f"{cx.name}_{s}"], comp,

@@ -31,6 +31,7 @@ from xposim.biology.cargoes import (
     CargoComplex,
     cargo_list,
     cargo_parameters,
+    complex_parameters,
 )
 from xposim.errors import ModelError
 from xposim.model import (
@@ -171,10 +172,7 @@ def export_module(cargoes: Sequence[Cargo] = DEFAULT_CARGOES,
                 f"share of {c.name} in the nucleus"))
     for cx in complexes:
         a, b = cx.parts
-        params += [Parameter(f"{cx.name}_kon", cx.kon.value, cx.kon.unit, cx.kon.source,
-                             cx.kon.kind, f"association of {a} and {b}", cx.kon.bounds),
-                   Parameter(f"{cx.name}_koff", cx.koff.value, cx.koff.unit, cx.koff.source,
-                             cx.koff.kind, f"dissociation of {cx.name}", cx.koff.bounds)]
+        params += complex_parameters(cx)
         for suffix, comp in (("n", "nucleus"), ("c", "cytoplasm")):
             reactions.append(Reaction(
                 f"{cx.name}_binding_{suffix}",
