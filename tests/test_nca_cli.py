@@ -90,6 +90,7 @@ def test_no_dose_gives_null_clearance_with_a_reason():
     s = _subject(json.loads(out), 1)
     assert s["CLO"] is None and s["VZO"] is None
     assert "no dose" in s["notes"]["CLO"]
+    assert "*" not in s["notes"]
     assert s["C0"] == pytest.approx(2.3936170, rel=1e-7) and s["CMAX"] == 1.5
     del df
 
@@ -128,6 +129,7 @@ def test_superposition_and_partial_auc_and_plots(tmp_path):
     assert ss["AUCTAU"] == pytest.approx(single["AUCIFO"], rel=1e-3)
     assert ss["ACCR"] == pytest.approx(ss["AUCTAU"] / single["AUCINT_0_12"], rel=1e-9)
     assert data["superposition"][0]["tau"] == 12.0
+    assert "superposition" in ss["notes"]["*"]
     assert sorted(p.name for p in plots.iterdir())[:2] == ["ID10_dose1.png", "ID10_ss.png"]
     assert len(list(plots.iterdir())) == 24
 

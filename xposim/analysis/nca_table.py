@@ -128,7 +128,8 @@ class NCAResults:
         for rec, note, flag in zip(self.frame.to_dict("records"), self.notes, self.flags,
                                    strict=True):
             rows.append({k: _plain(v) for k, v in rec.items()} | {
-                "notes": {k: v for k, v in note.items() if k in rec and rec[k] is None},
+                "notes": {k: v for k, v in note.items()
+                          if k == "*" or (k in rec and rec[k] is None)},
                 "flags": list(flag)})
         summary = summarise(self)
         return {"units": self.units, "subjects": rows,
