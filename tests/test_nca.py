@@ -62,7 +62,9 @@ def test_iv_bolus_back_extrapolation_mrt_and_vss_are_exact_for_one_exponential()
     t = np.array([1.0, 2.0, 4.0, 8.0, 12.0])
     c = 200 * np.exp(-k * t)
     res = nca(t, c, dose_mg=2.0, route="iv_bolus")
-    assert res.cmax_ng_ml == pytest.approx(200.0)
+    # C0 is reported on its own; Cmax/Tmax stay the observed maximum (WinNonlin, PKNCA)
+    assert res.c0_ng_ml == pytest.approx(200.0)
+    assert (res.cmax_ng_ml, res.tmax_h) == (pytest.approx(100.0), 1.0)
     assert res.auc_inf_ng_h_ml == pytest.approx(200 / k, rel=1e-9)
     assert res.aumc_inf_ng_h2_ml == pytest.approx(200 / k**2, rel=1e-9)
     assert res.mrt_h == pytest.approx(1 / k, rel=1e-9)
@@ -142,7 +144,7 @@ def test_predose_sample_is_inserted_for_extravascular_dosing():
 @pytest.mark.parametrize("time, conc, kwargs, message", [
     ([0, 2, 1, 4], [0, 5, 4, 1], {}, "time: must be strictly increasing"),
     ([0, 1, 1, 4], [0, 5, 4, 1], {}, "time: must be strictly increasing"),
-    ([0, 1, 2, 4], [0, 5, -4, 1], {}, "concentration: must be >= 0 ng/mL"),
+    ([0, 1, 2, 4], [0, 5, -4, 1], {}, "concentration: must be >= 0"),
     ([0, 1], [0, 5], {}, "time: NCA needs at least 3 samples"),
     ([0, 1, 2], [0, 5], {}, "concentration: must have one value per time"),
     ([0, 1, 2, 3], [0, float("nan"), 2, 1], {}, "concentration: must be finite"),

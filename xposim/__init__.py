@@ -10,7 +10,9 @@ from xposim.analysis.doseresponse import (
     fit_hill as fit_hill,
     hill_curve as hill_curve,
 )
-from xposim.analysis.nca import nca as nca
+from xposim.analysis.nca import analyse_profile as analyse_profile, nca as nca
+from xposim.analysis.nca_data import read_nca_data as read_nca_data
+from xposim.analysis.nca_table import NCAOptions as NCAOptions, run_nca as run_nca
 from xposim.analysis.synergy import (
     CombinationGrid as CombinationGrid,
     CombinationIndex as CombinationIndex,

@@ -25,7 +25,7 @@ app = typer.Typer(
 
 def _register_commands() -> None:
     # one import per command module; the list is the CLI's table of contents
-    from xposim.cli import cell, demo, ic50, nm, params, pk, regimen, sbml, synergy
+    from xposim.cli import cell, demo, ic50, nca, nm, params, pk, regimen, sbml, synergy
 
     demo.register(app)
     cell.register(app)
@@ -35,6 +35,7 @@ def _register_commands() -> None:
     regimen.register(app)
     sbml.register(app)
     nm.register(app)
+    nca.register(app)
     synergy.register(app)
 
 
