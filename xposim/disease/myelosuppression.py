@@ -6,9 +6,12 @@ Friberg et al., J Clin Oncol 2002 (per lineage ``X``; counts per litre of blood)
     d prol/dt  = ktr·prol·(1 - E_prod)·(Circ0/circ)^γ - ktr·prol
     d T1/dt    = ktr·(prol - T1);   d T2/dt = ktr·(T1 - T2)
     d T3/dt    = ktr·T2 - ktr·T3
-    d circ/dt  = ktr·(1 - E_rel)·T3 - ktr·circ
+    d circ/dt  = ktr·(1 - E_rel)·T3 - kcirc·circ
 
-At baseline every compartment holds Circ0 and nothing moves. Two drug effects enter as
+Neutrophils follow Friberg's convention ``kcirc = ktr``; platelets have their own
+circulating lifespan (``plt_kcirc``), as in the platelet model of Perez-Ruixo et al.
+At baseline every precursor compartment holds ``kcirc/ktr·Circ0``, circulation Circ0,
+and nothing moves. Two drug effects enter as
 inputs (dimensionless, 0-1), so the patient layer wires them to whatever mechanism it
 composes:
 
@@ -47,10 +50,11 @@ class _Lineage:
     label: str
     production_input: str
     release_input: str | None
+    own_lifespan: bool = False  # circulating cells cleared at kcirc, not at ktr
 
 
 PLATELETS = _Lineage("plt", "platelets", "platelets", "mk_XPO1_inhibition",
-                     "proteasome_inhibition")
+                     "proteasome_inhibition", own_lifespan=True)
 NEUTROPHILS = _Lineage("neu", "neutrophils", "absolute neutrophils",
                        "myeloid_XPO1_inhibition", None)
 
@@ -68,6 +72,8 @@ def _names(lin: _Lineage) -> tuple[str, ...]:
              f"{p}_sel_hill"]
     if lin.release_input is not None:
         names += [f"{p}_btz_imax", f"{p}_btz_ic50"]
+    if lin.own_lifespan:
+        names.append(f"{p}_kcirc")
     return tuple(names)
 
 
@@ -102,7 +108,10 @@ def _friberg(lin: _Lineage, name: str) -> Module:
         loss = (Reaction(f"{p}_release_loss", f"{p}_ktr * {p}_release_inhibition * "
                          f"{p}_transit3", {f"{p}_transit3": 1}, (), None,
                          "output of megakaryocytes lost while release is blocked"),)
-    amount0 = f"{p}_base * blood_reference_volume"
+    circ0 = f"{p}_base * blood_reference_volume"
+    kcirc = f"{p}_kcirc" if lin.own_lifespan else f"{p}_ktr"
+    # precursors at baseline: release ktr·T3 balances clearance kcirc·Circ0
+    amount0 = f"{kcirc} / {p}_ktr * {circ0}" if lin.own_lifespan else circ0
     return Module(
         name=name,
         description=f"Friberg myelosuppression model of {lin.label} ({FRIBERG})",
@@ -115,7 +124,7 @@ def _friberg(lin: _Lineage, name: str) -> Module:
                     amount=True),
             *(Species(f"{p}_transit{i}", c, amount0, "cells", f"maturing cells, transit {i}",
                       amount=True) for i in (1, 2, 3)),
-            Species(f"{p}_circ", c, amount0, "cells", f"circulating {lin.label}",
+            Species(f"{p}_circ", c, circ0, "cells", f"circulating {lin.label}",
                     amount=True),
         ),
         reactions=(
@@ -133,8 +142,8 @@ def _friberg(lin: _Lineage, name: str) -> Module:
             Reaction(f"{p}_release", release, {f"{p}_transit3": 1}, {f"{p}_circ": 1}, None,
                      "release into the blood"),
             *loss,
-            Reaction(f"{p}_clearance", f"{p}_ktr * {p}_circ", {f"{p}_circ": 1}, (), None,
-                     "removal from the circulation (Friberg: at ktr)"),
+            Reaction(f"{p}_clearance", f"{kcirc} * {p}_circ", {f"{p}_circ": 1}, (), None,
+                     "removal from the circulation"),
         ),
         assignments=tuple(assignments),
         inputs=tuple(inputs),
