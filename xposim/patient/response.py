@@ -11,7 +11,9 @@ assessment is the baseline. Times are days; categories are coded in :data:`CATEG
   plasma cells, which an M-protein trajectory cannot show: it is *approximated* as
   M-protein below ``cr_limit_g_dl`` (default 0.01 g/dL, of the order of immunofixation
   sensitivity; assumed). sCR cannot be told from CR and is never reported.
-- PD: M ≥ 1.25 × nadir and M − nadir ≥ 0.5 g/dL (≥ 1 g/dL when the nadir is ≥ 5 g/dL).
+- PD: M ≥ 1.25 × nadir with an absolute rise ≥ 0.5 g/dL; or, when the nadir is
+  ≥ 5 g/dL, a rise ≥ 1 g/dL (a criterion of its own in Kumar 2016: 25% of ≥ 5 g/dL would
+  already exceed 1 g/dL).
   The nadir is the "lowest confirmed value": the baseline, or the higher of two
   consecutive assessments (a level seen twice), so a single low reading does not set it.
 - Confirmation: every category needs two consecutive assessments; a pair counts at the
@@ -73,7 +75,7 @@ class ResponseTable:
     duration_of_response_days: np.ndarray
     response_censored: np.ndarray  # bool: DoR ends at the last assessment, not at PD
     progression_day: np.ndarray
-    best_change: np.ndarray  # fraction: -0.6 = 60% below baseline at best
+    best_change: np.ndarray  # fraction: -0.6 = 60% below baseline at best (up to PD)
     visit_category: np.ndarray  # (n_subjects, n_assessments) int codes, unconfirmed
 
     def __len__(self) -> int:
@@ -147,19 +149,19 @@ def assess_imwg(times_days: Any, m_protein_g_dl: Any, *, cr_limit_g_dl: float = 
     for j in range(1, v):
         if j >= 3:  # the pair (j-2, j-1) of post-baseline assessments confirms its level
             nadir = np.minimum(nadir, np.maximum(m[:, j - 2], m[:, j - 1]))
-        need = np.where(nadir >= 5.0, 1.0, 0.5)
-        pd_[:, j] = (m[:, j] >= 1.25 * nadir) & (m[:, j] - nadir >= need)
+        rise = m[:, j] - nadir
+        pd_[:, j] = ((m[:, j] >= 1.25 * nadir) & (rise >= 0.5)) | ((nadir >= 5.0) & (rise >= 1.0))
     cat[pd_] = PD
     # confirmed progression: two consecutive PD assessments, dated at the first
     both = pd_[:, 1:-1] & pd_[:, 2:] if v >= 3 else np.zeros((n, 0), dtype=bool)
-    j_pd = np.where(both.any(axis=1), both.argmax(axis=1) + 1, v)
+    j_pd = _first(both, 1, v)
     pairs = np.minimum(cat[:, 1:-1], cat[:, 2:]) if v >= 3 else np.zeros((n, 0), np.int64)
     first = np.arange(1, v - 1)[None, :]  # first assessment of each pair
     valid = first <= j_pd[:, None]
     best = np.where(valid, pairs, NE).max(axis=1, initial=NE)
     resp = valid & (pairs >= PR)
     has_resp = resp.any(axis=1)
-    i_resp = np.where(has_resp, resp.argmax(axis=1) + 1, 0)
+    i_resp = _first(resp, 1, 0)
     progressed = j_pd < v
     return _finish("IMWG", t, ratio, cat, ok, best, has_resp, i_resp, progressed, j_pd)
 
@@ -182,16 +184,23 @@ def assess_lugano(times_days: Any, spd_cm2: Any, *, cr_spd_cm2: float = 2.25) ->
     pd_ = np.zeros((n, v), dtype=bool)
     pd_[:, 1:] = s[:, 1:] >= 1.5 * nadir[:, :-1]
     cat[pd_] = PD
-    j_pd = np.where(pd_.any(axis=1), pd_.argmax(axis=1), v)
+    j_pd = _first(pd_, 0, v)
     idx = np.arange(v)[None, :]
     before = (idx >= 1) & (idx < j_pd[:, None])
     best = np.where(before, cat, NE).max(axis=1, initial=NE)
     best = np.where((best == NE) & (j_pd < v), PD, best)
     resp = before & (cat >= PR)
     has_resp = resp.any(axis=1)
-    i_resp = np.where(has_resp, resp.argmax(axis=1), 0)
+    i_resp = _first(resp, 0, 0)
     progressed = j_pd < v
     return _finish("Lugano", t, ratio, cat, ok, best, has_resp, i_resp, progressed, j_pd)
+
+
+def _first(mask: np.ndarray, offset: int, default: int) -> np.ndarray:
+    """Column index (+ offset) of the first True per row; ``default`` where none."""
+    if mask.shape[1] == 0:
+        return np.full(mask.shape[0], default, dtype=np.int64)
+    return np.where(mask.any(axis=1), mask.argmax(axis=1) + offset, default)
 
 
 def _finish(criteria: str, t: np.ndarray, ratio: np.ndarray, cat: np.ndarray,
@@ -206,7 +215,7 @@ def _finish(criteria: str, t: np.ndarray, ratio: np.ndarray, cat: np.ndarray,
     dor = np.where(has_resp, end - ttr, nan)
     censored = has_resp & ~progressed
     idx = np.arange(v)[None, :]
-    counted = (idx >= 1) & (idx < j_pd[:, None])
+    counted = (idx >= 1) & (idx <= j_pd[:, None])  # up to the first progression assessment
     change = np.where(counted, ratio - 1.0, np.inf).min(axis=1)
     change = np.where(np.isfinite(change), change, nan)
     # non-measurable baselines: nothing is assessed
