@@ -312,6 +312,7 @@ class DrugState:
     level: int = 0
     holds: tuple[str, ...] = ()  # ids of the rules holding the drug
     discontinued: bool = False
+    resolved: tuple[str, ...] = ()  # holds of this interruption already resolved
 
     @property
     def held(self) -> bool:
@@ -435,17 +436,18 @@ class DoseRules:
                             and by_id[h].resume_when(values)]
                 remaining = tuple(h for h in st.holds if h not in resolved)
                 if remaining:
-                    drugs[d] = replace(st, holds=remaining)
+                    drugs[d] = replace(st, holds=remaining, resolved=st.resolved + tuple(resolved))
                     continue
                 # every hold resolved: resume at the lowest level any of them asks for
+                released = st.resolved + st.holds
                 level = st.level
-                for h in st.holds:
+                for h in released:
                     r = by_id[h]
                     target = (max(st.level, r.resume_level) if r.resume_level is not None
                               else st.level + r.resume_levels_lower)
                     level = max(level, target)
-                read = {k: v for h in st.holds for k, v in seen(by_id[h]).items()}
-                drugs[d] = self._move(d, st, level, day, "+".join(st.holds), read, "resume",
+                read = {k: v for h in released for k, v in seen(by_id[h]).items()}
+                drugs[d] = self._move(d, st, level, day, "+".join(released), read, "resume",
                                       decisions)
                 continue
             fired = [r for r in rules if r.id in new_edge and r.action in ("hold", "reduce")]
