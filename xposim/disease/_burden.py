@@ -21,7 +21,7 @@ made by growth and only leave through clearance, so with growth off
 from __future__ import annotations
 
 from xposim.disease._common import DISEASE_COMPARTMENT
-from xposim.model import Assignment, Conservation, Input, Parameter, Reaction, Species
+from xposim.model import Assignment, Conservation, Input, Reaction, Species
 
 #: Parameter suffixes the burden core reads (``<prefix>_<suffix>``).
 BURDEN_PARAMETERS: tuple[str, ...] = (
@@ -84,10 +84,3 @@ def burden_parts(x: str, label: str) -> dict[str, tuple]:
                                     "states and into the cleared pool"),),
     )
 
-
-def check_prefix(params: tuple[Parameter, ...], x: str) -> None:
-    """Every burden parameter present (a programming check; data files are validated)."""
-    names = {p.name for p in params}
-    missing = [f"{x}_{s}" for s in BURDEN_PARAMETERS if f"{x}_{s}" not in names]
-    if missing:  # pragma: no cover - guarded by load_parameters
-        raise AssertionError(f"burden core needs {missing}")
