@@ -11,9 +11,8 @@ Friberg et al., J Clin Oncol 2002 (per lineage ``X``; counts per litre of blood)
 Neutrophils follow Friberg's convention ``kcirc = ktr``; platelets have their own
 circulating lifespan (``plt_kcirc``), as in the platelet model of Perez-Ruixo et al.
 At baseline every precursor compartment holds ``kcirc/ktr·Circ0``, circulation Circ0,
-and nothing moves. Two drug effects enter as
-inputs (dimensionless, 0-1), so the patient layer wires them to whatever mechanism it
-composes:
+and nothing moves. Two drug effects enter as inputs (dimensionless, 0-1), so the patient
+layer wires them to whatever mechanism it composes:
 
 - ``E_prod = Emax·I^n / (EC50^n + I^n)`` on *proliferation*, with ``I`` the XPO1 blockade
   in the lineage's progenitors (``mk_XPO1_inhibition`` for megakaryocytes,
@@ -25,7 +24,8 @@ composes:
   bortezomib lowers platelets transiently and cyclically without touching megakaryocyte
   number (Lonial et al., Blood 2005). Megakaryocytes keep maturing while release is
   blocked, so the blocked share of their output is lost rather than stored: counts fall
-  at once and recover as soon as the block lifts, precursors intact.
+  while release is blocked (at the platelet lifespan) and recover when it lifts,
+  precursors intact.
 
 States are amounts (cells) in one reference litre of blood; outputs ``<x>_count``
 (cells/L) and ``<x>_1e9_per_l`` (the clinical number, 10⁹/L).
