@@ -1,0 +1,545 @@
+"""Dose-modification rules as data, and the evaluator that applies them at a visit.
+
+The rules live in ``dose_rules.toml`` beside this file (or a user file of the same form),
+validated on load: an unknown lab, action, key or rule id is an error naming the file,
+rule set, rule and field. :func:`dose_rules` binds rule sets to a label regimen's dose
+levels (``xposim/presets/label_regimens.toml``) and returns a :class:`DoseRules`, whose
+:meth:`~DoseRules.evaluate` takes the labs of one visit and the current
+:class:`TreatmentState` and returns the decisions (hold, resume, reduce, discontinue,
+supportive) with the rule id, the lab values it read and the new dose, plus the new state.
+It is a pure function: the caller owns the state and the time course.
+
+Semantics (the label tables leave them implicit; stated here so they can be checked):
+
+- Reduce and hold rules fire when their condition *becomes* true ("each occurrence"): a
+  count that stays at 60 × 10⁹/L for three visits is one reduction, not three.
+- At one visit a drug takes the strongest action: discontinue > hold > reduce; several
+  reduce rules at once reduce by the largest of their ``levels``, not their sum.
+- A held drug is checked only for its resume conditions (and for discontinue rules); it
+  resumes when every hold on it has resolved, at the lowest level any of them asks for.
+- Past the last reduction step a drug is permanently discontinued (the label's "after
+  last").
+- ``held_with`` drugs (dexamethasone in Xd) pause, resume and stop with their leader.
+- Supportive rules fire at every visit their condition holds.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+from xposim.errors import InputError
+from xposim.pharmacology.label_regimens import DoseReduction, label_regimen
+
+Action = Literal["reduce", "hold", "discontinue", "supportive"]
+ACTIONS: tuple[str, ...] = ("reduce", "hold", "discontinue", "supportive")
+_PACKAGED = "dose_rules.toml"
+_RULE_KEYS = {"id", "when", "action", "levels", "resume_when", "resume_levels_lower",
+              "resume_level", "set", "add", "source"}
+_SET_KEYS = {"drug", "description", "source", "held_with", "rules"}
+_OPS = {ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b,
+        ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b,
+        ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A condition over labs: comparisons of a lab with a number, joined by and/or/not."""
+
+    text: str
+    labs: frozenset[str]
+    _tree: ast.expr = field(repr=False, compare=False)
+
+    @classmethod
+    def parse(cls, text: object, known: Iterable[str], where: str) -> Condition:
+        if not isinstance(text, str) or not text.strip():
+            raise InputError(where, "must be a condition such as 'platelets_1e9_per_l < 25'",
+                             got=text)
+        try:
+            tree = ast.parse(text.strip(), mode="eval").body
+        except SyntaxError as exc:
+            raise InputError(where, f"is not a valid condition ({exc.msg})", got=text) from exc
+        labs: set[str] = set()
+        _check_condition(tree, set(known), where, text, labs)
+        return cls(text.strip(), frozenset(labs), tree)
+
+    def __call__(self, labs: Mapping[str, float]) -> bool:
+        return bool(_eval(self._tree, labs))
+
+
+def _check_condition(node: ast.AST, known: set[str], where: str, text: str,
+                     labs: set[str]) -> None:
+    if isinstance(node, ast.BoolOp):
+        for v in node.values:
+            _check_condition(v, known, where, text, labs)
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        _check_condition(node.operand, known, where, text, labs)
+    elif isinstance(node, ast.Compare):
+        if not all(type(op) in _OPS for op in node.ops):
+            raise InputError(where, "comparisons must use < <= > >= == !=", got=text)
+        for side in (node.left, *node.comparators):
+            if isinstance(side, ast.Name):
+                if side.id not in known:
+                    raise InputError(where, f"unknown lab {side.id!r}; known labs: "
+                                     f"{', '.join(sorted(known))}", got=text)
+                labs.add(side.id)
+            elif not (isinstance(side, ast.Constant) and isinstance(side.value, int | float)
+                      and not isinstance(side.value, bool)):
+                raise InputError(where, "compare a lab with a number", got=text)
+    else:
+        raise InputError(where, "must be comparisons of labs with numbers joined by and, "
+                         "or, not", got=text)
+
+
+def _eval(node: ast.AST, labs: Mapping[str, float]) -> bool | float:
+    if isinstance(node, ast.BoolOp):
+        vals = (_eval(v, labs) for v in node.values)
+        return all(vals) if isinstance(node.op, ast.And) else any(vals)
+    if isinstance(node, ast.UnaryOp):
+        return not _eval(node.operand, labs)
+    if isinstance(node, ast.Compare):
+        left = _eval(node.left, labs)
+        for op, right_node in zip(node.ops, node.comparators, strict=True):
+            right = _eval(right_node, labs)
+            if not _OPS[type(op)](left, right):
+                return False
+            left = right
+        return True
+    if isinstance(node, ast.Name):
+        return labs[node.id]
+    assert isinstance(node, ast.Constant)
+    return float(node.value)
+
+
+@dataclass(frozen=True)
+class Lab:
+    """A quantity the rules may read."""
+
+    name: str
+    unit: str
+    description: str = ""
+    model_output: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of a dose-modification table."""
+
+    id: str
+    drug: str
+    when: Condition
+    action: Action
+    source: str
+    levels: int = 1
+    resume_when: Condition | None = None
+    resume_levels_lower: int = 0
+    resume_level: int | None = None
+    set: Mapping[str, float] = field(default_factory=dict)
+    add: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def labs(self) -> frozenset[str]:
+        return self.when.labs | (self.resume_when.labs if self.resume_when else frozenset())
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The rules of one drug (or of supportive care)."""
+
+    name: str
+    drug: str
+    rules: tuple[Rule, ...]
+    description: str = ""
+    source: str = ""
+    held_with: str | None = None
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """A validated rules file: its labs and rule sets."""
+
+    path: str
+    labs: Mapping[str, Lab]
+    rule_sets: Mapping[str, RuleSet]
+
+    def rule(self, rule_id: str) -> Rule:
+        for rs in self.rule_sets.values():
+            for r in rs.rules:
+                if r.id == rule_id:
+                    return r
+        raise InputError("rule", "unknown rule id", got=rule_id)
+
+
+def _int(value: object, where: str, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise InputError(where, f"must be a whole number >= {low}", got=value)
+    return value
+
+
+def _numbers(value: object, where: str) -> dict[str, float]:
+    if not isinstance(value, Mapping):
+        raise InputError(where, "must be a table of name = number", got=value)
+    out = {}
+    for k, v in value.items():
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise InputError(f"{where}.{k}", "must be a finite number", got=v)
+        out[str(k)] = float(v)
+    return out
+
+
+def parse_rule_book(data: Mapping[str, Any], path: str) -> RuleBook:
+    """Validate a parsed rules file (errors name ``path``, rule set, rule and field)."""
+    labs_table = data.get("labs")
+    if not isinstance(labs_table, Mapping) or not labs_table:
+        raise InputError(f"{path} [labs]", "must list the labs rules may read")
+    labs = {}
+    for name, entry in labs_table.items():
+        if not isinstance(entry, Mapping) or "unit" not in entry:
+            raise InputError(f"{path} [labs].{name}", "must be a table with a unit")
+        unknown = set(entry) - {"unit", "description", "model_output"}
+        if unknown:
+            raise InputError(f"{path} [labs].{name}", f"unknown keys {sorted(unknown)}")
+        labs[name] = Lab(name, str(entry["unit"]), str(entry.get("description", "")),
+                         str(entry.get("model_output", "")))
+    sets: dict[str, RuleSet] = {}
+    ids: set[str] = set()
+    for set_name, entry in data.items():
+        if set_name == "labs":
+            continue
+        where = f"{path} [{set_name}]"
+        if not isinstance(entry, Mapping):
+            raise InputError(where, "must be a table")
+        unknown = set(entry) - _SET_KEYS
+        if unknown:
+            raise InputError(where, f"unknown keys {sorted(unknown)}")
+        drug = entry.get("drug")
+        if not isinstance(drug, str) or not drug:
+            raise InputError(f"{where}.drug", "is required (a drug name or 'supportive')")
+        rules = []
+        for k, r in enumerate(entry.get("rules", ())):
+            rules.append(_parse_rule(r, drug, f"{where} rule {k + 1}", labs, ids))
+        held_with = entry.get("held_with")
+        if held_with is not None and (not isinstance(held_with, str) or drug == "supportive"):
+            raise InputError(f"{where}.held_with", "must name the leading drug")
+        if not rules and held_with is None:
+            raise InputError(where, "has no rules and follows no drug")
+        sets[set_name] = RuleSet(set_name, drug, tuple(rules), str(entry.get("description", "")),
+                                 str(entry.get("source", "")), held_with)
+    return RuleBook(path, MappingProxyType(labs), MappingProxyType(sets))
+
+
+def _parse_rule(r: object, drug: str, where: str, labs: Mapping[str, Lab],
+                ids: set[str]) -> Rule:
+    if not isinstance(r, Mapping):
+        raise InputError(where, "must be a table")
+    rid = r.get("id")
+    if not isinstance(rid, str) or not rid:
+        raise InputError(f"{where}.id", "is required")
+    where = f"{where.rsplit(' rule ', 1)[0]} rule {rid}"
+    if rid in ids:
+        raise InputError(f"{where}.id", "is used twice")
+    ids.add(rid)
+    unknown = set(r) - _RULE_KEYS
+    if unknown:
+        raise InputError(where, f"unknown keys {sorted(unknown)}")
+    action = r.get("action")
+    if action not in ACTIONS:
+        raise InputError(f"{where}.action", f"must be one of {', '.join(ACTIONS)}", got=action)
+    if (drug == "supportive") != (action == "supportive"):
+        raise InputError(f"{where}.action", "supportive rules belong to the supportive set, "
+                         "and only there", got=action)
+    source = r.get("source")
+    if not isinstance(source, str) or not source.strip():
+        raise InputError(f"{where}.source", "must cite the label text or say it is assumed")
+    when = Condition.parse(r.get("when"), labs, f"{where}.when")
+    resume_when = None
+    if action == "hold":
+        resume_when = Condition.parse(r.get("resume_when"), labs, f"{where}.resume_when")
+    elif "resume_when" in r:
+        raise InputError(f"{where}.resume_when", "only hold rules resume")
+    if "resume_level" in r and "resume_levels_lower" in r:
+        raise InputError(where, "give resume_levels_lower or resume_level, not both")
+    set_ = _numbers(r.get("set", {}), f"{where}.set")
+    add = _numbers(r.get("add", {}), f"{where}.add")
+    for lab in add:
+        if lab not in labs:
+            raise InputError(f"{where}.add.{lab}", "unknown lab")
+    if action == "supportive" and not (set_ or add):
+        raise InputError(where, "a supportive rule needs 'set' or 'add'")
+    return Rule(
+        id=rid, drug=drug, when=when, action=action, source=source.strip(),
+        levels=_int(r.get("levels", 1), f"{where}.levels", 1),
+        resume_when=resume_when,
+        resume_levels_lower=_int(r.get("resume_levels_lower", 0),
+                                 f"{where}.resume_levels_lower", 0),
+        resume_level=(None if "resume_level" not in r
+                      else _int(r["resume_level"], f"{where}.resume_level", 0)),
+        set=MappingProxyType(set_), add=MappingProxyType(add))
+
+
+def load_rule_book(path: str | Path | None = None) -> RuleBook:
+    """Read and validate a rules file; the packaged ``dose_rules.toml`` by default."""
+    if path is None:
+        where = f"xposim/patient/{_PACKAGED}"
+        text = resources.files("xposim.patient").joinpath(_PACKAGED).read_text("utf-8")
+    else:
+        where = str(path)
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise InputError("rules", "file not found", got=where) from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(where, f"is not valid TOML ({exc})") from exc
+    return parse_rule_book(data, where)
+
+
+# -- state and decisions --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DrugState:
+    """One drug: its dose level (0 = label start), holds in force, discontinuation."""
+
+    level: int = 0
+    holds: tuple[str, ...] = ()  # ids of the rules holding the drug
+    discontinued: bool = False
+    resolved: tuple[str, ...] = ()  # holds of this interruption already resolved
+
+    @property
+    def held(self) -> bool:
+        return bool(self.holds)
+
+
+@dataclass(frozen=True)
+class TreatmentState:
+    """What the evaluator remembers between visits."""
+
+    drugs: Mapping[str, DrugState]
+    true_at_last_visit: frozenset[str] = frozenset()  # rule ids whose condition held
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "drugs", MappingProxyType(dict(self.drugs)))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One decision at a visit (day in days; levels as in the label reduction steps)."""
+
+    day: float
+    drug: str
+    rule: str
+    action: Literal["hold", "resume", "reduce", "discontinue", "supportive"]
+    labs: Mapping[str, float]
+    old_level: int | None = None
+    new_level: int | None = None
+    new_dose: str | None = None  # the regimen text of the new level; None when stopped
+    set: Mapping[str, float] = field(default_factory=dict)
+    add: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DoseRules:
+    """Rule sets bound to a label regimen's dose levels; see the module docstring."""
+
+    book: RuleBook
+    regimen: str
+    rule_sets: tuple[RuleSet, ...]
+    reductions: Mapping[str, DoseReduction]
+    disabled: frozenset[str] = frozenset()
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return tuple(r for rs in self.rule_sets for r in rs.rules if r.id not in self.disabled)
+
+    @property
+    def required_labs(self) -> frozenset[str]:
+        """Labs every visit must supply (those the enabled rules read)."""
+        out: set[str] = set()
+        for r in self.rules:
+            out |= r.labs
+        return frozenset(out)
+
+    @property
+    def drugs(self) -> tuple[str, ...]:
+        return tuple(rs.drug for rs in self.rule_sets if rs.drug != "supportive")
+
+    def initial_state(self) -> TreatmentState:
+        return TreatmentState({d: DrugState() for d in self.drugs})
+
+    def dose_text(self, drug: str, level: int) -> str | None:
+        red = self.reductions.get(drug)
+        if red is None or level >= len(red.texts):
+            return None
+        return red.texts[level]
+
+    def _check_labs(self, labs: Mapping[str, float]) -> dict[str, float]:
+        unknown = sorted(set(labs) - set(self.book.labs))
+        if unknown:
+            raise InputError("labs", f"unknown lab(s) {unknown}; known: "
+                             f"{', '.join(sorted(self.book.labs))}")
+        missing = sorted(self.required_labs - set(labs))
+        if missing:
+            raise InputError("labs", f"missing {missing}, read by the enabled rules "
+                             "(supply them or disable the rules that read them)")
+        out = {}
+        for k, v in labs.items():
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise InputError(f"labs.{k}", "must be a finite number", got=v)
+            out[k] = float(v)
+        return out
+
+    def evaluate(self, labs: Mapping[str, float], state: TreatmentState, *,
+                 day: float) -> tuple[list[Decision], TreatmentState]:
+        """Decisions at a visit on ``day`` (days) from ``labs``; returns (decisions, state)."""
+        if isinstance(day, bool) or not isinstance(day, int | float) or not math.isfinite(day):
+            raise InputError("day", "must be a finite number of days", got=day)
+        values = self._check_labs(labs)
+        unknown = sorted(set(state.drugs) - set(self.drugs))
+        if unknown:
+            raise InputError("state", f"has drugs {unknown} that no rule set covers")
+        true_now = frozenset(r.id for r in self.rules if r.when(values))
+        new_edge = true_now - state.true_at_last_visit
+        decisions: list[Decision] = []
+        drugs = dict(state.drugs)
+
+        def seen(rule: Rule) -> dict[str, float]:
+            return {k: values[k] for k in sorted(rule.labs)}
+
+        for rs in self.rule_sets:
+            if rs.drug == "supportive" or rs.held_with is not None:
+                continue
+            d = rs.drug
+            st = drugs.get(d, DrugState())
+            if st.discontinued:
+                continue
+            rules = [r for r in rs.rules if r.id not in self.disabled]
+            stops = [r for r in rules if r.action == "discontinue" and r.id in new_edge]
+            if stops:
+                r = stops[0]
+                decisions.append(Decision(day, d, r.id, "discontinue", seen(r), st.level, None,
+                                          None))
+                drugs[d] = replace(st, holds=(), discontinued=True)
+                continue
+            if st.held:
+                by_id = {r.id: r for r in rules}
+                resolved = [h for h in st.holds if h in by_id
+                            and by_id[h].resume_when is not None
+                            and by_id[h].resume_when(values)]
+                remaining = tuple(h for h in st.holds if h not in resolved)
+                if remaining:
+                    drugs[d] = replace(st, holds=remaining, resolved=st.resolved + tuple(resolved))
+                    continue
+                # every hold resolved: resume at the lowest level any of them asks for
+                released = st.resolved + st.holds
+                level = st.level
+                for h in released:
+                    r = by_id[h]
+                    target = (max(st.level, r.resume_level) if r.resume_level is not None
+                              else st.level + r.resume_levels_lower)
+                    level = max(level, target)
+                read = {k: v for h in released for k, v in seen(by_id[h]).items()}
+                drugs[d] = self._move(d, st, level, day, "+".join(released), read, "resume",
+                                      decisions)
+                continue
+            fired = [r for r in rules if r.id in new_edge and r.action in ("hold", "reduce")]
+            holds = [r for r in fired if r.action == "hold"]
+            if holds:
+                for r in holds:
+                    decisions.append(Decision(day, d, r.id, "hold", seen(r), st.level,
+                                              st.level, None))
+                drugs[d] = replace(st, holds=tuple(r.id for r in holds))
+                continue
+            reduces = [r for r in fired if r.action == "reduce"]
+            if reduces:
+                r = max(reduces, key=lambda x: x.levels)
+                drugs[d] = self._move(d, st, st.level + r.levels, day, r.id, seen(r), "reduce",
+                                      decisions)
+        # followers pause, resume and stop with their leader
+        for rs in self.rule_sets:
+            if rs.held_with is None:
+                continue
+            lead_before = state.drugs.get(rs.held_with, DrugState())
+            lead = drugs.get(rs.held_with, DrugState())
+            st = drugs.get(rs.drug, DrugState())
+            rid = f"{rs.name}:follows-{rs.held_with}"
+            if st.discontinued:
+                continue
+            if lead.discontinued:
+                decisions.append(Decision(day, rs.drug, rid, "discontinue", {}, st.level, None,
+                                          None))
+                drugs[rs.drug] = replace(st, holds=(), discontinued=True)
+            elif lead.held and not st.held:
+                decisions.append(Decision(day, rs.drug, rid, "hold", {}, st.level, st.level,
+                                          None))
+                drugs[rs.drug] = replace(st, holds=(rid,))
+            elif not lead.held and st.held and lead_before.held:
+                decisions.append(Decision(day, rs.drug, rid, "resume", {}, st.level, st.level,
+                                          self.dose_text(rs.drug, st.level)
+                                          or f"unchanged (with {rs.held_with})"))
+                drugs[rs.drug] = replace(st, holds=())
+        for r in self.rules:
+            if r.action == "supportive" and r.id in true_now:
+                decisions.append(Decision(day, "supportive", r.id, "supportive", seen(r),
+                                          set=r.set, add=r.add))
+        return decisions, TreatmentState(drugs, true_now)
+
+    def _move(self, drug: str, st: DrugState, level: int, day: float, rule_id: str,
+              labs: Mapping[str, float], action: Literal["resume", "reduce"],
+              decisions: list[Decision]) -> DrugState:
+        red = self.reductions[drug]
+        if level >= len(red.steps):
+            decisions.append(Decision(day, drug, rule_id, "discontinue", labs, st.level, None,
+                                      None))
+            return DrugState(level=level, holds=(), discontinued=True)
+        decisions.append(Decision(day, drug, rule_id, action, labs, st.level, level,
+                                  red.texts[level]))
+        return DrugState(level=level, holds=(), discontinued=False)
+
+
+def dose_rules(regimen: str, rule_sets: Iterable[str], *, disabled: Iterable[str] = (),
+               book: RuleBook | None = None) -> DoseRules:
+    """Bind ``rule_sets`` of ``book`` (the packaged rules by default) to the dose levels
+    of the label regimen ``regimen`` (e.g. ``"selinexor-dex"``).
+
+    ``disabled``: rule ids switched off, e.g. rules reading labs the model does not make.
+    """
+    book = book or load_rule_book()
+    lr = label_regimen(regimen)
+    chosen = []
+    for name in rule_sets:
+        if name not in book.rule_sets:
+            raise InputError("rule_sets", f"unknown rule set; known: "
+                             f"{', '.join(book.rule_sets)}", got=name)
+        chosen.append(book.rule_sets[name])
+    if not chosen:
+        raise InputError("rule_sets", "give at least one rule set")
+    known_ids = {r.id for rs in book.rule_sets.values() for r in rs.rules}
+    off = frozenset(disabled)
+    unknown = sorted(off - known_ids)
+    if unknown:
+        raise InputError("disabled", f"unknown rule id(s) {unknown}")
+    drugs = [rs.drug for rs in chosen if rs.drug != "supportive"]
+    if len(set(drugs)) != len(drugs):
+        raise InputError("rule_sets", "two rule sets for the same drug")
+    for rs in chosen:
+        if rs.drug == "supportive":
+            continue
+        if rs.held_with is not None:
+            if rs.held_with not in drugs:
+                raise InputError("rule_sets", f"{rs.name} follows {rs.held_with}, which has "
+                                 "no rule set here")
+            continue
+        if rs.drug not in lr.reductions:
+            raise InputError("rule_sets", f"{rs.name} modifies {rs.drug}, but label regimen "
+                             f"{lr.name} has dose levels only for "
+                             f"{', '.join(lr.reductions) or 'no drug'}")
+    return DoseRules(book, lr.name, tuple(chosen), MappingProxyType(dict(lr.reductions)), off)
