@@ -29,7 +29,7 @@ def run() -> dict[str, dict]:
     for _ in range(reps):
         sim.run(TIMES_H, events=events, outputs=[pk.concentration])
     typical_ms = (time.perf_counter() - t0) / reps * 1e3
-    doses = repeated_doses(80.0, times_h=DOSE_TIMES_H)
+    doses = repeated_doses("selinexor", 80.0, times_h=DOSE_TIMES_H)
     t0 = time.perf_counter()
     res = simulate_population(pk, doses, n=1000, seed=1, times_h=TIMES_H, simulator=sim)
     pop_s = time.perf_counter() - t0

@@ -11,12 +11,22 @@ import pandas as pd
 import pytest
 
 from xposim.errors import InputError
-from xposim.pharmacology.dose import Dose
+from xposim.pharmacology.dose import Dose, DoseRecord
 from xposim.pharmacology.nmdata import read_dataset, write_dataset
-from xposim.pharmacology.regimen import DoseRecord, Regimen
+from xposim.pharmacology.pk import dose_compartments
+from xposim.pharmacology.regimen import Regimen, regimen_from_nonmem, regimen_to_nonmem
 
 SEL = Dose("selinexor", 80.0)
 BTZ = Dose("btz", 1.3, "mg/m2", "SC")
+
+
+def to_nm(reg, **kw):
+    """NONMEM records with the built-in PK models' compartment numbering."""
+    return regimen_to_nonmem(reg, cmt_for_route=dose_compartments(reg.drugs), **kw)
+
+
+def from_nm(data, drugs, **kw):
+    return regimen_from_nonmem(data, cmt_for_route=dose_compartments(drugs), **kw)
 
 
 def times(reg, until=None):
@@ -63,7 +73,50 @@ def test_addl_until_forever():
     with pytest.raises(InputError, match="until: an open-ended regimen needs a horizon"):
         f.doses()
     with pytest.raises(InputError, match="ii: repeated doses"):
-        DoseRecord(SEL, 0.0, 2)
+        Dose("selinexor", 80.0, addl=2)
+
+
+def test_a_dose_carries_its_repetition():
+    # a Dose with II/ADDL is a regimen record (NONMEM dose record, mrgsolve ev(ii, addl))
+    rep = Dose("selinexor", 80.0, time_h=12, ii_h=48, addl=2)
+    assert rep.times() == [12, 60, 108] and rep.end_h() == 156 and rep.repeated
+    assert [d.time_h for d in rep.administrations()] == [12, 60, 108]
+    assert all(not d.repeated for d in rep.administrations())
+    assert Regimen.of(rep) == Regimen.of(Dose("selinexor", 80.0, time_h=12), ii_h=48, addl=2)
+    assert Regimen((rep,)).doses() == rep.administrations()
+    # the compatibility alias DoseRecord(dose, ii, addl, ss) is that Dose
+    assert DoseRecord(Dose("selinexor", 80.0, time_h=12), 48.0, 2) == rep
+    # an interval without repeats means nothing; the steady-state flag keeps it
+    assert Dose("selinexor", 80.0, ii_h=24).ii_h == 0.0
+    assert Dose("selinexor", 80.0, ii_h=24, ss=1).ii_h == 24.0
+    forever = Dose("selinexor", 80.0, ii_h=24, addl=None)
+    assert forever.open_ended and forever.end_h() is None
+    assert len(forever.administrations(72)) == 3
+    with pytest.raises(InputError, match="until: an open-ended regimen needs a horizon"):
+        forever.administrations()
+    with pytest.raises(InputError, match="dose: already repeats"):
+        Regimen.of(rep, ii_h=24, addl=1)
+    with pytest.raises(InputError, match="dose: already repeats"):
+        Regimen.schedule(rep, days=(1,), every_days=7)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"addl": -1, "ii_h": 24}, "addl: must be a whole number >= 0"),
+    ({"addl": 1.5, "ii_h": 24}, "addl: must be a whole number >= 0"),
+    ({"ii_h": -1, "addl": 1}, "ii: must be >= 0 h"),
+    ({"ss": 3, "ii_h": 24}, "ss: must be 0, 1 or 2"),
+    ({"ss": 1}, "ii: steady-state doses"),
+    ({"addl": None}, "ii: repeated doses"),
+])
+def test_bad_repetition_names_the_field(kwargs, message):
+    with pytest.raises(InputError, match=message):
+        Dose("selinexor", 80.0, **kwargs)
+
+
+def test_other_mass_units_convert_amount_and_rate_together():
+    d = Dose("dex", 0.02, "g", "IV", rate=0.04)  # 0.04 g/h
+    assert (d.amount, d.unit, d.rate) == (20.0, "mg", pytest.approx(40.0))
+    assert d.infusion_duration_h() == pytest.approx(0.5)
 
 
 def test_schedule_and_on_off_cycles():
@@ -104,42 +157,52 @@ def test_plus_then_shift_window():
 
 def test_to_nonmem_columns_and_round_trip(tmp_path):
     reg = Regimen.schedule(SEL, days=(1, 3), every_days=7, cycles=4)
-    df = reg.to_nonmem(id=3, covariates={"WT": 70.0})
+    df = to_nm(reg, id=3, covariates={"WT": 70.0})
     assert list(df.columns) == ["ID", "TIME", "AMT", "EVID", "CMT", "RATE", "II", "ADDL",
                                 "SS", "DV", "MDV", "WT"]
     assert df[["TIME", "AMT", "EVID", "CMT", "II", "ADDL"]].values.tolist() == [
         [0, 80, 1, 1, 168, 3], [48, 80, 1, 1, 168, 3]]
-    assert Regimen.from_nonmem(df, drugs=["selinexor"]).records == reg.records
+    assert from_nm(df, drugs=["selinexor"]).records == reg.records
     # through a CSV file written and read by nmdata
     path = write_dataset(df, tmp_path / "reg.csv")
-    assert Regimen.from_nonmem(str(path), drugs=["selinexor"]).records == reg.records
+    assert from_nm(str(path), drugs=["selinexor"]).records == reg.records
     # expanded: one row per administration, same doses
-    ex = reg.to_nonmem(expand=True)
+    ex = to_nm(reg, expand=True)
     assert len(ex) == 8 and (ex.ADDL == 0).all()
-    assert Regimen.from_nonmem(ex, drugs=["selinexor"]).doses() == reg.doses()
+    assert from_nm(ex, drugs=["selinexor"]).doses() == reg.doses()
     # mg/m2 needs a BSA; AMT is mg
     with pytest.raises(InputError, match="height: mg/m2 doses need"):
-        Regimen.of(BTZ).to_nonmem()
-    assert Regimen.of(BTZ).to_nonmem(bsa_m2=2.0).AMT.tolist() == [pytest.approx(2.6)]
+        to_nm(Regimen.of(BTZ))
+    assert to_nm(Regimen.of(BTZ), bsa_m2=2.0).AMT.tolist() == [pytest.approx(2.6)]
     # infusion: RATE in mg/h
     inf = Regimen.of(Dose("dex", 20, route="IV", duration_h=0.5))
-    assert inf.to_nonmem().RATE.tolist() == [40.0]
+    assert to_nm(inf).RATE.tolist() == [40.0]
     # open-ended needs a horizon
     with pytest.raises(InputError, match="until"):
-        Regimen.of(SEL, ii_h=24, forever=True).to_nonmem()
-    assert Regimen.of(SEL, ii_h=24, forever=True).to_nonmem(until_h=72).ADDL.tolist() == [2]
+        to_nm(Regimen.of(SEL, ii_h=24, forever=True))
+    assert to_nm(Regimen.of(SEL, ii_h=24, forever=True), until_h=72).ADDL.tolist() == [2]
 
 
 def test_two_drugs_get_distinct_compartments():
     reg = Regimen.of(SEL) + Regimen.of(Dose("dex", 20))
-    df = reg.to_nonmem()
+    df = to_nm(reg)
     assert df.CMT.nunique() == 2
-    back = Regimen.from_nonmem(df, drugs=["selinexor", "dexamethasone"])
+    back = from_nm(df, drugs=["selinexor", "dexamethasone"])
     assert back.records == reg.records
-    custom = reg.to_nonmem(cmt_for_route={("selinexor", "PO"): 1, ("dex", "PO"): 5})
+    custom = regimen_to_nonmem(reg, cmt_for_route={("selinexor", "PO"): 1,
+                                                   ("dex", "PO"): 5})
     assert sorted(custom.CMT) == [1, 5]
+    assert regimen_from_nonmem(custom, cmt_for_route={("selinexor", "PO"): 1,
+                                                      ("dex", "PO"): 5}).records == reg.records
     with pytest.raises(InputError, match="share CMT 1"):
-        reg.to_nonmem(cmt_for_route={"PO": 1})
+        regimen_to_nonmem(reg, cmt_for_route={"PO": 1})
+    # the compartment numbering is the caller's (this layer knows no PK model)
+    with pytest.raises(InputError, match="cmt_for_route: say which NONMEM CMT"):
+        regimen_to_nonmem(reg)
+    with pytest.raises(InputError, match="cmt_for_route: say which NONMEM CMT"):
+        regimen_from_nonmem(df)
+    assert dose_compartments(["bortezomib"]) == {("bortezomib", "IV"): 3,
+                                                 ("bortezomib", "SC"): 1}
 
 
 @pytest.mark.parametrize("rows, message", [
@@ -156,13 +219,13 @@ def test_two_drugs_get_distinct_compartments():
 ])
 def test_malformed_datasets_name_the_row(rows, message):
     with pytest.raises(InputError, match=message):
-        Regimen.from_nonmem(pd.DataFrame(rows), drugs=["selinexor"])
+        from_nm(pd.DataFrame(rows), drugs=["selinexor"])
 
 
 def test_observation_rows_are_ignored_and_dose_table():
     df = pd.DataFrame([{"ID": 1, "TIME": 0, "AMT": 80, "EVID": 1, "CMT": 1},
                        {"ID": 1, "TIME": 2, "AMT": 0, "EVID": 0, "CMT": 2, "DV": 500}])
-    reg = Regimen.from_nonmem(read_dataset(df), drugs=["selinexor"])
+    reg = from_nm(read_dataset(df), drugs=["selinexor"])
     assert reg.doses() == (SEL,)
     tab = (Regimen.of(BTZ, ii_h=72, addl=1) + Regimen.of(SEL)).dose_table(bsa_m2=1.5)
     assert tab.drug.tolist() == ["bortezomib", "selinexor", "bortezomib"]

@@ -21,9 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xposim.engine import Bolus, Simulator
-from xposim.engine.plan import resolve_values
-from xposim.engine.scipy_backend import _generate
+from xposim.engine import Bolus, Simulator, model_equations
 from xposim.pharmacology.nonmem import MatrixModel, OdeModel, amounts, kernel_model
 from xposim.pharmacology.pk import pk_model
 
@@ -69,9 +67,10 @@ def test_label_regimen_through_nonmem_engine_equals_project_engine(drug, route, 
     times = np.arange(1.0, horizon, 6.0)
     data = _dataset(species.index(target) + 1, amount, days, ii, addl, times)
 
-    rhs, outputs, names = _generate(model)
-    assert names == species
-    values = resolve_values(model, None)
+    eq = model_equations(model)
+    rhs, outputs = eq.rhs, eq.outputs
+    assert list(eq.species) == species
+    values = eq.constants()
     ode = OdeModel(pk.module.name, tuple(species), (), lambda t, a, p: rhs(t, a, values))
     df, amt_ode, _ = amounts(data, ode, {}, method="ode")
     obs = (df["EVID"] == 0).to_numpy()

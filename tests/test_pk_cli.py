@@ -13,7 +13,8 @@ import pytest
 from clihelp import run_cli
 
 from xposim.pharmacology.nmdata import read_dataset
-from xposim.pharmacology.regimen import Regimen
+from xposim.pharmacology.pk import dose_compartments
+from xposim.pharmacology.regimen import parse_regimen, regimen_from_nonmem
 
 
 def test_typical_selinexor_json_matches_the_label():
@@ -74,8 +75,9 @@ def test_label_regimen_by_name_and_its_dose_records(tmp_path):
     nm = read_dataset(out / "nonmem_selinexor.csv")
     doses = nm[nm.EVID == 1]
     assert doses.TIME.tolist() == [0, 48, 168, 216, 336, 384]
-    back = Regimen.from_nonmem(doses[doses.ID == 0], drugs=["selinexor"])
-    assert back.doses() == Regimen.parse("selinexor 80 mg PO days 1,3 weekly").doses(504)
+    back = regimen_from_nonmem(doses[doses.ID == 0],
+                               cmt_for_route=dose_compartments(["selinexor"]))
+    assert back.doses() == parse_regimen("selinexor 80 mg PO days 1,3 weekly").doses(504)
 
 
 def test_out_writes_parquet_nonmem_and_plot(tmp_path):

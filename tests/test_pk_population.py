@@ -18,12 +18,11 @@ from xposim.pharmacology.dose import Dose
 from xposim.pharmacology.pk.population import (
     CovariateDistribution,
     Covariates,
-    DoseEvent,
     make_subject,
     simulate_population,
 )
 from xposim.pharmacology.pk.selinexor import selinexor_pk
-from xposim.pharmacology.regimen import Regimen
+from xposim.pharmacology.regimen import parse_regimen
 from xposim.testing import assert_close, assert_in_range
 
 LABEL = "XPOVIO US label §12.3"
@@ -41,7 +40,7 @@ def sim(pk):
 
 
 def test_same_seed_same_subject_whatever_the_subset_or_order(pk, sim):
-    dose = [DoseEvent(0.0, 80.0)]
+    dose = [Dose("selinexor", 80.0)]
     full = simulate_population(pk, dose, n=12, seed=7, times_h=GRID, simulator=sim)
     part = simulate_population(pk, dose, subjects=[11, 3, 5], seed=7, times_h=GRID,
                                simulator=sim)
@@ -57,7 +56,7 @@ def test_same_seed_same_subject_whatever_the_subset_or_order(pk, sim):
 
 
 def test_chunking_gives_identical_results(pk, sim):
-    dose = [DoseEvent(0.0, 80.0)]
+    dose = [Dose("selinexor", 80.0)]
     whole = simulate_population(pk, dose, n=8, seed=3, times_h=GRID, simulator=sim)
     chunks = pd.concat([simulate_population(pk, dose, subjects=range(k, k + 4), seed=3,
                                             times_h=GRID, simulator=sim).frame
@@ -68,7 +67,7 @@ def test_chunking_gives_identical_results(pk, sim):
 
 
 def test_tidy_frame_columns_units_and_residual_error(pk, sim):
-    res = simulate_population(pk, [DoseEvent(0.0, 80.0)], n=3, seed=1, times_h=GRID,
+    res = simulate_population(pk, [Dose("selinexor", 80.0)], n=3, seed=1, times_h=GRID,
                               simulator=sim)
     assert list(res.frame.columns) == ["subject", "time_h", "variable", "value", "unit"]
     units = res.frame.groupby("variable").unit.first().to_dict()
@@ -93,7 +92,7 @@ def test_given_covariates_are_used_and_etas_do_not_depend_on_them(pk):
 def test_population_variability_matches_the_label_sd(pk, sim):
     # 400 subjects, seed 2024: CV within ±4 percentage points of the label's 20.7% (AUC)
     # and 18.2% (Cmax); with n = 400 the sampling SE of a CV is ~0.7 points.
-    res = simulate_population(pk, [DoseEvent(0.0, 80.0)], n=400, seed=2024, times_h=GRID,
+    res = simulate_population(pk, [Dose("selinexor", 80.0)], n=400, seed=2024, times_h=GRID,
                               residual_error=False, simulator=sim)
     table = res.nca()
     auc, cmax = table.auc_inf_ng_h_ml, table.cmax_ng_ml
@@ -108,7 +107,7 @@ def test_population_variability_matches_the_label_sd(pk, sim):
 
 def test_mg_per_m2_doses_scale_with_bsa(pk, sim):
     cov = Covariates(80.0, "M", 180.0)
-    res = simulate_population(pk, [DoseEvent(0.0, 45.0, "PO", "mg/m2")], n=1, seed=0,
+    res = simulate_population(pk, [Dose("selinexor", 45.0, "mg/m2", "PO")], n=1, seed=0,
                               covariates=cov, times_h=GRID, variability=False, simulator=sim)
     # Mosteller: sqrt(180 * 80 / 3600) = 2.0 m² -> 90 mg
     assert mosteller_bsa(80.0, 180.0) == pytest.approx(2.0)
@@ -126,14 +125,14 @@ def test_mg_per_m2_doses_scale_with_bsa(pk, sim):
 ])
 def test_bad_population_requests_name_the_field(pk, kwargs, message):
     with pytest.raises(InputError, match=message):
-        simulate_population(pk, [DoseEvent(0.0, 80.0)], times_h=GRID, **kwargs)
+        simulate_population(pk, [Dose("selinexor", 80.0)], times_h=GRID, **kwargs)
 
 
 def test_bad_doses_name_the_field(pk):
-    with pytest.raises(InputError, match=r"dose\.amount: must be > 0 mg"):
-        DoseEvent(0.0, -80.0)
+    with pytest.raises(InputError, match=r"dose: must be > 0 mg"):
+        Dose("selinexor", -80.0)
     with pytest.raises(InputError, match="route: selinexor can be given PO"):
-        simulate_population(pk, [DoseEvent(0.0, 80.0, "IV")], n=1, times_h=GRID)
+        simulate_population(pk, [Dose("selinexor", 80.0, route="IV")], n=1, times_h=GRID)
     with pytest.raises(InputError, match="female_fraction"):
         CovariateDistribution(female_fraction=1.5)
     with pytest.raises(InputError, match="doses: a dexamethasone dose given to the "
@@ -143,15 +142,15 @@ def test_bad_doses_name_the_field(pk):
         simulate_population(pk, [Dose("selinexor", 80.0, rate=80.0)], n=1, times_h=GRID)
 
 
-def test_regimen_dose_and_dose_event_give_the_same_subjects(pk, sim):
-    # the same 80 mg at 0 h written three ways: identical results (same subject streams)
+def test_doses_repeated_dose_and_regimen_give_the_same_subjects(pk, sim):
+    # the same 80 mg at 0 and 48 h written three ways: identical results (same streams)
     grid = (0.0, 1.0, 2.0, 4.0, 8.0, 24.0, 48.0, 60.0)
     kw = {"n": 2, "seed": 5, "times_h": grid, "simulator": sim}
-    a = simulate_population(pk, [DoseEvent(0.0, 80.0), DoseEvent(48.0, 80.0)], **kw)
-    b = simulate_population(pk, [Dose("selinexor", 80.0), Dose("selinexor", 80.0,
+    a = simulate_population(pk, [Dose("selinexor", 80.0), Dose("selinexor", 80.0,
                                                                time_h=48.0)], **kw)
+    b = simulate_population(pk, [Dose("selinexor", 80.0, ii_h=48.0, addl=1)], **kw)
     # an open-ended regimen is cut at the end of the grid (60 h): days 1 and 3
-    c = simulate_population(pk, Regimen.parse("selinexor 80 mg PO days 1,3 weekly + dex "
+    c = simulate_population(pk, parse_regimen("selinexor 80 mg PO days 1,3 weekly + dex "
                                               "20 mg PO once"), **kw)
     pd.testing.assert_frame_equal(a.frame, b.frame)
     pd.testing.assert_frame_equal(a.frame, c.frame)

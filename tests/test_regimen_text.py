@@ -8,8 +8,7 @@ import pytest
 from xposim.errors import InputError
 from xposim.pharmacology.dose import Dose
 from xposim.pharmacology.label_regimens import all_label_regimens
-from xposim.pharmacology.regimen import Regimen
-from xposim.pharmacology.regimen_text import parse_regimen
+from xposim.pharmacology.regimen import Regimen, parse_regimen, regimen_to_text
 
 
 def days_of(text, until_days=400, drug=None):
@@ -51,6 +50,16 @@ def test_hours_infusions_and_options():
     assert inf.duration_h == 0.5 and inf.route == "IV"
     rate = parse_regimen("dex 8 mg IV rate 16 mg/h once").doses()[0]
     assert rate.rate == 16
+    # rates and amounts in other units are converted through xposim.model.units
+    g = parse_regimen("dex 0.008 g IV rate 0.016 g/h once").doses()[0]
+    assert (g.amount, g.unit, g.rate) == (8.0, "mg", 16.0)
+    assert parse_regimen("dex 8 mg IV rate 0.25 mg/min once").doses()[0].rate == 15.0
+    m2 = parse_regimen("bortezomib 1.3 mg/m² IV rate 2.6 mg/m^2/h once").doses()[0]
+    assert (m2.unit, m2.rate) == ("mg/m2", 2.6)
+    with pytest.raises(InputError, match=r"the rate unit must be mg/h .*: 'mg/m2/h'"):
+        parse_regimen("dex 8 mg IV rate 16 mg/m2/h once")
+    with pytest.raises(InputError, match=r"the rate unit must be mg/h .*: 'mg'"):
+        parse_regimen("dex 8 mg IV once rate 16 mg")
     lag = parse_regimen("selinexor 80 mg PO lag 0.5 h F 0.9 once at 6 h").doses()[0]
     assert (lag.time_h, lag.lag_h, lag.f) == (6.0, 0.5, 0.9)
     assert parse_regimen("selinexor 80 mg PO q12h x 2 doses ss 1").records[0].ss == 1
@@ -62,8 +71,8 @@ def test_two_drugs_with_plus_and_per_drug_parts():
     r = parse_regimen("selinexor 100 mg PO weekly + bortezomib 1.3 mg/m2 SC weekly 4 on 1 off"
                       " + dex 20 mg PO days 1,2 weekly")
     assert r.drugs == ("bortezomib", "dexamethasone", "selinexor")
-    assert days_of(r.to_text(), 35, "bortezomib") == [1, 8, 15, 22]
-    assert days_of(r.to_text(), 35, "selinexor") == [1, 8, 15, 22, 29]
+    assert days_of(regimen_to_text(r), 35, "bortezomib") == [1, 8, 15, 22]
+    assert days_of(regimen_to_text(r), 35, "selinexor") == [1, 8, 15, 22, 29]
 
 
 @pytest.mark.parametrize("text, message", [
@@ -91,10 +100,9 @@ def test_errors_name_the_offending_word(text, message):
 
 def test_round_trip_of_label_and_built_regimens():
     for lr in all_label_regimens():
-        assert parse_regimen(lr.regimen.to_text()) == lr.regimen, lr.name
+        assert parse_regimen(regimen_to_text(lr.regimen)) == lr.regimen, lr.name
     built = (Regimen.of(Dose("selinexor", 80, time_h=3.5), ii_h=30.25, addl=3)
              + Regimen.of(Dose("dex", 20, route="IV", rate=40), ii_h=24, until_h=100)
              ).then(Regimen.on_off(Dose("btz", 1.3, "mg/m2", "SC"), on_weeks=2, off_weeks=1,
                                    cycles=2), gap_h=7)
-    assert parse_regimen(built.to_text()) == built
-    assert Regimen.parse(built.to_text()) == built
+    assert parse_regimen(regimen_to_text(built)) == built

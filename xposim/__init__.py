@@ -82,7 +82,8 @@ from xposim.pharmacology.bsa import (
     dubois_bsa as dubois_bsa,
     mosteller_bsa as mosteller_bsa,
 )
-from xposim.pharmacology.dose import Dose as Dose
+from xposim.pharmacology.dose import Dose as Dose, DoseRecord as DoseRecord
+from xposim.pharmacology.dose_events import dose_events as dose_events
 from xposim.pharmacology.label_regimens import (
     label_regimen as label_regimen,
     label_regimen_names as label_regimen_names,
@@ -98,14 +99,21 @@ from xposim.pharmacology.nonmem import (
     OdeModel as OdeModel,
     nm_simulate as nm_simulate,
 )
-from xposim.pharmacology.pk import pk_model as pk_model
+from xposim.pharmacology.pk import (
+    dose_compartments as dose_compartments,
+    pk_model as pk_model,
+)
 from xposim.pharmacology.pk.population import (
     Covariates as Covariates,
-    DoseEvent as DoseEvent,
     simulate_population as simulate_population,
 )
-from xposim.pharmacology.regimen import DoseRecord as DoseRecord, Regimen as Regimen
-from xposim.pharmacology.regimen_text import parse_regimen as parse_regimen
+from xposim.pharmacology.regimen import (
+    Regimen as Regimen,
+    parse_regimen as parse_regimen,
+    regimen_from_nonmem as regimen_from_nonmem,
+    regimen_to_nonmem as regimen_to_nonmem,
+    regimen_to_text as regimen_to_text,
+)
 from xposim.presets.cell_lines import (
     CellLine as CellLine,
     all_cell_lines as all_cell_lines,

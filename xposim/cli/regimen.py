@@ -61,13 +61,15 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Expand a regimen: a dose table (time, day, drug, amount, route) or NONMEM rows."""
         from xposim.cli._common import print_json
+        from xposim.model.units import HOURS_PER_DAY
         from xposim.pharmacology.bsa import bsa_m2
         from xposim.pharmacology.label_regimens import read_regimen
+        from xposim.pharmacology.regimen import regimen_to_text
 
         reg = read_regimen(regimen)
         if days is not None and not days > 0:
             raise InputError("days", "must be > 0", got=days)
-        until = None if days is None else 24.0 * days
+        until = None if days is None else days * HOURS_PER_DAY
         if reg.open_ended and until is None:
             raise InputError("days", "the regimen is open-ended (until progression): give "
                              "--days to expand it")
@@ -79,9 +81,13 @@ def register(app: typer.Typer) -> None:
             if reg.per_m2 and bsa is None:
                 raise InputError("height", "mg/m2 doses need the body-surface area: give "
                                  "--weight and --height")
+            from xposim.pharmacology.pk import dose_compartments
+            from xposim.pharmacology.regimen import regimen_to_nonmem
+
             cov = {} if bsa is None else {"WT": weight, "HT": height}
-            table = reg.to_nonmem(id=subject, bsa_m2=bsa, until_h=until, expand=expand,
-                                  covariates=cov)
+            table = regimen_to_nonmem(reg, cmt_for_route=dose_compartments(reg.drugs),
+                                      id=subject, bsa_m2=bsa, until_h=until, expand=expand,
+                                      covariates=cov)
         else:
             table = reg.dose_table(until, bsa_m2=bsa)
         if out is not None:
@@ -95,7 +101,7 @@ def register(app: typer.Typer) -> None:
                 with atomic_file(out) as tmp:
                     table.to_csv(tmp, index=False)
         if as_json:
-            print_json({"regimen": reg.to_text(), "end_h": reg.end_h,
+            print_json({"regimen": regimen_to_text(reg), "end_h": reg.end_h,
                         "rows": [{k: (None if isinstance(v, float) and v != v else v)
                                   for k, v in row.items()}
                                  for row in table.to_dict(orient="records")]})
@@ -103,7 +109,7 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        rich_table = Table(*map(str, table.columns), title=reg.to_text())
+        rich_table = Table(*map(str, table.columns), title=regimen_to_text(reg))
         for row in table.itertuples(index=False):
             rich_table.add_row(*(_cell(v) for v in row))
         Console(width=200).print(rich_table)

@@ -161,7 +161,7 @@ def concentration_to_nM(value: float, unit: str, *, mw_g_per_mol: float | None,
 
 
 def mass_to_molar(ng_per_ml: float, mw_g_per_mol: float) -> float:
-    """ng/mL -> nM for a molecular weight in g/mol (1 ng/mL = 1e6/MW nM)."""
+    """ng/mL -> nM for a molecular weight in g/mol (1 ng/mL = 1e3/MW nM)."""
     return ng_per_ml * 1e3 / mw_g_per_mol
 
 
@@ -178,3 +178,72 @@ def si_decomposition(unit: str) -> tuple[float, dict[str, float]]:
     q = UREG.Quantity(1.0, parse_unit(unit)).to_base_units()
     bases = {str(k): float(v) for k, v in q.units._units.items()}
     return float(q.magnitude), bases
+
+
+# --------------------------------------------------------------------------- conversions
+# The functions below are the one path for unit conversions outside the kernel: code in
+# model and pharmacology converts by naming units, never by bare factors (``* 1e3``).
+
+#: Hours per day and per week (exact by the definitions of day and week; a test checks
+#: them against the unit registry). Named so that day arithmetic of schedules needs no
+#: unit registry at import.
+HOURS_PER_DAY: float = 24.0
+HOURS_PER_WEEK: float = 168.0
+
+# Body-surface-area doses are written mg/m2 in clinical text: "m2" after a separator is
+# square metres.
+_CLINICAL_SQUARE_METRE = re.compile(r"(?<![A-Za-z0-9_])m2(?![A-Za-z0-9_])")
+
+
+def clinical_unit(unit: str) -> str:
+    """The registry spelling of a clinical unit text (``mg/m2`` -> ``mg/m**2``; spaces
+    dropped). Other spellings pass unchanged."""
+    return _CLINICAL_SQUARE_METRE.sub("m**2", str(unit).replace(" ", ""))
+
+
+@lru_cache(maxsize=1024)
+def conversion_factor(from_unit: str, to_unit: str) -> float:
+    """Factor f with value_in_to_unit = f × value_in_from_unit (same dimension; clinical
+    spellings such as ``mg/m2`` accepted); multiply NumPy arrays by it. Raises InputError
+    on a dimension mismatch."""
+    factor = convert(1.0, clinical_unit(from_unit), clinical_unit(to_unit))
+    # the registry's float arithmetic leaves 999.9999999999999 for mg/L -> ng/mL; unit
+    # factors are exact to 15 digits, so rounding there restores the exact value
+    return float(f"{factor:.15g}")
+
+
+@lru_cache(maxsize=1024)
+def _first_match(unit: str, choices: tuple[str, ...]) -> tuple[float, str] | None:
+    try:
+        parsed = parse_unit(clinical_unit(unit))
+    except InputError:
+        return None
+    for choice in choices:
+        if parsed.dimensionality == parse_unit(clinical_unit(choice)).dimensionality:
+            return conversion_factor(unit, choice), choice
+    return None
+
+
+def convert_to_one_of(value: float, unit: str, choices: tuple[str, ...], *,
+                      field: str) -> tuple[float, str]:
+    """(value, choice): ``value`` in ``unit`` converted to the first of ``choices`` of the
+    same dimension, e.g. ``(0.08, "g", ("mg", "mg/m2"))`` -> ``(80.0, "mg")``. Raises
+    InputError naming ``field`` when no choice matches."""
+    if unit in choices:
+        return float(value), unit
+    match = _first_match(str(unit), tuple(choices))
+    if match is None:
+        raise InputError(field, f"must be {' or '.join(choices)} (or another unit of the "
+                         "same dimension)", got=unit)
+    factor, choice = match
+    return float(value) * factor, choice
+
+
+def mass_to_substance(value: float, mass_unit: str, mw_g_per_mol: float,
+                      substance_unit: str = "nmol") -> float:
+    """An amount of mass (``value`` in ``mass_unit``) in moles (``substance_unit``) for a
+    molecular weight in g/mol."""
+    if not mw_g_per_mol > 0:
+        raise InputError("molecular weight", "must be > 0 g/mol", got=mw_g_per_mol)
+    grams = value * conversion_factor(mass_unit, "g")
+    return grams / mw_g_per_mol * conversion_factor("mol", substance_unit)

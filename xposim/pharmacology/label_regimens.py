@@ -1,7 +1,8 @@
 """Named label regimens and the label dose-reduction steps (data in
 ``xposim/presets/label_regimens.toml``, with citations).
 
-``label_regimen("selinexor-dex").regimen`` is a :class:`~xposim.pharmacology.regimen.Regimen`;
+``label_regimen("selinexor-dex").regimen`` is a
+:class:`~xposim.pharmacology.regimen.Regimen`;
 ``.reduced("selinexor", 1)`` the regimen at the first dose reduction of selinexor.
 """
 
@@ -14,8 +15,8 @@ from typing import Any
 
 from xposim.errors import InputError, ModelError
 from xposim.pharmacology.dose import canonical_drug
-from xposim.pharmacology.regimen import Regimen
-from xposim.pharmacology.regimen_text import parse_regimen
+from xposim.pharmacology.regimen.algebra import Regimen
+from xposim.pharmacology.regimen.text import parse_regimen, regimen_to_text
 from xposim.presets.loader import load_preset_file
 
 _FILE = "label_regimens.toml"
@@ -128,7 +129,7 @@ def _build(name: str, entry: Mapping[str, Any]) -> LabelRegimen:
                 raise ModelError(f"{where}: every {drug} reduction step must dose {drug} only")
             if steps[0] != regimen.for_drug(drug):
                 raise ModelError(f"{where}: the first {drug} step must be the starting dose "
-                                 f"of the regimen ({regimen.for_drug(drug).to_text()})")
+                                 f"of the regimen ({regimen_to_text(regimen.for_drug(drug))})")
             reductions[drug] = DoseReduction(drug, steps, texts, str(red["after_last"]),
                                              str(red["source"]))
         return LabelRegimen(name=name, title=str(entry["title"]),

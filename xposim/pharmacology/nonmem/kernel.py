@@ -1,9 +1,10 @@
 """Run a kernel Model (e.g. a drug's PK module) through the NONMEM event engine.
 
-The model's own equations (as the SciPy engine backend reads them) become the system;
-compartment n is the model's n-th species. A model whose right-hand side is linear and
-homogeneous (checked numerically) becomes a :class:`MatrixModel` with K its exact
-Jacobian, so it runs in closed form; any other model is an :class:`OdeModel`.
+The model's own equations (:func:`xposim.engine.model_equations`, the engine's public
+reading of the Module objects) become the system; compartment n is the model's n-th
+species. A model whose right-hand side is linear and homogeneous (checked numerically)
+becomes a :class:`MatrixModel` with K its exact Jacobian, so it runs in closed form; any
+other model is an :class:`OdeModel`.
 """
 
 from __future__ import annotations
@@ -12,21 +13,22 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from xposim.engine.plan import resolve_values
-from xposim.engine.scipy_backend import _generate
+from xposim.engine import model_equations
 from xposim.model import Model
 from xposim.pharmacology.nonmem.models import MatrixModel, OdeModel
 
 
 def kernel_model(model: Model, parameters: Mapping[str, float] | None = None, *,
                  linear: bool | None = None) -> MatrixModel | OdeModel:
-    """The NONMEM-engine system of a kernel ``model`` with ``parameters`` overrides.
+    """The NONMEM-engine system of a kernel ``model`` with ``parameters`` overrides
+    (canonical units).
 
     ``linear=None`` decides from the equations: f(0) = 0 and f(x + 2y) = f(x) + 2 f(y) at
     random amounts (relative 1e-12).
     """
-    rhs, _, species = _generate(model)
-    values = resolve_values(model, parameters)
+    eq = model_equations(model)
+    rhs, species = eq.rhs, eq.species
+    values = eq.constants(parameters)
     n = len(species)
     if linear is not False:
         zero = np.asarray(rhs(0.0, np.zeros(n), values), dtype=float)

@@ -1,4 +1,5 @@
-"""ODE advance (SciPy solve_ivp) for nonlinear or user models, driven by the same steps.
+"""ODE advance for nonlinear or user models, driven by the same steps; the integration
+itself is the engine's (:func:`xposim.engine.integrate`, SciPy ``solve_ivp``).
 
 Steady state has no closed form here: as NONMEM's general steady-state routines do, the
 dose cycle is repeated from the current estimate until the amounts stop changing
@@ -13,16 +14,12 @@ import math
 from collections.abc import Callable, Mapping
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
+from xposim.engine import IntegrationError, integrate
 from xposim.errors import SimulationError
 from xposim.pharmacology.nonmem.events import BOLUS, OUT, RATE, RESET, SS, SteadyState, Steps
 
 RhsRow = Callable[[float, np.ndarray], np.ndarray]
-
-#: Intervals shorter than this (relative to the time, h) are not handed to the solver;
-#: the project's event-time resolution (engine/backend.py TIME_RESOLUTION).
-TINY_STEP = 1e-12
 
 
 class OdeSystem:
@@ -48,16 +45,14 @@ class OdeSystem:
     def advance(self, a: np.ndarray, r: np.ndarray, h: float, row: int, t0: float = 0.0
                 ) -> np.ndarray:
         f = self._rhs(row)
-        if h <= TINY_STEP * max(1.0, abs(t0)):
-            # an interval below the time resolution (e.g. ALAG = 5e-324): solve_ivp cannot
-            # step across it and would loop; one Euler step is exact to O(h²)
-            return a + h * (f(t0, a) + r)
-        sol = solve_ivp(lambda t, y: f(t, y) + r, (t0, t0 + h), a, method=self.method,
-                        rtol=self.rtol, atol=self.atol)
-        if not sol.success:
+        try:
+            # intervals below the engine's time resolution (e.g. ALAG = 5e-324) are taken
+            # as one Euler step there, never handed to the solver
+            return integrate(lambda t, y: f(t, y) + r, a, t0, t0 + h, method=self.method,
+                             rtol=self.rtol, atol=self.atol).final
+        except IntegrationError as exc:
             raise SimulationError(f"record {row + 1}: integration failed over {h:g}: "
-                                  f"{sol.message}")
-        return sol.y[:, -1]
+                                  f"{exc.reason}") from exc
 
     def _segments(self, spec: SteadyState, start: float, stop: float
                   ) -> list[tuple[float, float]]:

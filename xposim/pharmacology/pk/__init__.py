@@ -1,12 +1,13 @@
 """Population PK of selinexor, dexamethasone and bortezomib (kernel modules).
 
 ``pk_model(drug)`` returns a drug's :class:`~xposim.pharmacology.pk.spec.PKModel`;
-``simulate_population`` runs virtual subjects; NCA lives in :mod:`xposim.analysis.nca`.
+``simulate_population`` runs virtual subjects; NCA lives in :mod:`xposim.analysis.nca`;
+``dose_compartments(drugs)`` numbers the models' dose compartments for NONMEM datasets.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from xposim.errors import InputError
 from xposim.pharmacology.pk.spec import PKModel
@@ -30,3 +31,20 @@ def pk_model(drug: str) -> PKModel:
         raise InputError("drug", f"no PK model for {name}; have {', '.join(builders)}",
                          got=drug)
     return builders[name]()
+
+
+def dose_compartments(drugs: Iterable[str]) -> dict[tuple[str, str], int]:
+    """NONMEM CMT of each ``(drug, route)`` dose of the drugs' PK models: every model's
+    species numbered from 1 in order, the drugs one after another (alphabetical), so a
+    single drug's CMT is its dose species' position in the model (as in
+    :meth:`PopulationResult.to_nonmem`). For
+    :func:`~xposim.pharmacology.regimen.regimen_to_nonmem` and ``regimen_from_nonmem``."""
+    out: dict[tuple[str, str], int] = {}
+    offset = 0
+    for drug in sorted({get_drug(d).name for d in drugs}):
+        pk = pk_model(drug)
+        species = [s.name for s in pk.module.species]
+        for route, target in pk.routes.items():
+            out[(pk.drug.name, route)] = offset + species.index(target) + 1
+        offset += len(species)
+    return out

@@ -10,19 +10,22 @@ import numpy as np
 import pandas as pd
 
 from xposim.errors import InputError
+from xposim.model.units import HOURS_PER_WEEK
 from xposim.pharmacology.dose import Dose
 from xposim.pharmacology.label_regimens import read_regimen
+from xposim.pharmacology.nmdata import write_dataset
 from xposim.pharmacology.pk import pk_model
 from xposim.pharmacology.pk.population import (
     Covariates,
     PopulationResult,
     simulate_population,
 )
-from xposim.pharmacology.regimen import Regimen
+from xposim.pharmacology.regimen.algebra import Regimen
+from xposim.pharmacology.regimen.text import regimen_to_text
 
 #: Simulated time of an open-ended ("until progression") regimen without --hours: three
 #: weeks of dosing (the label schedules repeat weekly or in 21-35-day cycles) + 72 h.
-OPEN_ENDED_DOSING_H = 21 * 24.0
+OPEN_ENDED_DOSING_H = 3 * HOURS_PER_WEEK
 #: Washout simulated after the last dose by default (h): ≥ 9 selinexor half-lives (6-8 h).
 WASHOUT_H = 72.0
 
@@ -86,8 +89,6 @@ class PKRun:
                     f.insert(0, "drug", d.drug)
                     frames.append(f)
         pd.concat(frames, ignore_index=True).to_parquet(folder / "pk.parquet", index=False)
-        from xposim.pharmacology.nmdata import write_dataset
-
         for d in self.drugs:
             res = d.population or d.typical
             name = "nonmem.csv" if len(self.drugs) == 1 else f"nonmem_{d.drug}.csv"
@@ -146,7 +147,7 @@ def plot_profiles(run: PKRun):  # noqa: ANN201 - matplotlib Figure
 
 
 def _title(regimen: Regimen) -> str:
-    text = regimen.to_text()
+    text = regimen_to_text(regimen)
     return text if len(text) <= 90 else text[:87] + "..."
 
 

@@ -16,19 +16,20 @@ import math
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from xposim.analysis.nca import nca
-from xposim.engine import Bolus, Simulator
+from xposim.engine import Simulator
 from xposim.errors import InputError
-from xposim.model.units import to_canonical
+from xposim.model.units import HOURS_PER_WEEK, conversion_factor, to_canonical
 from xposim.pharmacology.bsa import mosteller_bsa
 from xposim.pharmacology.dose import Dose
+from xposim.pharmacology.dose_events import dose_events, dose_species
 from xposim.pharmacology.pk.spec import PKModel
-from xposim.pharmacology.regimen import Regimen
+from xposim.pharmacology.regimen.algebra import Regimen
 
 Sex = Literal["M", "F"]
 
@@ -115,64 +116,34 @@ class CovariateDistribution:
         return Covariates(weight_kg=w, sex="F" if k else "M", height_cm=h)
 
 
-@dataclass(frozen=True)
-class DoseEvent:
-    """Shorthand for one administration of the simulated drug (no drug name): ``amount``
-    in ``unit`` (mg, or mg/m2 scaled by the subject's BSA) by ``route`` (PO, IV, SC) at
-    ``time_h``. :class:`~xposim.pharmacology.dose.Dose` and
-    :class:`~xposim.pharmacology.regimen.Regimen` are the general forms."""
-
-    time_h: float
-    amount: float
-    route: str = "PO"
-    unit: Literal["mg", "mg/m2"] = "mg"
-
-    def __post_init__(self) -> None:
-        if not math.isfinite(self.time_h) or self.time_h < 0:
-            raise InputError("dose.time", "must be a finite time >= 0 h", got=self.time_h)
-        if not math.isfinite(self.amount) or self.amount <= 0:
-            raise InputError("dose.amount", f"must be > 0 {self.unit}", got=self.amount)
-        if self.unit not in ("mg", "mg/m2"):
-            raise InputError("dose.unit", "must be mg or mg/m2", got=self.unit)
-        object.__setattr__(self, "route", self.route.strip().upper())
-
-    def amount_mg(self, covariates: Covariates) -> float:
-        return self.amount * (covariates.bsa_m2 if self.unit == "mg/m2" else 1.0)
-
-    def to_dose(self, drug: str) -> Dose:
-        return Dose(drug, self.amount, self.unit, self.route, self.time_h)
-
-
-#: What :func:`simulate_population` accepts as doses.
-Doses = Union[Regimen, Sequence[Union[Dose, DoseEvent]]]  # noqa: UP007 - runtime alias
-
-
-def as_doses(pk: PKModel, doses: Doses, *, until_h: float | None = None) -> tuple[Dose, ...]:
-    """The drug's administrations (sorted by time) from a Regimen (its doses of this drug
-    before ``until_h``) or a list of Dose / DoseEvent."""
+def as_doses(pk: PKModel, doses: Regimen | Sequence[Dose], *,
+             until_h: float | None = None) -> tuple[Dose, ...]:
+    """The drug's single administrations, sorted by time, from a Regimen (its doses of
+    this drug before ``until_h``, h) or Doses (repeated ones expanded; open-ended ones
+    before ``until_h``)."""
     name = pk.drug.name
     if isinstance(doses, Regimen):
         if doses.open_ended and until_h is None:
             raise InputError("until", "an open-ended regimen needs the simulated time")
         out = doses.for_drug(name).doses(until_h) if name in doses.drugs else ()
         return tuple(out)
-    out_list = []
+    out_list: list[Dose] = []
     for d in doses:
-        if isinstance(d, DoseEvent):
-            d = d.to_dose(name)
         if not isinstance(d, Dose):
-            raise InputError("doses", "must be a Regimen or Dose/DoseEvent objects",
-                             got=repr(d))
+            raise InputError("doses", "must be a Regimen or Dose objects", got=repr(d))
         if d.drug != name:
             raise InputError("doses", f"a {d.drug} dose given to the {name} model", got=d.drug)
-        out_list.append(d)
+        if d.open_ended and until_h is None:
+            raise InputError("until", "an open-ended dose needs the simulated time")
+        out_list.extend(d.administrations(until_h if d.open_ended else None))
     return tuple(sorted(out_list, key=lambda x: x.time_h))
 
 
-def repeated_doses(amount: float, *, times_h: Iterable[float], route: str = "PO",
-                   unit: Literal["mg", "mg/m2"] = "mg") -> tuple[DoseEvent, ...]:
-    """The same dose at each of ``times_h``."""
-    return tuple(DoseEvent(float(t), amount, route, unit) for t in times_h)
+def repeated_doses(drug: str, amount: float, *, times_h: Iterable[float], route: str = "PO",
+                   unit: str = "mg") -> tuple[Dose, ...]:
+    """The same dose of ``drug`` (``amount`` in ``unit``, mg or mg/m2) at each of
+    ``times_h`` (h)."""
+    return tuple(Dose(drug, amount, unit, route, float(t)) for t in times_h)
 
 
 @dataclass(frozen=True)
@@ -230,30 +201,6 @@ def _check_id(subject_id: object) -> None:
     if isinstance(subject_id, bool) or not isinstance(subject_id, int | np.integer) \
             or subject_id < 0:
         raise InputError("subject", "ids must be integers >= 0", got=subject_id)
-
-
-def dose_target(pk: PKModel, dose: Dose) -> str:
-    """The species a dose goes into: its ``cmt`` or the route's dose species."""
-    if dose.cmt is None:
-        return pk.dose_target(dose.route)
-    species = {s.name for s in pk.module.species}
-    if dose.cmt not in species:
-        raise InputError("dose.cmt", f"not a species of the {pk.drug.name} model; have "
-                         f"{', '.join(sorted(species))}", got=dose.cmt)
-    return dose.cmt
-
-
-def dose_events(pk: PKModel, doses: Sequence[Dose], covariates: Covariates
-                ) -> list[Bolus]:
-    """Engine events for one subject: mg × F into the dose species at time + lag (h)."""
-    events = []
-    for d in doses:
-        if d.is_infusion:
-            raise InputError("dose.rate", "infusions are not simulated by the PK layer yet; "
-                             "give IV doses as boluses", got=d.rate or d.duration_h)
-        events.append(Bolus(d.time_h + d.lag_h, dose_target(pk, d),
-                            d.amount_mg(covariates.bsa_m2) * d.f))
-    return events
 
 
 def _add_residual(pk: PKModel, conc_ng_ml: np.ndarray, seed: int, subject_id: int
@@ -335,7 +282,8 @@ class PopulationResult:
             for d in self.doses:
                 rows.append({**base, "TIME": d.time_h, "EVID": 1, "MDV": 1,
                              "AMT": d.amount_mg(cov.bsa_m2), "CMT": species.index(
-                                 dose_target(self.pk, d)) + 1, "DV": 0.0})
+                                 dose_species(d, self.pk.module, self.pk.routes)) + 1,
+                             "DV": 0.0})
             sub = obs[obs.subject == subj.subject]
             for t, v in zip(sub.time_h, sub.value, strict=True):
                 rows.append({**base, "TIME": float(t), "EVID": 0, "MDV": 0, "AMT": 0.0,
@@ -350,7 +298,8 @@ def _cov_of(row: pd.Series) -> Covariates:
     return Covariates(float(row.weight_kg), str(row.sex), float(row.height_cm))
 
 
-def simulate_population(pk: PKModel, doses: Doses, *, n: int | None = None,
+def simulate_population(pk: PKModel, doses: Regimen | Sequence[Dose], *,
+                        n: int | None = None,
                         subjects: Iterable[int] | None = None, seed: int = 0,
                         times_h: Sequence[float] | np.ndarray | None = None,
                         covariates: Covariates | Mapping[str, object] | None = None,
@@ -361,8 +310,10 @@ def simulate_population(pk: PKModel, doses: Doses, *, n: int | None = None,
     """Simulate subjects ``0..n-1`` (or the given ``subjects`` ids) of a population.
 
     ``doses``: a :class:`~xposim.pharmacology.regimen.Regimen` (this drug's doses within
-    ``times_h``) or a list of Dose / DoseEvent, in mg or mg/m² (scaled by each subject's
-    Mosteller BSA); ``times_h`` the observation grid (default hourly to 7 days after the
+    ``times_h``) or a list of :class:`~xposim.pharmacology.dose.Dose`, in mg or mg/m²
+    (scaled by each subject's Mosteller BSA), lowered to engine events by
+    :func:`~xposim.pharmacology.dose_events.dose_events`; ``times_h`` (h) the observation
+    grid (default hourly to 7 days after the
     last dose; required for open-ended regimens); ``covariates`` fixes
     covariates for everyone; ``variability=False`` gives typical subjects (etas 0).
     """
@@ -384,29 +335,30 @@ def simulate_population(pk: PKModel, doses: Doses, *, n: int | None = None,
     if times_h is not None:
         grid = np.asarray(times_h, dtype=float)
         horizon = float(grid.max()) if grid.size else None
-    doses = as_doses(pk, doses, until_h=horizon if isinstance(doses, Regimen) else None)
+    doses = as_doses(pk, doses, until_h=horizon)
     if not doses:
         raise InputError("doses", f"give at least one {pk.drug.name} dose")
     for d in doses:
-        dose_target(pk, d)
+        dose_species(d, pk.module, pk.routes)
     if times_h is None:
         last = max(d.time_h for d in doses)
-        times_h = np.arange(0.0, last + 168.0 + 1e-9, 1.0)
+        times_h = np.arange(0.0, last + HOURS_PER_WEEK + 1e-9, 1.0)
     times = np.asarray(times_h, dtype=float)
     outs = tuple(outputs) if outputs is not None else pk.outputs
     if pk.concentration not in outs:
         outs = (pk.concentration, *outs)
     sim = simulator or Simulator(pk.model)
     cp_name = f"Cp_{pk.drug.name}_ng_ml"
+    to_ng_ml = conversion_factor(pk.model.unit_of(pk.concentration), "ng/mL")
     frames, rows = [], []
     for sid in ids:
         subj = make_subject(pk, int(sid), int(seed), covariates=covariates,
                             distribution=distribution, variability=variability)
-        res = sim.run(times, parameters=subj.parameters(),
-                      events=dose_events(pk, doses, subj.covariates), outputs=outs,
+        events = dose_events(doses, pk.module, pk.routes, bsa_m2=subj.covariates.bsa_m2)
+        res = sim.run(times, parameters=subj.parameters(), events=events, outputs=outs,
                       subject=int(sid))
         df = res.to_frame()
-        cp = res[pk.concentration] * 1e3  # mg/L -> ng/mL
+        cp = res[pk.concentration] * to_ng_ml
         extra = [pd.DataFrame({"subject": int(sid), "time_h": times, "variable": cp_name,
                                "value": cp, "unit": "ng/mL"})]
         if residual_error:

@@ -18,7 +18,7 @@ Grammar (words are case-insensitive; ``N`` a number)::
     ROUTE    := PO | IV | SC   (oral, intravenous, subcutaneous also read)
     option   := from day N | from N h     start of the segment (default 0 h)
               | over N h                  infusion duration
-              | rate N UNIT/h             infusion rate
+              | rate N UNIT/TIME          infusion rate (e.g. mg/h, g/h, mg/m2/h)
               | lag N h | F N             absorption lag, bioavailable fraction
               | into NAME                 dose compartment (species) other than the route's
               | ss 1|2                    NONMEM steady-state flag
@@ -44,8 +44,9 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from xposim.errors import InputError
-from xposim.pharmacology.dose import Dose
-from xposim.pharmacology.regimen import DoseRecord, Regimen
+from xposim.model.units import HOURS_PER_DAY, conversion_factor, convert_to_one_of
+from xposim.pharmacology.dose import Dose, canonical_drug
+from xposim.pharmacology.regimen.algebra import Regimen
 
 _ROUTE_WORDS = {"po": "PO", "oral": "PO", "orally": "PO", "iv": "IV", "intravenous": "IV",
                 "intravenously": "IV", "sc": "SC", "subcutaneous": "SC",
@@ -62,7 +63,8 @@ class _Tokens:
     """A cursor over the words of one segment, for errors naming the word."""
 
     def __init__(self, text: str) -> None:
-        t = text.replace("×", " x ").replace("²", "2").replace("mg/m^2", "mg/m2")
+        # unit spellings (mg/m², mg/m^2) are left to xposim.model.units
+        t = text.replace("×", " x ")
         t = re.sub(r"\s*,\s*", ",", t)
         t = re.sub(r"(?<=\d)\s*-\s*(?=\d)", "-", t)
         t = re.sub(r"\bon\s*/\s*(?=\d)", "on ", t, flags=re.I)  # 4 weeks on / 1 off
@@ -115,16 +117,23 @@ class _Tokens:
         return w.lower()
 
 
+#: Time words of the grammar and the unit each names (converted by xposim.model.units).
+_TIME_WORDS = {"h": "hour", "hr": "hour", "hrs": "hour", "hour": "hour", "hours": "hour",
+               "d": "day", "day": "day", "days": "day", "w": "week", "wk": "week",
+               "wks": "week", "week": "week", "weeks": "week"}
+
+
+def _hours(value: float, word: str) -> float:
+    """``value`` in the time unit a grammar word names (h, days, weeks), in h."""
+    return value * conversion_factor(_TIME_WORDS[word], "h")
+
+
 def _duration_h(tok: _Tokens, what: str) -> float:
     v = tok.number(what)
     unit = tok.take(f"unit of {what} (h, days, weeks)").lower()
-    if unit in ("h", "hr", "hrs", "hour", "hours"):
-        return v
-    if unit in ("d", "day", "days"):
-        return 24.0 * v
-    if unit in ("w", "wk", "wks", "week", "weeks"):
-        return 168.0 * v
-    raise tok.error("unit must be h, days or weeks", unit)
+    if unit not in _TIME_WORDS:
+        raise tok.error("unit must be h, days or weeks", unit)
+    return _hours(v, unit)
 
 
 def _day_list(tok: _Tokens) -> list[int]:
@@ -154,7 +163,7 @@ def _period_days(tok: _Tokens) -> float:
         return float(w[1:-1])
     if w == "every":
         tok.take("period")
-        return _duration_h(tok, "cycle length") / 24.0
+        return _duration_h(tok, "cycle length") / HOURS_PER_DAY
     if w == "of":
         tok.take("period")
         if tok.peek() in ("a", "each", "every"):
@@ -192,7 +201,7 @@ def _option(tok: _Tokens, opts: _Options) -> bool:
             d = tok.number("start day")
             if d < 1:
                 raise tok.error("start day must be >= 1", str(d))
-            opts.start_h = 24.0 * (d - 1)
+            opts.start_h = (d - 1) * HOURS_PER_DAY
         else:
             opts.start_h = _duration_h(tok, "start time")
         return True
@@ -203,10 +212,7 @@ def _option(tok: _Tokens, opts: _Options) -> bool:
     if w == "rate":
         tok.take("rate")
         opts.rate = tok.number("infusion rate")
-        u = tok.take("rate unit (e.g. mg/h)")
-        if not u.lower().endswith("/h"):
-            raise tok.error("rate unit must be per hour, e.g. mg/h", u)
-        opts.rate_unit = u[:-2]
+        opts.rate_unit = tok.take("rate unit (e.g. mg/h)")  # checked against the dose unit
         return True
     if w == "lag":
         tok.take("lag")
@@ -249,12 +255,8 @@ def _repeat(tok: _Tokens) -> _Repeat | None:
         kind = "doses"
     elif unit in ("cycle", "cycles"):
         kind = "cycles"
-    elif unit in ("week", "weeks", "wk", "wks"):
-        return _Repeat("hours", 168.0 * n)
-    elif unit in ("day", "days", "d"):
-        return _Repeat("hours", 24.0 * n)
-    elif unit in ("h", "hours", "hour"):
-        return _Repeat("hours", n)
+    elif unit in ("week", "weeks", "wk", "wks", "day", "days", "d", "h", "hours", "hour"):
+        return _Repeat("hours", _hours(n, unit))
     else:
         raise tok.error("repeat unit must be doses, cycles, weeks or days", unit)
     if not n.is_integer():
@@ -285,12 +287,13 @@ def _segment(text: str) -> Regimen:
             break
     while _option(tok, opts):
         pass
-    from xposim.pharmacology.dose import canonical_drug
-
     drug_name = canonical_drug(drug)
     try:
         dose = Dose(drug_name, amount, unit, route, opts.start_h, cmt=opts.cmt,
-                    rate=opts.rate, duration_h=opts.duration_h, lag_h=opts.lag_h, f=opts.f)
+                    duration_h=opts.duration_h, lag_h=opts.lag_h, f=opts.f)
+        rate = _rate(tok, opts, dose.unit)  # in the dose's unit per h
+        if rate is not None:
+            dose = replace(dose, rate=rate)
     except InputError as exc:
         if exc.field == "dose":
             raise InputError("dose", exc.problem, got=f"{amount_word} {unit}") from None
@@ -300,21 +303,28 @@ def _segment(text: str) -> Regimen:
     while _option(tok, opts):  # options may also follow the schedule
         if opts.start_h != start:
             raise tok.error("give 'from' before the schedule", "from")
-    if opts.rate_unit is not None and opts.rate_unit.lower().replace("^", "") \
-            != dose.unit:
-        raise tok.error(f"the rate unit must be {dose.unit}/h", f"{opts.rate_unit}/h")
-    changed = (opts.lag_h, opts.f, opts.cmt, opts.duration_h, opts.rate) != (
+    rate = _rate(tok, opts, dose.unit)
+    changed = (opts.lag_h, opts.f, opts.cmt, opts.duration_h, rate) != (
         dose.lag_h, dose.f, dose.cmt, dose.duration_h, dose.rate)
     if changed:
-        recs = []
-        for r in reg.records:
-            d = replace(r.dose, cmt=opts.cmt, rate=opts.rate, duration_h=opts.duration_h,
-                        lag_h=opts.lag_h, f=opts.f)
-            recs.append(replace(r, dose=d))
+        recs = [replace(r, cmt=opts.cmt, rate=rate, duration_h=opts.duration_h,
+                        lag_h=opts.lag_h, f=opts.f) for r in reg.records]
         reg = Regimen(tuple(recs), end=reg.end)
     if tok.i < len(tok.words):
         raise tok.error("unexpected word", tok.words[tok.i])
     return reg
+
+
+def _rate(tok: _Tokens, opts: _Options, unit: str) -> float | None:
+    """The option's infusion rate in ``unit`` per h (None without one)."""
+    if opts.rate is None or opts.rate_unit is None:
+        return None
+    try:
+        value, _ = convert_to_one_of(opts.rate, opts.rate_unit, (f"{unit}/h",), field="rate")
+    except InputError:
+        raise tok.error(f"the rate unit must be {unit}/h (or another {unit} per time unit)",
+                        opts.rate_unit) from None
+    return value
 
 
 def _schedule(tok: _Tokens, dose: Dose, ss: int = 0) -> Regimen:
@@ -330,7 +340,7 @@ def _schedule(tok: _Tokens, dose: Dose, ss: int = 0) -> Regimen:
             d = tok.number("day")
             if d < 1:
                 raise tok.error("day must be >= 1", str(d))
-            dose = dose.at(dose.time_h + 24.0 * (d - 1))
+            dose = dose.at(dose.time_h + (d - 1) * HOURS_PER_DAY)
         elif tok.peek() == "at":
             tok.take("at")
             dose = dose.at(dose.time_h + _duration_h(tok, "dose time"))
@@ -345,7 +355,7 @@ def _schedule(tok: _Tokens, dose: Dose, ss: int = 0) -> Regimen:
     period_days: float | None = None
     if w in ("daily", "qd"):
         tok.take(w)
-        ii_h = 24.0
+        ii_h = HOURS_PER_DAY
     elif w in ("weekly", "qw"):
         tok.take(w)
         days, period_days = [1], 7.0
@@ -356,7 +366,7 @@ def _schedule(tok: _Tokens, dose: Dose, ss: int = 0) -> Regimen:
         days, period_days = [1, 3], 7.0
     elif re.fullmatch(r"q\d+(\.\d+)?d", w):
         tok.take(w)
-        ii_h = 24.0 * float(w[1:-1])
+        ii_h = float(w[1:-1]) * HOURS_PER_DAY
     elif re.fullmatch(r"q\d+(\.\d+)?h", w):
         tok.take(w)
         ii_h = float(w[1:-1])
@@ -404,7 +414,7 @@ def _schedule(tok: _Tokens, dose: Dose, ss: int = 0) -> Regimen:
                 return Regimen.schedule(dose, days=days, every_days=period_days,
                                         cycles=int(rep.n), ss=ss)
             return Regimen.schedule(dose, days=days, every_days=period_days,
-                                    for_days=rep.n / 24.0, ss=ss)
+                                    for_days=rep.n / HOURS_PER_DAY, ss=ss)
         assert ii_h is not None
         if rep is None:
             return Regimen.of(dose, ii_h=ii_h, forever=True, ss=ss)
@@ -495,13 +505,13 @@ def _dose_words(d: Dose) -> str:
 def _start_words(t: float) -> list[str]:
     if t == 0:
         return []
-    if t % 24.0 == 0 and 24.0 * (t / 24.0) == t:
-        return ["from", "day", _num(t / 24.0 + 1.0)]
+    if t % HOURS_PER_DAY == 0 and HOURS_PER_DAY * (t / HOURS_PER_DAY) == t:
+        return ["from", "day", _num(t / HOURS_PER_DAY + 1.0)]
     return ["from", _num(t), "h"]
 
 
-def _record_text(r: DoseRecord) -> str:
-    d = r.dose
+def _record_text(r: Dose) -> str:
+    d = r
     words = [_dose_words(d)]
     ss = ["ss", str(r.ss)] if r.ss else []
     if r.addl == 0 and not r.ss:
@@ -513,26 +523,26 @@ def _record_text(r: DoseRecord) -> str:
     return " ".join(words + ss)
 
 
-def _group_text(recs: list[DoseRecord]) -> str | None:
+def _group_text(recs: list[Dose]) -> str | None:
     """One 'days ... every P days' segment for records that differ only in time."""
     r0 = recs[0]
     ii = r0.ii_h
-    times = sorted(r.dose.time_h for r in recs)
+    times = sorted(r.time_h for r in recs)
     if ii <= 0 or len(set(times)) != len(times):
         return None
-    period = ii / 24.0
-    if not period.is_integer() or 24.0 * period != ii:
+    period = ii / HOURS_PER_DAY
+    if not period.is_integer() or HOURS_PER_DAY * period != ii:
         return None
     start = times[0]
     days = []
     for t in times:
-        k = (t - start) / 24.0
-        if not k.is_integer() or start + 24.0 * k != t:
+        k = (t - start) / HOURS_PER_DAY
+        if not k.is_integer() or start + HOURS_PER_DAY * k != t:
             return None
         days.append(int(k) + 1)
     if days[-1] > period:
         return None
-    words = [_dose_words(r0.dose), *_start_words(start)]
+    words = [_dose_words(r0), *_start_words(start)]
     p = _num(period)
     onoff = _on_off_words(days, period)
     if onoff is not None:
@@ -567,9 +577,9 @@ def regimen_to_text(regimen: Regimen) -> str:
     """The text of a regimen; :func:`parse_regimen` of it gives the same regimen."""
     if not regimen.records:
         raise InputError("regimen", "is empty: nothing to write")
-    groups: dict[tuple, list[DoseRecord]] = defaultdict(list)
+    groups: dict[Dose, list[Dose]] = defaultdict(list)
     for r in regimen.records:
-        key = (replace(r.dose, time_h=0.0), r.ii_h, r.addl, r.ss)
+        key = replace(r, time_h=0.0)  # the same dose and repetition at other times
         groups[key].append(r)
     parts: list[str] = []
     for recs in groups.values():
