@@ -1,14 +1,20 @@
 """libRoadRunner backend: LLVM-compiled CVODE on the generated SBML.
 
-Compiled models are cached per process by SBML hash (compiling costs ~0.1-1 s; a
-RoadRunner object cannot be pickled, so workers receive SBML text and compile once).
-Every run loads all parameter values and the initial state explicitly, so a shared
-compiled model carries nothing from one run to the next.
+Compiled models are cached per process (compiling costs ~0.1-1 s; a RoadRunner object
+cannot be pickled, so workers receive SBML text and compile once). Every run loads all
+parameter values and the initial state explicitly, so a compiled model carries nothing
+from one run to the next, and models that differ only in those values (a preset, a
+``with_parameters`` copy, calibrated values) share one compile: the cache key is the SBML
+without them (:func:`structure_key`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from operator import itemgetter
 
 import numpy as np
 import roadrunner
@@ -21,11 +27,41 @@ _CACHE_SIZE = 16
 _compiled: OrderedDict[str, roadrunner.RoadRunner] = OrderedDict()
 #: Tolerances last applied to each compiled model (shared by Simulators of one model).
 _applied: dict[int, tuple[float, float, int]] = {}
+#: model.hash -> structure_key (the key costs a pass over the SBML text)
+_keys: OrderedDict[str, str] = OrderedDict()
+
+# What a run loads itself, so it is no part of what is compiled: every parameter's value
+# (the backend sets all non-assigned global parameters), every species' initial value
+# (all floating species are set), the model's id and name, and notes (provenance text).
+_RUN_LOADED = (
+    (re.compile(r"<notes>.*?</notes>", re.S), ""),
+    (re.compile(r'(<parameter\b[^>]*?) value="[^"]*"'), r"\1"),
+    (re.compile(r'(<species\b[^>]*?) initial(?:Concentration|Amount)="[^"]*"'), r"\1"),
+    (re.compile(r'(<model\b[^>]*?)(?: (?:id|name)="[^"]*")+'), r"\1"),
+)
+
+
+def structure_key(model: Model) -> str:
+    """SHA-256 of the model's SBML with the values every run loads removed: models with
+    equal keys compile to the same code and can share one RoadRunner."""
+    key = _keys.get(model.hash)
+    if key is None:
+        text = model.sbml
+        for pattern, repl in _RUN_LOADED:
+            text = pattern.sub(repl, text)
+        key = _keys[model.hash] = hashlib.sha256(text.encode()).hexdigest()
+        while len(_keys) > 8 * _CACHE_SIZE:
+            _keys.popitem(last=False)
+    return key
 
 
 def compiled(model: Model) -> roadrunner.RoadRunner:
-    """The process-wide compiled RoadRunner for ``model`` (LRU cache by model hash)."""
-    key = model.hash
+    """The process-wide compiled RoadRunner for ``model``'s structure (LRU cache).
+
+    Its embedded parameter values are those of the first model of that structure: use it
+    through a backend, which loads the values of the model it runs before every run.
+    """
+    key = structure_key(model)
     rr = _compiled.get(key)
     if rr is None:
         roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)
@@ -39,12 +75,23 @@ def compiled(model: Model) -> roadrunner.RoadRunner:
     return rr
 
 
+def _getter(names: list[str]) -> Callable[[Mapping[str, float]], tuple[float, ...]]:
+    """``values -> tuple(values[n] for n in names)`` in one C-level call."""
+    if len(names) == 1:
+        one = itemgetter(names[0])
+        return lambda values: (one(values),)
+    if not names:
+        return lambda values: ()
+    return itemgetter(*names)  # type: ignore[return-value]
+
+
 class RoadRunnerBackend(Backend):
     """CVODE (BDF, stiff) through libRoadRunner."""
 
     def __init__(self, model: Model, **kwargs: float) -> None:
         super().__init__(model, **kwargs)
         self._rr = compiled(model)
+        self._integrator = self._rr.integrator  # kept alive by self._rr
         m = self._rr.model
         self._param_ids = list(m.getGlobalParameterIds())
         self._param_index = {n: i for i, n in enumerate(self._param_ids)}
@@ -53,7 +100,16 @@ class RoadRunnerBackend(Backend):
         self._load_idx = np.array([self._param_index[n] for n in self._loadable], dtype=np.int32)
         self._sp_ids = list(m.getFloatingSpeciesIds())
         self._sp_index = {n: i for i, n in enumerate(self._sp_ids)}
-        self._amount = np.array([self._species[n].amount for n in self._sp_ids])
+        # per-run lookups prepared once
+        self._get_loadable = _getter(self._loadable)
+        conc = [n for n in self._sp_ids if not self._species[n].amount]
+        amount = [n for n in self._sp_ids if self._species[n].amount]
+        self._conc = (np.array([self._sp_index[n] for n in conc], dtype=np.int32),
+                      _getter(conc)) if conc else None
+        self._amounts = (np.array([self._sp_index[n] for n in amount], dtype=np.int32),
+                         _getter(amount)) if amount else None
+        self._selections: dict[tuple[str, ...], list[str]] = {}
+        self._one: dict[tuple[str, bool], np.ndarray] = {}  # (name, species) -> [index]
 
     def _selection(self, name: str) -> str:
         sp = self._species.get(name)
@@ -84,25 +140,40 @@ class RoadRunnerBackend(Backend):
         rr = self._rr
         self._apply_tolerances()
         m = rr.model
-        m.setGlobalParameterValues(
-            self._load_idx, np.array([plan.values[n] for n in self._loadable]))
-        init = np.array([plan.initial[n] for n in self._sp_ids])
-        idx = np.arange(len(self._sp_ids), dtype=np.int32)
-        conc = ~self._amount
-        if conc.any():
-            m.setFloatingSpeciesConcentrations(idx[conc], init[conc])
-        if self._amount.any():
-            m.setFloatingSpeciesAmounts(idx[self._amount], init[self._amount])
+        m.setGlobalParameterValues(self._load_idx, np.array(self._get_loadable(plan.values)))
+        if self._conc is not None:
+            index, get = self._conc
+            m.setFloatingSpeciesConcentrations(index, np.array(get(plan.initial)))
+        if self._amounts is not None:
+            index, get = self._amounts
+            m.setFloatingSpeciesAmounts(index, np.array(get(plan.initial)))
         m.setTime(plan.t0)
-        self._sel = [self._selection(n) for n in plan.outputs]
+        sel = self._selections.get(plan.outputs)
+        if sel is None:
+            sel = self._selections[plan.outputs] = [self._selection(n) for n in plan.outputs]
+        self._sel = sel
 
     def _advance(self, t_from: float, t_to: float, record: np.ndarray) -> np.ndarray:
         # CVODE refuses output times closer than its resolution (CV_TOO_CLOSE): merge
         # points within the engine's time resolution and read merged outputs from the
         # kept point
-        points = np.concatenate(([t_from], record, [t_to]))
+        n = record.size
+        if n and self._plan.well_spaced:
+            # the usual case, decided on the ends alone: outputs already further apart than
+            # the resolution, and the interval's ends either output times or well apart
+            head = float(record[0]) - t_from
+            tail = t_to - float(record[-1])
+            if ((head == 0 or head > _resolution(t_from))
+                    and (tail == 0 or tail > _resolution(float(record[-1])))):
+                first = int(head > 0)
+                grid = record if not (first or tail) else np.concatenate(
+                    ([t_from], record, [t_to]) if first and tail
+                    else ([t_from], record) if first else (record, [t_to]))
+                res = self._rr.simulate(times=grid, selections=self._sel)
+                return np.asarray(res)[first:first + n]
+        points = np.unique(np.concatenate(([t_from], record, [t_to])))
         kept = [float(t_from)]
-        for p in np.unique(points)[1:]:
+        for p in points[1:]:
             if p - kept[-1] > _resolution(kept[-1]):
                 kept.append(float(p))
         kept[-1] = max(kept[-1], float(t_to)) if len(kept) > 1 else kept[-1]
@@ -116,20 +187,22 @@ class RoadRunnerBackend(Backend):
         return res[rows]
 
     def _set(self, name: str, value: float, *, species: bool) -> None:
-        if species:
-            i = np.array([self._sp_index[name]], dtype=np.int32)
-            if self._species[name].amount:
-                self._rr.model.setFloatingSpeciesAmounts(i, np.array([value]))
-            else:
-                self._rr.model.setFloatingSpeciesConcentrations(i, np.array([value]))
+        i = self._one.get((name, species))
+        if i is None:
+            index = self._sp_index if species else self._param_index
+            i = self._one[(name, species)] = np.array([index[name]], dtype=np.int32)
+        if not species:
+            self._rr.model.setGlobalParameterValues(i, np.array([value]))
+        elif self._species[name].amount:
+            self._rr.model.setFloatingSpeciesAmounts(i, np.array([value]))
         else:
-            self._rr.model.setGlobalParameterValues(
-                np.array([self._param_index[name]], dtype=np.int32), np.array([value]))
+            self._rr.model.setFloatingSpeciesConcentrations(i, np.array([value]))
         # A dose is a discontinuity: CVODE must restart from the new state, or it extrapolates
         # its old step history across the jump and can fail its error test down to h = 1e-12
         # (seen with a second oral dose into a depot whose transit chain holds ~1e-26 mg).
-        # Re-applying a setting makes libRoadRunner reinitialise the integrator.
-        self._rr.integrator.relative_tolerance = self.rtol
+        # Re-applying a setting makes libRoadRunner reinitialise the integrator (setValue
+        # directly: the attribute form re-reads the list of settings every time).
+        self._integrator.setValue("relative_tolerance", self.rtol)
 
     def _get(self, name: str) -> float:
         return float(self._rr.getValue(self._selection(name)))
