@@ -106,7 +106,6 @@ def test_shared_compile_gives_the_results_of_a_fresh_one(shuttle, monkeypatch):
     Simulator(shuttle).run(t, events=ev, parameters={"kdeg": 0.2})  # leaves its values
     shared = Simulator(other).run(t, events=ev)
     monkeypatch.setattr(rrb, "_compiled", OrderedDict())
-    monkeypatch.setattr(rrb, "_applied", {})
     alone = Simulator(other).run(t, events=ev)
     np.testing.assert_array_equal(shared.values, alone.values)
 
@@ -138,3 +137,27 @@ def test_first_cell_command_compiles_the_cell_model_once():
                           cwd=ROOT, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "1"
+
+
+@pytest.mark.parametrize("times, events", [
+    ([0.0, 1.0, 2.0, 5.0], [Bolus(1.0, "Xn", 5.0)]),                 # event at an output
+    ([0.0, 1.0, 2.0, 5.0], [Bolus(1.5, "Xn", 5.0), Set(4.0, "u", 1.0)]),  # between outputs
+    ([0.5, 3.0], [Set(0.5, "u", 2.0), Set(1e-13 + 3.0, "u", 0.0)]),  # event just after one
+    ([0.0, 10.0], [Bolus(20.0, "Xn", 1.0)]),                          # event after the end
+    ([0.0, 2.0, 2.0 + 1e-9], []),                                     # close but resolvable
+])
+def test_segment_shortcut_matches_the_general_merge(shuttle, monkeypatch, times, events):
+    """Well-spaced output times take a shortcut to the integration grid; it must give
+    what the general merging path gives, bit for bit."""
+    import xposim.engine.plan as plan
+
+    sim = Simulator(shuttle)
+    fast = sim.run(times, events=events)
+    monkeypatch.setattr(plan, "_check_times", lambda buffer: False)
+    general = sim.run(times, events=events)
+    np.testing.assert_array_equal(fast.values, general.values)
+
+
+def test_outputs_closer_than_the_resolution_read_one_state(shuttle):
+    res = Simulator(shuttle).run([0.0, 1.0, 1.0 + 1e-14, 2.0], events=[Bolus(1.0, "Xn", 5.0)])
+    np.testing.assert_array_equal(res.values[1], res.values[2])

@@ -24,9 +24,6 @@ from xposim.engine.plan import RunPlan
 from xposim.model.module import Model
 
 _CACHE_SIZE = 16
-_compiled: OrderedDict[str, roadrunner.RoadRunner] = OrderedDict()
-#: Tolerances last applied to each compiled model (shared by Simulators of one model).
-_applied: dict[int, tuple[float, float, int]] = {}
 #: model.hash -> structure_key (the key costs a pass over the SBML text)
 _keys: OrderedDict[str, str] = OrderedDict()
 
@@ -55,26 +52,6 @@ def structure_key(model: Model) -> str:
     return key
 
 
-def compiled(model: Model) -> roadrunner.RoadRunner:
-    """The process-wide compiled RoadRunner for ``model``'s structure (LRU cache).
-
-    Its embedded parameter values are those of the first model of that structure: use it
-    through a backend, which loads the values of the model it runs before every run.
-    """
-    key = structure_key(model)
-    rr = _compiled.get(key)
-    if rr is None:
-        roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)
-        rr = roadrunner.RoadRunner(model.sbml)
-        _compiled[key] = rr
-        while len(_compiled) > _CACHE_SIZE:
-            old = _compiled.popitem(last=False)[1]
-            _applied.pop(id(old), None)
-    else:
-        _compiled.move_to_end(key)
-    return rr
-
-
 def _getter(names: list[str]) -> Callable[[Mapping[str, float]], tuple[float, ...]]:
     """``values -> tuple(values[n] for n in names)`` in one C-level call."""
     if len(names) == 1:
@@ -85,29 +62,71 @@ def _getter(names: list[str]) -> Callable[[Mapping[str, float]], tuple[float, ..
     return itemgetter(*names)  # type: ignore[return-value]
 
 
+class _Compiled:
+    """One compiled model structure and the index layout a run loads values through
+    (everything here depends on the structure only, so Simulators share it)."""
+
+    def __init__(self, model: Model) -> None:
+        roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)
+        self.rr = roadrunner.RoadRunner(model.sbml)
+        self.integrator = self.rr.integrator  # kept alive by self.rr
+        #: tolerances last applied (shared by every Simulator of this structure)
+        self.tolerances: tuple[float, float, int] | None = None
+        m = self.rr.model
+        species = {s.name: s for s in model.species}
+        self.param_ids = list(m.getGlobalParameterIds())
+        self.param_index = {n: i for i, n in enumerate(self.param_ids)}
+        assigned = {a.name for a in model.assignments}
+        loadable = [n for n in self.param_ids if n not in assigned]
+        self.load_idx = np.array([self.param_index[n] for n in loadable], dtype=np.int32)
+        self.get_loadable = _getter(loadable)
+        self.sp_ids = list(m.getFloatingSpeciesIds())
+        self.sp_index = {n: i for i, n in enumerate(self.sp_ids)}
+        conc = [n for n in self.sp_ids if not species[n].amount]
+        amount = [n for n in self.sp_ids if species[n].amount]
+        self.conc = (np.array([self.sp_index[n] for n in conc], dtype=np.int32),
+                     _getter(conc)) if conc else None
+        self.amounts = (np.array([self.sp_index[n] for n in amount], dtype=np.int32),
+                        _getter(amount)) if amount else None
+        volumes = dict(zip(m.getCompartmentIds(), m.getCompartmentVolumes(), strict=True))
+        #: absolute-tolerance scale per species (1 for amounts, its volume for nM)
+        self.atol_scale = {n: 1.0 if species[n].amount else float(volumes[species[n].compartment])
+                           for n in self.sp_ids}
+
+
+_compiled: OrderedDict[str, _Compiled] = OrderedDict()
+
+
+def _compiled_for(model: Model) -> _Compiled:
+    key = structure_key(model)
+    entry = _compiled.get(key)
+    if entry is None:
+        entry = _compiled[key] = _Compiled(model)
+        while len(_compiled) > _CACHE_SIZE:
+            _compiled.popitem(last=False)
+    else:
+        _compiled.move_to_end(key)
+    return entry
+
+
+def compiled(model: Model) -> roadrunner.RoadRunner:
+    """The process-wide compiled RoadRunner for ``model``'s structure (LRU cache).
+
+    Its embedded parameter values are those of the first model of that structure: use it
+    through a backend, which loads the values of the model it runs before every run.
+    """
+    return _compiled_for(model).rr
+
+
 class RoadRunnerBackend(Backend):
     """CVODE (BDF, stiff) through libRoadRunner."""
 
     def __init__(self, model: Model, **kwargs: float) -> None:
         super().__init__(model, **kwargs)
-        self._rr = compiled(model)
-        self._integrator = self._rr.integrator  # kept alive by self._rr
-        m = self._rr.model
-        self._param_ids = list(m.getGlobalParameterIds())
-        self._param_index = {n: i for i, n in enumerate(self._param_ids)}
-        assigned = {a.name for a in model.assignments}
-        self._loadable = [n for n in self._param_ids if n not in assigned]
-        self._load_idx = np.array([self._param_index[n] for n in self._loadable], dtype=np.int32)
-        self._sp_ids = list(m.getFloatingSpeciesIds())
-        self._sp_index = {n: i for i, n in enumerate(self._sp_ids)}
-        # per-run lookups prepared once
-        self._get_loadable = _getter(self._loadable)
-        conc = [n for n in self._sp_ids if not self._species[n].amount]
-        amount = [n for n in self._sp_ids if self._species[n].amount]
-        self._conc = (np.array([self._sp_index[n] for n in conc], dtype=np.int32),
-                      _getter(conc)) if conc else None
-        self._amounts = (np.array([self._sp_index[n] for n in amount], dtype=np.int32),
-                         _getter(amount)) if amount else None
+        self._c = _compiled_for(model)
+        self._rr = self._c.rr
+        self._sp_index = self._c.sp_index
+        self._param_index = self._c.param_index
         self._selections: dict[tuple[str, ...], list[str]] = {}
         self._one: dict[tuple[str, bool], np.ndarray] = {}  # (name, species) -> [index]
 
@@ -123,29 +142,26 @@ class RoadRunnerBackend(Backend):
         *current* state (so it would depend on the previous run and collapse for species
         near zero); an explicit per-species vector avoids both."""
         key = (self.rtol, self.atol, self.max_steps)
-        if _applied.get(id(self._rr)) == key:
+        c = self._c
+        if c.tolerances == key:
             return
-        integ = self._rr.integrator
+        integ = c.integrator
         integ.relative_tolerance = self.rtol
         integ.maximum_num_steps = self.max_steps
-        volumes = dict(zip(self._rr.model.getCompartmentIds(),
-                           self._rr.model.getCompartmentVolumes(), strict=True))
-        for sid in self._sp_ids:
-            sp = self._species[sid]
-            scale = 1.0 if sp.amount else float(volumes[sp.compartment])
-            integ.setIndividualTolerance(sid, self.atol * scale)
-        _applied[id(self._rr)] = key
+        for sid in c.sp_ids:
+            integ.setIndividualTolerance(sid, self.atol * c.atol_scale[sid])
+        c.tolerances = key
 
     def _start(self, plan: RunPlan) -> None:
-        rr = self._rr
+        c = self._c
         self._apply_tolerances()
-        m = rr.model
-        m.setGlobalParameterValues(self._load_idx, np.array(self._get_loadable(plan.values)))
-        if self._conc is not None:
-            index, get = self._conc
+        m = c.rr.model
+        m.setGlobalParameterValues(c.load_idx, np.array(c.get_loadable(plan.values)))
+        if c.conc is not None:
+            index, get = c.conc
             m.setFloatingSpeciesConcentrations(index, np.array(get(plan.initial)))
-        if self._amounts is not None:
-            index, get = self._amounts
+        if c.amounts is not None:
+            index, get = c.amounts
             m.setFloatingSpeciesAmounts(index, np.array(get(plan.initial)))
         m.setTime(plan.t0)
         sel = self._selections.get(plan.outputs)
@@ -202,7 +218,7 @@ class RoadRunnerBackend(Backend):
         # (seen with a second oral dose into a depot whose transit chain holds ~1e-26 mg).
         # Re-applying a setting makes libRoadRunner reinitialise the integrator (setValue
         # directly: the attribute form re-reads the list of settings every time).
-        self._integrator.setValue("relative_tolerance", self.rtol)
+        self._c.integrator.setValue("relative_tolerance", self.rtol)
 
     def _get(self, name: str) -> float:
         return float(self._rr.getValue(self._selection(name)))
