@@ -53,6 +53,9 @@ def _number(value: object, field: str) -> float:
     return out
 
 
+_MEMO_TIMES = 4096  # output grids up to this size have their check memoised
+
+
 @lru_cache(maxsize=64)
 def _check_times(buffer: bytes) -> bool:
     """Validate output times (float64 bytes, h); True if all further apart than the time
@@ -107,7 +110,10 @@ def plan_run(model: Model, times: Iterable[float], *,
     t = np.asarray(list(times) if not isinstance(times, np.ndarray) else times, dtype=float)
     if t.ndim != 1 or t.size == 0:
         raise InputError("times", "must be a non-empty 1-D sequence of times in h")
-    well_spaced = _check_times(t.tobytes())  # the same times come back run after run
+    # the same times come back run after run: remember small grids (large ones cost more
+    # to keep than to check, next to the run they ask for)
+    check = _check_times if t.size <= _MEMO_TIMES else _check_times.__wrapped__
+    well_spaced = check(t.tobytes())
     t0 = float(t[0])
     values = resolve_values(model, parameters)
     defs = model.definitions
