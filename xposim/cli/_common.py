@@ -1,4 +1,9 @@
-"""Helpers shared by CLI commands: option parsing with field-named errors, JSON output."""
+"""Helpers shared by CLI commands: option parsing with field-named errors, JSON output,
+the file-only plotting backend.
+
+Imports only the standard library and ``xposim.errors`` at module level: every command
+module imports this one, and ``xposim --help`` must stay fast (tests/test_startup.py).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,13 @@ import sys
 from typing import Any
 
 from xposim.errors import InputError
-from xposim.model.units import concentration_to_nM, parse_quantity
-from xposim.presets.drugs import get_drug
 
 
 def parse_drug_concentration(text: str, *, field: str = "drug") -> tuple[str, float]:
     """``"selinexor=100nM"`` -> ("selinexor", 100.0); mass units need the drug's MW."""
+    from xposim.model.units import concentration_to_nM, parse_quantity
+    from xposim.presets.drugs import get_drug
+
     if "=" not in text:
         raise InputError(field, "must be NAME=CONCENTRATION with a unit, e.g. selinexor=100nM",
                          got=text)
@@ -39,3 +45,14 @@ def print_json(obj: Any) -> None:
         return x
 
     sys.stdout.write(json.dumps(check(obj), indent=2) + "\n")
+
+
+def use_file_backend() -> None:
+    """Select matplotlib's Agg backend before a command draws figures to files.
+
+    Only the CLI does this: it writes figures and never shows them. Library modules leave
+    the backend to the user (switching it at import would break inline plots in Jupyter).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")

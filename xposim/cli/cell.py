@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from xposim.cli._common import parse_drug_concentration, print_json
+from xposim.cli._common import parse_drug_concentration, print_json, use_file_backend
 from xposim.errors import InputError
 
 
@@ -53,6 +53,7 @@ def register(app: typer.Typer) -> None:
                             hours=hours, washout_at_h=washout_at, step_h=step)
         result = run_exposure(exposure)
         if out is not None:
+            use_file_backend()
             from xposim.io import atomic_dir
             from xposim.report.cell_plots import plot_exposure
 

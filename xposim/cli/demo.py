@@ -16,7 +16,10 @@ def register(app: typer.Typer) -> None:
         """Run the built-in demonstration and write its report (report.html)."""
         from rich.progress import Progress, SpinnerColumn, TextColumn
 
+        from xposim.cli._common import use_file_backend
         from xposim.io import atomic_dir
+
+        use_file_backend()
         from xposim.report.demo import run_demo
 
         with Progress(SpinnerColumn(), TextColumn("{task.description}")) as progress:

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from xposim.cli._common import parse_drug_concentration, print_json
+from xposim.cli._common import parse_drug_concentration, print_json, use_file_backend
 from xposim.errors import InputError
 
 
@@ -64,6 +64,7 @@ def register(app: typer.Typer) -> None:
                                   concentrations_nM=conc, fixed=tuple(held.items()))
         result = run_dose_response(experiment)
         if out is not None:
+            use_file_backend()
             from xposim.io import atomic_dir
 
             with atomic_dir(out) as tmp:

@@ -45,7 +45,10 @@ def register(app: typer.Typer) -> None:
         run = run_pk(regimen, weight_kg=weight, sex=sex, height_cm=height, n=n, seed=seed,
                      hours=hours, step_h=step)
         if out is not None:
+            from xposim.cli._common import use_file_backend
             from xposim.io import atomic_dir
+
+            use_file_backend()
 
             with atomic_dir(out) as tmp:
                 run.write(tmp)

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import typer
 
-from xposim.analysis.synergy import CombinationGrid
-from xposim.cli._common import parse_drug_concentration, print_json
+from xposim.cli._common import parse_drug_concentration, print_json, use_file_backend
 from xposim.errors import InputError
+
+if TYPE_CHECKING:
+    from xposim.analysis.synergy import CombinationGrid
 
 
 def _axis_option(text: str) -> tuple[str, list[float]]:
@@ -64,7 +65,10 @@ def _default_axes(text: str) -> dict[str, list[float]]:
 
 
 def _read_plate(path: Path, fixed: Mapping[str, float]) -> CombinationGrid:
+    import numpy as np
     import pandas as pd
+
+    from xposim.analysis.synergy import CombinationGrid
 
     if not path.is_file():
         raise InputError("grid", "no such file", got=str(path))
@@ -175,6 +179,7 @@ def _simulate(cell_line: str, axes: dict[str, list[float]], fixed: dict[str, flo
 
 
 def _write(out: Path, g: CombinationGrid, effect: float) -> None:
+    use_file_backend()
     import matplotlib.pyplot as plt
     import pandas as pd
 

@@ -6,21 +6,18 @@ at an event time report the state *after* the events at that time (right-continu
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from xposim.engine.events import Bolus, Event, Set
-from xposim.engine.plan import RunPlan, plan_run
+from xposim.engine.plan import TIME_RESOLUTION, RunPlan, plan_run
 from xposim.engine.results import Result
 from xposim.errors import SimulationError
 from xposim.model.module import Model
 from xposim.model.units import canonical_unit
-
-#: Time resolution (relative to max(1 h, t)): intervals shorter than this are not
-#: integrated (an event 1e-300 h after another is applied at the same state).
-TIME_RESOLUTION = 1e-12
 
 
 def _resolution(t: float) -> float:
@@ -39,6 +36,7 @@ class Backend(ABC):
         self.atol = float(atol)
         self.max_steps = int(max_steps)
         self._species = {s.name: s for s in model.species}
+        self._units: dict[tuple[str, ...], tuple[str, ...]] = {}  # outputs -> their units
 
     # -- backend hooks -------------------------------------------------------------------
     @abstractmethod
@@ -96,7 +94,9 @@ class Backend(ABC):
             out[idx:] = self._checked_advance(t, t_end, times_arr[idx:])
         elif idx < times_arr.size:
             out[idx:] = self._read()
-        units = tuple(self._unit_of(n) for n in plan.outputs)
+        units = self._units.get(plan.outputs)
+        if units is None:
+            units = self._units[plan.outputs] = tuple(self._unit_of(n) for n in plan.outputs)
         return Result(time=times_arr.copy(), names=plan.outputs, units=units, values=out,
                       subject=subject, model_hash=self.model.hash)
 
@@ -109,7 +109,8 @@ class Backend(ABC):
         except Exception as exc:
             raise SimulationError(f"{who}: integration failed between t={t_from:g} h and "
                                   f"t={t_to:g} h: {exc}") from exc
-        if not np.all(np.isfinite(values)):
+        # one reduction in the usual case; the sum can only overflow if a value is huge
+        if not math.isfinite(values.sum()) and not np.all(np.isfinite(values)):
             bad = np.argwhere(~np.isfinite(values))[0]
             when = record[bad[0]] if record.size else t_to
             raise SimulationError(f"{who}: non-finite {self._plan.outputs[bad[1]]} at "

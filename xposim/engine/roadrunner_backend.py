@@ -1,14 +1,20 @@
 """libRoadRunner backend: LLVM-compiled CVODE on the generated SBML.
 
-Compiled models are cached per process by SBML hash (compiling costs ~0.1-1 s; a
-RoadRunner object cannot be pickled, so workers receive SBML text and compile once).
-Every run loads all parameter values and the initial state explicitly, so a shared
-compiled model carries nothing from one run to the next.
+Compiled models are cached per process (compiling costs ~0.1-1 s; a RoadRunner object
+cannot be pickled, so workers receive SBML text and compile once). Every run loads all
+parameter values and the initial state explicitly, so a compiled model carries nothing
+from one run to the next, and models that differ only in those values (a preset, a
+``with_parameters`` copy, calibrated values) share one compile: the cache key is the SBML
+without them (:func:`structure_key`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from operator import itemgetter
 
 import numpy as np
 import roadrunner
@@ -18,25 +24,98 @@ from xposim.engine.plan import RunPlan
 from xposim.model.module import Model
 
 _CACHE_SIZE = 16
-_compiled: OrderedDict[str, roadrunner.RoadRunner] = OrderedDict()
-#: Tolerances last applied to each compiled model (shared by Simulators of one model).
-_applied: dict[int, tuple[float, float, int]] = {}
+#: model.hash -> structure_key (the key costs a pass over the SBML text)
+_keys: OrderedDict[str, str] = OrderedDict()
+
+# What a run loads itself, so it is no part of what is compiled: every parameter's value
+# (the backend sets all non-assigned global parameters), every species' initial value
+# (all floating species are set), the model's id and name, and notes (provenance text).
+_RUN_LOADED = (
+    (re.compile(r"<notes>.*?</notes>", re.S), ""),
+    (re.compile(r'(<parameter\b[^>]*?) value="[^"]*"'), r"\1"),
+    (re.compile(r'(<species\b[^>]*?) initial(?:Concentration|Amount)="[^"]*"'), r"\1"),
+    (re.compile(r'(<model\b[^>]*?)(?: (?:id|name)="[^"]*")+'), r"\1"),
+)
+
+
+def structure_key(model: Model) -> str:
+    """SHA-256 of the model's SBML with the values every run loads removed: models with
+    equal keys compile to the same code and can share one RoadRunner."""
+    key = _keys.get(model.hash)
+    if key is None:
+        text = model.sbml
+        for pattern, repl in _RUN_LOADED:
+            text = pattern.sub(repl, text)
+        key = _keys[model.hash] = hashlib.sha256(text.encode()).hexdigest()
+        while len(_keys) > 8 * _CACHE_SIZE:
+            _keys.popitem(last=False)
+    return key
+
+
+def _getter(names: list[str]) -> Callable[[Mapping[str, float]], tuple[float, ...]]:
+    """``values -> tuple(values[n] for n in names)`` in one C-level call."""
+    if len(names) == 1:
+        one = itemgetter(names[0])
+        return lambda values: (one(values),)
+    if not names:
+        return lambda values: ()
+    return itemgetter(*names)  # type: ignore[return-value]
+
+
+class _Compiled:
+    """One compiled model structure and the index layout a run loads values through
+    (everything here depends on the structure only, so Simulators share it)."""
+
+    def __init__(self, model: Model) -> None:
+        roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)
+        self.rr = roadrunner.RoadRunner(model.sbml)
+        self.integrator = self.rr.integrator  # kept alive by self.rr
+        #: tolerances last applied (shared by every Simulator of this structure)
+        self.tolerances: tuple[float, float, int] | None = None
+        m = self.rr.model
+        species = {s.name: s for s in model.species}
+        self.param_ids = list(m.getGlobalParameterIds())
+        self.param_index = {n: i for i, n in enumerate(self.param_ids)}
+        assigned = {a.name for a in model.assignments}
+        loadable = [n for n in self.param_ids if n not in assigned]
+        self.load_idx = np.array([self.param_index[n] for n in loadable], dtype=np.int32)
+        self.get_loadable = _getter(loadable)
+        self.sp_ids = list(m.getFloatingSpeciesIds())
+        self.sp_index = {n: i for i, n in enumerate(self.sp_ids)}
+        conc = [n for n in self.sp_ids if not species[n].amount]
+        amount = [n for n in self.sp_ids if species[n].amount]
+        self.conc = (np.array([self.sp_index[n] for n in conc], dtype=np.int32),
+                     _getter(conc)) if conc else None
+        self.amounts = (np.array([self.sp_index[n] for n in amount], dtype=np.int32),
+                        _getter(amount)) if amount else None
+        volumes = dict(zip(m.getCompartmentIds(), m.getCompartmentVolumes(), strict=True))
+        #: absolute-tolerance scale per species (1 for amounts, its volume for nM)
+        self.atol_scale = {n: 1.0 if species[n].amount else float(volumes[species[n].compartment])
+                           for n in self.sp_ids}
+
+
+_compiled: OrderedDict[str, _Compiled] = OrderedDict()
+
+
+def _compiled_for(model: Model) -> _Compiled:
+    key = structure_key(model)
+    entry = _compiled.get(key)
+    if entry is None:
+        entry = _compiled[key] = _Compiled(model)
+        while len(_compiled) > _CACHE_SIZE:
+            _compiled.popitem(last=False)
+    else:
+        _compiled.move_to_end(key)
+    return entry
 
 
 def compiled(model: Model) -> roadrunner.RoadRunner:
-    """The process-wide compiled RoadRunner for ``model`` (LRU cache by model hash)."""
-    key = model.hash
-    rr = _compiled.get(key)
-    if rr is None:
-        roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)
-        rr = roadrunner.RoadRunner(model.sbml)
-        _compiled[key] = rr
-        while len(_compiled) > _CACHE_SIZE:
-            old = _compiled.popitem(last=False)[1]
-            _applied.pop(id(old), None)
-    else:
-        _compiled.move_to_end(key)
-    return rr
+    """The process-wide compiled RoadRunner for ``model``'s structure (LRU cache).
+
+    Its embedded parameter values are those of the first model of that structure: use it
+    through a backend, which loads the values of the model it runs before every run.
+    """
+    return _compiled_for(model).rr
 
 
 class RoadRunnerBackend(Backend):
@@ -44,16 +123,12 @@ class RoadRunnerBackend(Backend):
 
     def __init__(self, model: Model, **kwargs: float) -> None:
         super().__init__(model, **kwargs)
-        self._rr = compiled(model)
-        m = self._rr.model
-        self._param_ids = list(m.getGlobalParameterIds())
-        self._param_index = {n: i for i, n in enumerate(self._param_ids)}
-        assigned = {a.name for a in model.assignments}
-        self._loadable = [n for n in self._param_ids if n not in assigned]
-        self._load_idx = np.array([self._param_index[n] for n in self._loadable], dtype=np.int32)
-        self._sp_ids = list(m.getFloatingSpeciesIds())
-        self._sp_index = {n: i for i, n in enumerate(self._sp_ids)}
-        self._amount = np.array([self._species[n].amount for n in self._sp_ids])
+        self._c = _compiled_for(model)
+        self._rr = self._c.rr
+        self._sp_index = self._c.sp_index
+        self._param_index = self._c.param_index
+        self._selections: dict[tuple[str, ...], list[str]] = {}
+        self._one: dict[tuple[str, bool], np.ndarray] = {}  # (name, species) -> [index]
 
     def _selection(self, name: str) -> str:
         sp = self._species.get(name)
@@ -67,42 +142,54 @@ class RoadRunnerBackend(Backend):
         *current* state (so it would depend on the previous run and collapse for species
         near zero); an explicit per-species vector avoids both."""
         key = (self.rtol, self.atol, self.max_steps)
-        if _applied.get(id(self._rr)) == key:
+        c = self._c
+        if c.tolerances == key:
             return
-        integ = self._rr.integrator
+        integ = c.integrator
         integ.relative_tolerance = self.rtol
         integ.maximum_num_steps = self.max_steps
-        volumes = dict(zip(self._rr.model.getCompartmentIds(),
-                           self._rr.model.getCompartmentVolumes(), strict=True))
-        for sid in self._sp_ids:
-            sp = self._species[sid]
-            scale = 1.0 if sp.amount else float(volumes[sp.compartment])
-            integ.setIndividualTolerance(sid, self.atol * scale)
-        _applied[id(self._rr)] = key
+        for sid in c.sp_ids:
+            integ.setIndividualTolerance(sid, self.atol * c.atol_scale[sid])
+        c.tolerances = key
 
     def _start(self, plan: RunPlan) -> None:
-        rr = self._rr
+        c = self._c
         self._apply_tolerances()
-        m = rr.model
-        m.setGlobalParameterValues(
-            self._load_idx, np.array([plan.values[n] for n in self._loadable]))
-        init = np.array([plan.initial[n] for n in self._sp_ids])
-        idx = np.arange(len(self._sp_ids), dtype=np.int32)
-        conc = ~self._amount
-        if conc.any():
-            m.setFloatingSpeciesConcentrations(idx[conc], init[conc])
-        if self._amount.any():
-            m.setFloatingSpeciesAmounts(idx[self._amount], init[self._amount])
+        m = c.rr.model
+        m.setGlobalParameterValues(c.load_idx, np.array(c.get_loadable(plan.values)))
+        if c.conc is not None:
+            index, get = c.conc
+            m.setFloatingSpeciesConcentrations(index, np.array(get(plan.initial)))
+        if c.amounts is not None:
+            index, get = c.amounts
+            m.setFloatingSpeciesAmounts(index, np.array(get(plan.initial)))
         m.setTime(plan.t0)
-        self._sel = [self._selection(n) for n in plan.outputs]
+        sel = self._selections.get(plan.outputs)
+        if sel is None:
+            sel = self._selections[plan.outputs] = [self._selection(n) for n in plan.outputs]
+        self._sel = sel
 
     def _advance(self, t_from: float, t_to: float, record: np.ndarray) -> np.ndarray:
         # CVODE refuses output times closer than its resolution (CV_TOO_CLOSE): merge
         # points within the engine's time resolution and read merged outputs from the
         # kept point
-        points = np.concatenate(([t_from], record, [t_to]))
+        n = record.size
+        if n and self._plan.well_spaced:
+            # the usual case, decided on the ends alone: outputs already further apart than
+            # the resolution, and the interval's ends either output times or well apart
+            head = float(record[0]) - t_from
+            tail = t_to - float(record[-1])
+            if ((head == 0 or head > _resolution(t_from))
+                    and (tail == 0 or tail > _resolution(float(record[-1])))):
+                first = int(head > 0)
+                grid = record if not (first or tail) else np.concatenate(
+                    ([t_from], record, [t_to]) if first and tail
+                    else ([t_from], record) if first else (record, [t_to]))
+                res = self._rr.simulate(times=grid, selections=self._sel)
+                return np.asarray(res)[first:first + n]
+        points = np.unique(np.concatenate(([t_from], record, [t_to])))
         kept = [float(t_from)]
-        for p in np.unique(points)[1:]:
+        for p in points[1:]:
             if p - kept[-1] > _resolution(kept[-1]):
                 kept.append(float(p))
         kept[-1] = max(kept[-1], float(t_to)) if len(kept) > 1 else kept[-1]
@@ -116,20 +203,22 @@ class RoadRunnerBackend(Backend):
         return res[rows]
 
     def _set(self, name: str, value: float, *, species: bool) -> None:
-        if species:
-            i = np.array([self._sp_index[name]], dtype=np.int32)
-            if self._species[name].amount:
-                self._rr.model.setFloatingSpeciesAmounts(i, np.array([value]))
-            else:
-                self._rr.model.setFloatingSpeciesConcentrations(i, np.array([value]))
+        i = self._one.get((name, species))
+        if i is None:
+            index = self._sp_index if species else self._param_index
+            i = self._one[(name, species)] = np.array([index[name]], dtype=np.int32)
+        if not species:
+            self._rr.model.setGlobalParameterValues(i, np.array([value]))
+        elif self._species[name].amount:
+            self._rr.model.setFloatingSpeciesAmounts(i, np.array([value]))
         else:
-            self._rr.model.setGlobalParameterValues(
-                np.array([self._param_index[name]], dtype=np.int32), np.array([value]))
+            self._rr.model.setFloatingSpeciesConcentrations(i, np.array([value]))
         # A dose is a discontinuity: CVODE must restart from the new state, or it extrapolates
         # its old step history across the jump and can fail its error test down to h = 1e-12
         # (seen with a second oral dose into a depot whose transit chain holds ~1e-26 mg).
-        # Re-applying a setting makes libRoadRunner reinitialise the integrator.
-        self._rr.integrator.relative_tolerance = self.rtol
+        # Re-applying a setting makes libRoadRunner reinitialise the integrator (setValue
+        # directly: the attribute form re-reads the list of settings every time).
+        self._c.integrator.setValue("relative_tolerance", self.rtol)
 
     def _get(self, name: str) -> float:
         return float(self._rr.getValue(self._selection(name)))

@@ -108,9 +108,6 @@ class DoseResponseResult:
 
     def plot(self) -> Figure:
         """Viability vs concentration (log axis; the control drawn at the left edge)."""
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
         import matplotlib.pyplot as plt
 
         e = self.experiment

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from types import CodeType
 from typing import Any
 
 import numpy as np
@@ -74,13 +75,21 @@ class Expression:
         """SBML Level 3 infix formula (``^`` for powers, ``ln`` for natural log)."""
         return _to_sbml(self._tree.body)
 
+    @cached_property
+    def _code(self) -> CodeType:
+        # compiled once per expression: runs and models share it
+        return compile(self._tree, f"<expr {self.text}>", "eval")
+
+    def __getstate__(self) -> dict[str, Any]:
+        # code objects do not pickle; the receiving process compiles its own
+        return {k: v for k, v in self.__dict__.items() if k != "_code"}
+
     def compile(self) -> Callable[[Mapping[str, Any]], Any]:
         """A function evaluating the expression from a mapping of symbol values."""
-        code = compile(self._tree, f"<expr {self.text}>", "eval")
-        funcs = {name: impl for name, (_, impl, _) in FUNCTIONS.items()}
+        code = self._code
 
         def evaluate(values: Mapping[str, Any]) -> Any:
-            return eval(code, {"__builtins__": {}}, {**funcs, **values})
+            return eval(code, {"__builtins__": {}}, {**_FUNCS, **values})
 
         return evaluate
 
@@ -94,6 +103,65 @@ class Expression:
 
     def __str__(self) -> str:
         return self.text
+
+
+_FUNCS: dict[str, Callable[..., Any]] = {name: impl for name, (_, impl, _) in FUNCTIONS.items()}
+
+#: ``evaluate(read, write)``: see :func:`compile_assignments`.
+Assignments = Callable[[Mapping[str, Any], MutableMapping[str, Any]], "str | None"]
+
+
+def compile_assignments(steps: Sequence[tuple[str, Expression]], *,
+                        label: str = "assignments") -> Assignments:
+    """One compiled function for a sequence of ``name = expression`` steps.
+
+    ``evaluate(read, write)`` sets ``write[name] = float(expression)`` for each step in
+    order, reading symbols from ``read`` (pass the same dict twice to let later steps
+    read earlier ones), and returns the first name whose value is not finite (else None).
+    The arithmetic is that of :meth:`Expression.compile` (same operations, same
+    functions), so the values are identical; the gain is compiling once instead of per
+    call and no per-expression dict merge.
+    """
+    namespace: dict[str, Any] = {"__builtins__": {}, **_FUNCS, "_float": float,
+                                 "_isfinite": math.isfinite}
+    rewrite = _Subscripted(namespace)
+    lines = ["def evaluate(_read, _write):"]
+    for name, expr in steps:
+        body = rewrite.visit(ast.parse(expr.text.strip(), mode="eval")).body
+        lines += [f"    _x = _float({ast.unparse(body)})",
+                  f"    _write[{name!r}] = _x",
+                  f"    if not _isfinite(_x): return {name!r}"]
+    lines.append("    return None")
+    exec(compile("\n".join(lines) + "\n", f"<xposim {label}>", "exec"), namespace)
+    return namespace["evaluate"]  # type: ignore[no-any-return]
+
+
+class _Subscripted(ast.NodeTransformer):
+    """Symbol ``x`` -> ``_read['x']``; a function of numbers only (``log(2)``) -> its value,
+    computed once by the same function and kept as the same object (so ``log(2) / x``
+    still divides a NumPy float, with NumPy's handling of x = 0)."""
+
+    def __init__(self, namespace: dict[str, Any]) -> None:
+        self.namespace = namespace
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if node.id in FUNCTIONS:
+            return node
+        return ast.copy_location(ast.Subscript(value=ast.Name("_read", ast.Load()),
+                                               slice=ast.Constant(node.id), ctx=ast.Load()),
+                                 node)
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if not all(isinstance(a, ast.Constant) for a in node.args):
+            return node
+        assert isinstance(node.func, ast.Name)
+        value = _FUNCS[node.func.id](*(a.value for a in node.args))
+        if not math.isfinite(value):
+            return node  # e.g. log(0): left to run time, as before
+        name = f"_k{sum(k.startswith('_k') for k in self.namespace)}"
+        self.namespace[name] = value
+        return ast.copy_location(ast.Name(name, ast.Load()), node)
 
 
 def _check(node: ast.AST, text: str) -> None:

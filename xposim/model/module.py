@@ -26,7 +26,12 @@ from xposim.model.components import (
     Species,
     check_name,
 )
-from xposim.model.expressions import BUILTIN_SYMBOLS, Expression
+from xposim.model.expressions import (
+    BUILTIN_SYMBOLS,
+    Assignments,
+    Expression,
+    compile_assignments,
+)
 from xposim.model.units import canonical_unit, parse_unit
 
 _FIELDS = ("compartments", "parameters", "derived", "species", "reactions", "rate_rules",
@@ -316,9 +321,48 @@ class Model(_Parts):
 
     def default_values(self) -> dict[str, float]:
         """Canonical values of every parameter and input (derived ones excluded)."""
+        return dict(self._default_values)
+
+    @cached_property
+    def _default_values(self) -> dict[str, float]:
         out = {p.name: p.canonical_value for p in self.parameters}
         out.update({i.name: i.canonical_default for i in self.inputs})
         return out
+
+    def constant_values(self) -> dict[str, float]:
+        """Canonical values of every constant at its default: parameters, inputs,
+        compartment sizes and derived parameters (a fresh dict; computed once per model)."""
+        return dict(self._constant_values)
+
+    @cached_property
+    def _constant_values(self) -> dict[str, float]:
+        values = self.default_values()
+        values.update({c.name: c.size for c in self.compartments})
+        bad = self.evaluate_derived(values, values)
+        if bad is not None:
+            raise ModelError(f"{self.name}: derived parameter {bad} is not finite at the "
+                             f"defaults ({self[bad].expression.text})")
+        return values
+
+    @cached_property
+    def evaluate_derived(self) -> Assignments:
+        """``evaluate_derived(values, values)`` adds the derived parameters to a dict of
+        canonical constants, in dependency order; returns the first that is not finite
+        (else None). Compiled once per model (runs only look it up)."""
+        return compile_assignments([(d.name, d.expression) for d in self.derived_order],
+                                   label=f"{self.name} derived")
+
+    def __getstate__(self) -> dict[str, Any]:
+        # compiled functions do not pickle; the receiving process compiles its own
+        return {k: v for k, v in self.__dict__.items()
+                if k not in ("evaluate_derived", "evaluate_initial")}
+
+    @cached_property
+    def evaluate_initial(self) -> Assignments:
+        """``evaluate_initial(values, state)`` writes every species' initial value (nM or
+        amount) into ``state`` from canonical constants. Compiled once per model."""
+        return compile_assignments([(s.name, s.initial) for s in self.species],
+                                   label=f"{self.name} initial")
 
 
 def compose(*modules: Module, name: str, description: str = "") -> Model:

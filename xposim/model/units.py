@@ -12,14 +12,31 @@ from __future__ import annotations
 import math
 import re
 from functools import lru_cache
+from typing import Any
 
 import pint
 
 from xposim.errors import InputError
 
+
+@lru_cache(maxsize=1)
+def unit_registry() -> pint.UnitRegistry:
+    """The one unit registry of the package, built on first use (building it takes ~0.1 s,
+    so importing xposim does not)."""
+    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    ureg.define("cells = [cell_count] = cell")
+    return ureg
+
+
+class _LazyRegistry:
+    """Stands for :func:`unit_registry` until first use: ``UREG.Quantity`` etc. forward."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(unit_registry(), name)
+
+
 #: The one unit registry of the package (read-only use; units are never redefined).
-UREG = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
-UREG.define("cells = [cell_count] = cell")
+UREG: pint.UnitRegistry = _LazyRegistry()  # type: ignore[assignment]
 
 _CANONICAL_BASE = {
     "[time]": ("hour", "h"),

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pandas as pd
 
 from xposim._version import __version__
@@ -45,6 +46,7 @@ def run_demo(out: Path, settings: DemoSettings | None = None) -> dict[str, objec
         fig = plot_exposure(r)
         name = f"exposure_{r.exposure.cell_line}.png"
         fig.savefig(out / name, dpi=110)
+        plt.close(fig)  # written, not shown (in Jupyter an open figure would display too)
         figures[r.exposure.cell_line] = name
     rows = []
     for r in runs:

@@ -1,4 +1,4 @@
-"""Plots of dose–response fits and drug combinations (matplotlib, Agg; returns Figures).
+"""Plots of dose–response fits and drug combinations (matplotlib; returns Figures, never shows).
 
 - :func:`plot_dose_response`: data, fitted Hill curve and its 95% confidence band, IC50
   with its CI; concentrations on a log axis, the 0 nM control drawn one decade left of
@@ -16,9 +16,6 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import TwoSlopeNorm

@@ -117,9 +117,6 @@ def _quantiles(col: pd.Series) -> dict[str, float | None]:
 
 def plot_profiles(run: PKRun):  # noqa: ANN201 - matplotlib Figure
     """Concentration-time profiles: population spaghetti, median and 90% PI, typical."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(len(run.drugs), 1, figsize=(8, 3.6 * len(run.drugs)),
