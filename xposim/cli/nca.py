@@ -191,9 +191,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _write_plots(results: NCAResults, folder: Path) -> None:
-    import matplotlib
+    from xposim.cli._common import use_file_backend
 
-    matplotlib.use("Agg")  # files only; chosen here, never at import
+    use_file_backend()
     from xposim.io import atomic_dir
     from xposim.report.nca_plots import plot_profile
 
