@@ -28,10 +28,7 @@ from xposim.biology.cell import (
     cell_model as cell_model,
 )
 from xposim.biology.fate import fate_module as fate_module
-from xposim.biology.ran_cycle import (
-    derive_reduced_constants as derive_reduced_constants,
-    ran_cycle_module as ran_cycle_module,
-)
+from xposim.biology.ran_cycle import ran_cycle_module as ran_cycle_module
 from xposim.biology.signaling import (
     eif4e_module as eif4e_module,
     gr_module as gr_module,

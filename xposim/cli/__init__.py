@@ -25,9 +25,10 @@ app = typer.Typer(
 
 def _register_commands() -> None:
     # one import per command module; the list is the CLI's table of contents
-    from xposim.cli import cell, demo, ic50, nm, params, pk, regimen, sbml, synergy
+    from xposim.cli import calibrate, cell, demo, ic50, nm, params, pk, regimen, sbml, synergy
 
     demo.register(app)
+    calibrate.register(app)
     cell.register(app)
     ic50.register(app)
     params.register(app)
