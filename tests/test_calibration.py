@@ -179,6 +179,23 @@ def test_cli_check_and_verify_exit_codes():
     assert code == 0 and json.loads(out)["ok"]
 
 
+def test_cli_exits_1_when_a_stored_estimate_no_longer_reproduces(monkeypatch):
+    import dataclasses
+
+    from xposim.calibration import runner
+
+    real = runner.verify
+
+    def moved(cal):
+        v = real(cal)
+        return dataclasses.replace(v, recorded={k: 1.1 * np.asarray(m) for k, m in
+                                                v.recorded.items()})
+
+    monkeypatch.setattr(runner, "verify", moved)
+    code, out, _ = run_cli("calibrate", "pk-dexamethasone", "--verify", "--json")
+    assert code == 1 and json.loads(out)["ok"] is False
+
+
 @pytest.mark.parametrize("args, field", [
     (["calibrate"], "name"),
     (["calibrate", "nope"], "calibration"),

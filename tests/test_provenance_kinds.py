@@ -99,3 +99,17 @@ def test_model_modules_hold_no_parameter_literals():
                     (k.value for k in node.keywords if k.arg == "value"), None)
                 if isinstance(value, ast.Constant):
                     pytest.fail(f"{f.name}:{node.lineno}: Parameter with a literal value")
+
+
+def test_params_summary_counts_parameters_by_kind():
+    from clihelp import run_cli
+
+    from xposim.biology.cell import cell_model
+
+    code, out, _ = run_cli("params", "--cell-line", "MM.1S", "--summary", "--format", "csv")
+    assert code == 0
+    rows = dict(line.split(",") for line in out.strip().splitlines()[1:])
+    counts = Counter(p.kind for p in cell_model("MM.1S").parameters)
+    assert {k: int(v) for k, v in rows.items() if k != "total"} == {
+        k: counts.get(k, 0) for k in KINDS}
+    assert int(rows["total"]) == len(cell_model("MM.1S").parameters)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -195,7 +196,7 @@ def register(app: typer.Typer) -> None:
                     else _print_rows(f"{name}: stored estimates vs recorded targets "
                                      "(difference <= 1 matches)", rows)
                 if not v.ok:
-                    raise typer.Exit(1)
+                    sys.exit(1)  # not typer.Exit: the CLI runs click outside standalone mode
                 return
             with _progress(not as_json) as status:
                 if check:
@@ -216,7 +217,7 @@ def register(app: typer.Typer) -> None:
                 _print_rows(f"{name}: refit vs stored (cost {c.refit.evaluation.cost:.6g} "
                             f"vs {c.stored_cost:.6g})", rows)
             if not c.ok:
-                raise typer.Exit(1)
+                sys.exit(1)  # not typer.Exit: the CLI runs click outside standalone mode
             return
         path = storage.write(result, out)
         rows = _estimate_rows(cal, stored, result.estimates)
