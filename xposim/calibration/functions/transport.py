@@ -14,7 +14,7 @@ model self-consistently.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import cache
 
 import numpy as np
@@ -155,11 +155,10 @@ def compare(ctx: Context, f_inact: Sequence[float] = F_INACT_GRID,
     red = reduced_fractions(list(f_inact), k_tr_per_s=k_tr / 3600.0, phi_n=phi_n,
                             parameters=kd_params, models=models)
     table = agreement_table(det, red)
-    phi_detailed = float(det.loc[det["f_inact"] == 0.0, "phi_n_detailed"].iloc[0]) \
-        if 0.0 in list(f_inact) else float(detailed_fractions(
-            [0.0], models=models, parameters={**ctx.for_model(models.detailed),
-                                              **kd_params})["phi_n_detailed"].iloc[0])
-    return table, kd, phi_detailed
+    untreated = det[det["f_inact"] == 0.0]
+    if untreated.empty:
+        raise ModelError("reduced_vs_detailed: f_inact must include 0 (phi_n is read there)")
+    return table, kd, float(untreated["phi_n_detailed"].iloc[0])
 
 
 def reduced_vs_detailed(ctx: Context, f_inact: Sequence[float] = F_INACT_GRID,
@@ -176,7 +175,3 @@ def reduced_vs_detailed(ctx: Context, f_inact: Sequence[float] = F_INACT_GRID,
             "worst_to_95": float(part["difference"].abs().max()),
             "n_compared": float(len(COMPARED_CARGOES) * len(f_inact))}
 
-
-def affinities_map(kd: Mapping[str, float]) -> dict[str, float]:
-    """{"<cargo>_nes_kd": nM} as model parameter overrides."""
-    return {f"{n}_nes_kd": v for n, v in kd.items()}
