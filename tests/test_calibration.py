@@ -154,6 +154,7 @@ def test_cli_list_shows_every_calibration_with_targets_and_date():
     assert set(rows) == set(declaration_names())
     for r in rows.values():
         assert r["targets"] and r["parameters"] and r["stored"]["date"]
+        assert r["stored"]["declaration_changed"] is False  # stored for these declarations
     code, out, _ = run_cli("calibrate", "--list")
     assert code == 0 and "transport-affinities" in out
 

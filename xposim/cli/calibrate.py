@@ -45,16 +45,20 @@ def parse_set(items: list[str]) -> dict[str, tuple[float, str | None]]:
 
 def _stored_record(name: str) -> dict[str, Any]:
     from xposim.calibration.declaration import load_declaration
+    from xposim.calibration.storage import declaration_hash
     from xposim.errors import ModelError
     from xposim.presets.loader import stored_estimates
 
-    stem = load_declaration(name).writes.split("/")[-1].removesuffix(".toml")
+    cal = load_declaration(name)
+    stem = cal.writes.split("/")[-1].removesuffix(".toml")
     try:
         rec = dict(stored_estimates(stem)["calibration"])
     except ModelError:
-        return {"date": None, "xposim_version": None, "method": None}
+        return {"date": None, "xposim_version": None, "method": None,
+                "declaration_changed": None}
     return {"date": rec.get("date"), "xposim_version": rec.get("xposim_version"),
-            "method": rec.get("method"), "cost": rec.get("cost")}
+            "method": rec.get("method"), "cost": rec.get("cost"),
+            "declaration_changed": rec.get("declaration_sha256") != declaration_hash(cal)}
 
 
 def _listing() -> list[dict[str, Any]]:
@@ -82,7 +86,8 @@ def _print_list(rows: list[dict[str, Any]]) -> None:
                                           if len(targets) > 4 else "")
         s = r["stored"]
         stored = (f"{str(s['date'])[:10]}\nxposim {s['xposim_version']}\n{s['method']}"
-                  if s["date"] else "never written")
+                  + ("\n[red]declaration changed since[/red]" if s["declaration_changed"]
+                     else "") if s["date"] else "never written")
         table.add_row(f"{r['name']}\n[dim]{r['description']}[/dim]",
                       "\n".join(r["parameters"]), shown, stored)
     Console(width=150).print(table)
