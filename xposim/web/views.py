@@ -64,9 +64,11 @@ def _floats(values: Iterable[float]) -> list[float]:
 
 
 def series(name: str, x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray, *,
-           variable: str = "", dash: str = "solid", mode: str = "lines") -> dict[str, Any]:
+           variable: str = "", dash: str = "solid", mode: str = "lines",
+           group: int | None = None) -> dict[str, Any]:
+    """One trace; ``group`` picks its colour (same variable, same colour)."""
     return {"name": name, "variable": variable, "x": _floats(x) if mode != "bar" else list(x),
-            "y": _floats(y), "dash": dash, "mode": mode}
+            "y": _floats(y), "dash": dash, "mode": mode, "group": group}
 
 
 def panel(pid: str, title: str, y_label: str, y_unit: str, traces: list[dict[str, Any]], *,
@@ -111,9 +113,10 @@ def _time_panel(pid: str, title: str, y_label: str, runs: Sequence[tuple[str, Re
             name = label if len(variables) == 1 else (
                 f"{(names or variables)[j]} · {label}" if len(runs) > 1 else
                 (names or variables)[j])
+            multi = len(variables) > 1
             traces.append(series(name, res.time, res[var], variable=var,
-                                 dash=dashes[i % len(dashes)] if len(variables) > 1 else
-                                 "solid"))
+                                 dash=dashes[i % len(dashes)] if multi else "solid",
+                                 group=j if multi else i))
     unit = _unit(runs[0][1], variables[0])
     return panel(pid, title, y_label, unit, traces, refs=refs)
 

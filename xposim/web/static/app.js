@@ -158,12 +158,16 @@ function render(view) {
 }
 
 const DASH = { solid: "solid", dash: "dash", dot: "dot", dashdot: "dashdot" };
+const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+                 "#7f7f7f", "#bcbd22", "#17becf"];
 
 function plotTraces(panel) {
   return panel.series.map((s) => {
     if (s.mode === "bar") return { type: "bar", name: s.name, x: s.x, y: s.y, meta: s.variable };
     return { type: "scatter", mode: s.mode === "markers" ? "markers" : "lines", name: s.name,
-             x: s.x, y: s.y, meta: s.variable, line: { dash: DASH[s.dash] || "solid", width: 2 },
+             x: s.x, y: s.y, meta: s.variable,
+             line: { dash: DASH[s.dash] || "solid", width: 2,
+                     ...(s.group != null ? { color: PALETTE[s.group % PALETTE.length] } : {}) },
              hovertemplate: `%{meta}<br>%{x:.4g} ${panel.x.unit}: %{y:.4g} ${panel.y.unit}<extra>%{fullData.name}</extra>` };
   });
 }
@@ -174,9 +178,9 @@ function plotLayout(panel) {
   const annotations = panel.refs.map((r) => ({ xref: "paper", x: 1, y: r.y, xanchor: "right",
                                                yanchor: "bottom", showarrow: false, text: r.label,
                                                font: { size: 10, color: "#a61b1b" } }));
-  return { title: { text: panel.title, font: { size: 13 } }, margin: { l: 60, r: 12, t: 36, b: 44 },
+  return { title: { text: panel.title, font: { size: 13 } }, margin: { l: 60, r: 12, t: 36, b: 40 },
            xaxis: { title: { text: axisTitle(panel.x) } }, yaxis: { title: { text: axisTitle(panel.y) }, rangemode: "tozero" },
-           barmode: "group", legend: { orientation: "h", y: -0.25, font: { size: 10 } },
+           barmode: "group", legend: { orientation: "h", y: -0.3, yanchor: "top", font: { size: 10 } },
            shapes, annotations, autosize: true };
 }
 
