@@ -205,7 +205,10 @@ function renderPlots(panels) {
       div.id = id;
       png.addEventListener("click", () => Plotly.downloadImage(div, { format: "png", width: 900, height: 500,
                                                                        filename: `xposim-step${state.step}-${panel.id}` }));
-      card.append(png, div);
+      const bar = document.createElement("div");
+      bar.className = "bar";
+      bar.appendChild(png);
+      card.append(bar, div);
     }
     root.insertBefore(card, root.children[i] || null);
     const div = card.querySelector(".plot");
