@@ -22,8 +22,8 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
-
 from test_web_server import free_port, wait_until_up
+
 from xposim.experiments.viability import fate_timecourse, viability
 from xposim.web.cells import CellSpec, cell_timecourse
 from xposim.web.patient_course import build_regimen, patient_course
@@ -140,7 +140,8 @@ def summary(page) -> dict[tuple[str, str], float]:
 
 
 def shot(page, name: str, tmp_path: Path) -> None:
-    page.evaluate("() => explorer.stop()")
+    page.evaluate("() => { explorer.stop(); if (explorer.state.view.cells) "
+                  "explorer.setFrame(explorer.state.view.cells.time_h.length - 1); }")
     path = tmp_path / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 10_000

@@ -313,7 +313,7 @@ def build_step5(p: schema.Step5) -> dict[str, Any]:
                   [series(n, c, v, variable=var, mode="bar") for n, c, v, var in bars],
                   x_label="treatment", x_unit="", kind="bar"),
             panel("viability", "Viability over time", "viability", "1", viab_traces),
-            _time_panel("gr", "Glucocorticoid receptor (selinexor induces it)", "GR_total",
+            _time_panel("gr", "Glucocorticoid receptor with selinexor + dexamethasone", "GR_total",
                         combo_runs, ["GR_total"]),
             _time_panel("gr-signal", "GR death signal (dexamethasone-bound nuclear GR)",
                         "gr_death_signal", combo_runs, ["gr_death_signal"]),
