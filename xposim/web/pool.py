@@ -21,12 +21,15 @@ import importlib
 import json
 import math
 import multiprocessing
+import os
 from collections import OrderedDict
 from collections.abc import Callable
 from multiprocessing.pool import Pool
 from typing import Any
 
 _RUNNER: Callable[[int, dict[str, Any]], dict[str, Any]] | None = None
+#: Longest a worker's warm-up may take before the server stops waiting for it (s).
+WARM_UP_LIMIT_S = 600.0
 
 
 class BusyError(Exception):
@@ -50,14 +53,17 @@ def _resolve(path: str) -> Callable[[int, dict[str, Any]], dict[str, Any]]:
     return getattr(importlib.import_module(module), name)
 
 
-def _init_worker(runner: str, warm: bool) -> None:
+def _init_worker(runner: str, warm: bool, ready: Any) -> None:
+    """Load the runner; with ``warm``, compute every step's default view once (compiles
+    the cell and patient models and builds the default presets); then report ready."""
     global _RUNNER
     _RUNNER = _resolve(runner)
-    if warm:  # compile the cell and patient models before the first request
-        from xposim.web.views import render_view
+    if warm:
+        from xposim.web.views import STEPS, render_view
 
-        for step in (3, 6):
+        for step in STEPS:
             render_view(step, {})
+    ready.put(os.getpid())
 
 
 def _finite(obj: Any) -> Any:
@@ -101,15 +107,18 @@ class SimulationPool:
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
+        self._ready_queue = self._context.Queue()
         self._pool = self._context.Pool(self.processes, initializer=_init_worker,
-                                        initargs=(self.runner, self.warm))
+                                        initargs=(self.runner, self.warm, self._ready_queue))
         self.ready.clear()
 
     async def wait_ready(self) -> None:
-        """Return once a worker has finished its warm-up (a no-op task came back)."""
-        assert self._pool is not None
-        await asyncio.to_thread(self._pool.apply, _noop)
-        self.ready.set()
+        """Return once every worker has finished its warm-up."""
+        queue = self._ready_queue
+        for _ in range(self.processes):
+            await asyncio.to_thread(queue.get, True, WARM_UP_LIMIT_S)
+        if queue is self._ready_queue:  # not replaced meanwhile
+            self.ready.set()
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None
@@ -180,10 +189,6 @@ class SimulationPool:
         while len(self._cache) > self.cache_entries:
             self._cache.popitem(last=False)
         return data
-
-
-def _noop() -> None:
-    return None
 
 
 def _settle(fut: asyncio.Future[bytes], out: tuple[str, bytes | str] | None,

@@ -121,6 +121,7 @@ function showStep() {
 
 async function update() {
   const seq = ++state.seq;
+  const started = performance.now();
   document.body.dataset.state = "loading";
   const qs = queryString();
   let response, body;
@@ -131,6 +132,7 @@ async function update() {
     body = { error: `the server did not answer: ${err}` };
   }
   if (seq !== state.seq) return; // a newer request superseded this one
+  document.body.dataset.fetchMs = (performance.now() - started).toFixed(1);
   const error = $("error");
   if (!response || !response.ok) {
     error.hidden = false;
@@ -146,6 +148,8 @@ async function update() {
   for (const el of $("controls").elements) el.setAttribute("aria-invalid", "false");
   state.view = body;
   render(body);
+  // request sent -> plots and cells drawn (ms); read by benchmarks/bench_explorer.py
+  document.body.dataset.updateMs = (performance.now() - started).toFixed(1);
   state.rendered += 1;
   document.body.dataset.seq = String(state.rendered);
   document.body.dataset.state = "ready";
@@ -181,14 +185,14 @@ function plotLayout(panel) {
   return { title: { text: panel.title, font: { size: 13 } }, margin: { l: 60, r: 12, t: 36, b: 40 },
            xaxis: { title: { text: axisTitle(panel.x) } }, yaxis: { title: { text: axisTitle(panel.y) }, rangemode: "tozero" },
            barmode: "group", legend: { orientation: "h", y: -0.3, yanchor: "top", font: { size: 10 } },
-           shapes, annotations, autosize: true };
+           shapes, annotations };
 }
 
 function renderPlots(panels) {
   const root = $("plots");
   const wanted = new Set(panels.map((p) => `plot-${p.id}`));
   for (const card of [...root.children]) if (!wanted.has(card.dataset.plot)) { Plotly.purge(card.querySelector(".plot")); card.remove(); }
-  panels.forEach((panel, i) => {
+  const divs = panels.map((panel, i) => {
     const id = `plot-${panel.id}`;
     let card = root.querySelector(`[data-plot="${id}"]`);
     if (!card) {
@@ -210,11 +214,18 @@ function renderPlots(panels) {
       bar.appendChild(png);
       card.append(bar, div);
     }
-    root.insertBefore(card, root.children[i] || null);
-    const div = card.querySelector(".plot");
+    if (root.children[i] !== card) root.insertBefore(card, root.children[i] || null);
+    return card.querySelector(".plot");
+  });
+  // one layout read for all plots: each Plotly.react would otherwise measure its
+  // container and force the browser to lay the page out again
+  const width = divs.length ? divs[0].clientWidth : 0;
+  state.plotWidth = width;
+  panels.forEach((panel, i) => {
+    const div = divs[i];
     div.dataset.title = panel.title;
-    Plotly.react(div, plotTraces(panel), plotLayout(panel),
-                 { displaylogo: false, responsive: true,
+    Plotly.react(div, plotTraces(panel), { ...plotLayout(panel), width, height: 340, autosize: false },
+                 { displaylogo: false,
                    toImageButtonOptions: { format: "png", filename: `xposim-step${state.step}-${panel.id}` } });
   });
 }
@@ -362,11 +373,18 @@ async function init() {
     $("share-url").select();
     try { await navigator.clipboard.writeText(location.href); } catch (_) { /* selected for manual copy */ }
   });
-  const r = await fetch("/api/steps");
-  const meta = await r.json();
+  let resizeTimer = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => {
+      const first = document.querySelector("#plots .plot");
+      if (state.view && first && first.clientWidth !== state.plotWidth) renderPlots(state.view.panels);
+    }, 150);
+  });
+  const [meta, health] = await Promise.all([fetch("/api/steps").then((r) => r.json()),
+                                            fetch("/api/health").then((r) => r.json())]);
   state.steps = meta.steps;
-  const h = await fetch("/api/health");
-  $("version").textContent = (await h.json()).version;
+  $("version").textContent = health.version;
   readURL();
   showStep();
 }
