@@ -84,7 +84,7 @@ def server(**settings: object) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def slow_server() -> Iterator[str]:
     with server(runner="test_web_server:slow_view", warm=False, processes=2,
-                timeout_s=3.0, max_pending=3) as base:
+                timeout_s=5.0, max_pending=3) as base:
         yield base
 
 
@@ -134,25 +134,25 @@ def test_security_headers(slow_server):
 # ------------------------------------------------------------------ concurrency, time
 def test_answers_other_requests_while_a_simulation_runs(slow_server):
     with concurrent.futures.ThreadPoolExecutor(2) as ex:
-        slow = ex.submit(httpx.get, slow_server + "/api/view/1?hours=20", timeout=30)
+        slow = ex.submit(httpx.get, slow_server + "/api/view/1?hours=40", timeout=30)  # 4 s
         time.sleep(0.3)  # the simulation is now running in a worker
         t = time.perf_counter()
         health = httpx.get(slow_server + "/api/health", timeout=10)
-        steps = httpx.get(slow_server + "/api/steps", timeout=10)
-        fast = httpx.get(slow_server + "/api/view/1?hours=1", timeout=10)
         elapsed = time.perf_counter() - t
         assert health.json()["pending"] >= 1 and not slow.done()
-        assert steps.status_code == 200 and fast.status_code == 200
+        assert elapsed < 1.0  # not queued behind the 4 s simulation
+        assert httpx.get(slow_server + "/api/steps", timeout=10).status_code == 200
+        assert httpx.get(slow_server + "/api/view/1?hours=1", timeout=10).status_code == 200
+        assert not slow.done()  # the other worker answered while this one still sleeps
         assert slow.result().status_code == 200
-    assert elapsed < 1.5  # not queued behind the 2 s simulation
 
 
 def test_a_runaway_simulation_is_stopped_and_the_server_recovers(slow_server):
     before = httpx.get(slow_server + "/api/health", timeout=10).json()["restarts"]
     t = time.perf_counter()
     r = httpx.get(slow_server + "/api/view/1?hours=100", timeout=30)  # sleeps 10 s
-    assert r.status_code == 504 and "longer than 3 s" in r.json()["error"]
-    assert time.perf_counter() - t < 8
+    assert r.status_code == 504 and "longer than 5 s" in r.json()["error"]
+    assert time.perf_counter() - t < 9.5
     assert httpx.get(slow_server + "/api/health", timeout=10).json()["restarts"] == before + 1
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # the new pool warms up, then answers again

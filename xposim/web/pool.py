@@ -22,6 +22,7 @@ import json
 import math
 import multiprocessing
 import os
+import sys
 from collections import OrderedDict
 from collections.abc import Callable
 from multiprocessing.pool import Pool
@@ -62,7 +63,12 @@ def _init_worker(runner: str, warm: bool, ready: Any) -> None:
         from xposim.web.views import STEPS, render_view
 
         for step in STEPS:
-            render_view(step, {})
+            try:
+                render_view(step, {})
+            except Exception as exc:  # a failing warm-up must not kill (and respawn) the
+                # worker forever; the same error reaches the user on request, as a 422
+                print(f"xposim explorer: warm-up of step {step} failed: {exc}",
+                      file=sys.stderr)
     ready.put(os.getpid())
 
 
