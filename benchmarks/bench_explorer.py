@@ -18,6 +18,7 @@ benchmarks/results.json, leaving the other benchmarks' keys as they are.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import statistics
 import subprocess
@@ -120,6 +121,9 @@ def run() -> dict[str, dict[str, object]]:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+    out["load_average_1min"] = {"value": os.getloadavg()[0], "unit": "processes",
+                                "note": "machine load at the end of the run (2 shared cores: "
+                                        "above 2, every number here is inflated)"}
     return out
 
 
