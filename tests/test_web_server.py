@@ -134,16 +134,19 @@ def test_security_headers(slow_server):
 # ------------------------------------------------------------------ concurrency, time
 def test_answers_other_requests_while_a_simulation_runs(slow_server):
     with concurrent.futures.ThreadPoolExecutor(2) as ex:
-        slow = ex.submit(httpx.get, slow_server + "/api/view/1?hours=40", timeout=30)  # 4 s
+        slow = ex.submit(httpx.get, slow_server + "/api/view/1?hours=40", timeout=60)  # 4 s
         time.sleep(0.3)  # the simulation is now running in a worker
         t = time.perf_counter()
         health = httpx.get(slow_server + "/api/health", timeout=10)
+        steps = httpx.get(slow_server + "/api/steps", timeout=10)
+        page = httpx.get(slow_server + "/", timeout=10)
         elapsed = time.perf_counter() - t
         assert health.json()["pending"] >= 1 and not slow.done()
-        assert elapsed < 1.0  # not queued behind the 4 s simulation
-        assert httpx.get(slow_server + "/api/steps", timeout=10).status_code == 200
-        assert httpx.get(slow_server + "/api/view/1?hours=1", timeout=10).status_code == 200
-        assert not slow.done()  # the other worker answered while this one still sleeps
+        assert steps.status_code == page.status_code == 200
+        assert elapsed < 1.5  # answered by the event loop, not queued behind the 4 s run
+        fast = httpx.get(slow_server + "/api/view/1?hours=1", timeout=30)
+        # the other worker ran it: it is back while the long simulation still runs
+        assert fast.status_code == 200 and not slow.done()
         assert slow.result().status_code == 200
 
 

@@ -45,6 +45,7 @@ from xposim.web.pool import (
     SimulationTimeoutError,
     WorkerLostError,
 )
+from xposim.web.steps import STEP_TEXT
 
 log = logging.getLogger("xposim.web")
 
@@ -198,11 +199,9 @@ def create_app(settings: ExplorerSettings | None = None) -> FastAPI:
 
     @app.get("/api/steps")
     async def steps() -> dict[str, Any]:
-        from xposim.web.views import STEPS
-
-        return {"steps": [{"number": s.number, "title": s.title, "intro": s.intro,
-                           "params": schema.STEP_PARAMS[s.number].model_json_schema()}
-                          for s in STEPS.values()],
+        return {"steps": [{"number": n, "title": title, "intro": intro,
+                           "params": schema.STEP_PARAMS[n].model_json_schema()}
+                          for n, (title, intro) in STEP_TEXT.items()],
                 "limits": {"max_query_bytes": limits.MAX_QUERY_BYTES,
                            "timeout_s": settings.timeout_s}}
 

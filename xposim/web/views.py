@@ -24,6 +24,7 @@ from xposim.model.units import HOURS_PER_DAY
 from xposim.web import limits, schema
 from xposim.web.cells import CellSpec, cell_timecourse, preset, preset_xpo1_uM
 from xposim.web.patient_course import build_regimen, patient_course
+from xposim.web.steps import STEP_TEXT
 
 #: Cargoes drawn in the cell (model names; nuclear species ``<c>_n``, cytoplasmic ``<c>_c``).
 DRAWN_CARGOES = ("p53", "p21", "FOXO3a", "IkBa")
@@ -392,32 +393,10 @@ def build_step6(p: schema.Step6) -> dict[str, Any]:
 
 
 STEPS: dict[int, StepInfo] = {
-    1: StepInfo(1, "XPO1's normal job", (
-        "In a normal cell, XPO1 carries proteins that hold a nuclear export signal (NES) out "
-        "of the nucleus while importins bring them back. Each cargo settles where import "
-        "balances export: tumour suppressors such as p53 sit mostly in the nucleus. Change "
-        "the XPO1 level and watch them move."), build_step1),
-    2: StepInfo(2, "A cancer cell with high XPO1", (
-        "Myeloma and lymphoma cells make several times more XPO1. The same cargoes are "
-        "exported faster, so p53, p21 and FOXO3a are pushed out of the nucleus, where they "
-        "cannot stop the cell cycle or trigger apoptosis."), build_step2),
-    3: StepInfo(3, "Selinexor binds XPO1", (
-        "Selinexor enters the cell and binds Cys528 in XPO1's cargo groove, first reversibly "
-        "and then covalently. Bound XPO1 exports nothing, so the suppressors return to the "
-        "nucleus. The C528S mutant, drawn beside it, cannot form the bond."), build_step3),
-    4: StepInfo(4, "Suppressors back in the nucleus: arrest and apoptosis", (
-        "Nuclear p53, p21 and FOXO3a halt the cell cycle and, in a primed cancer cell, "
-        "trigger apoptosis. A normal cell shifts the same proteins less, arrests reversibly "
-        "and survives."), build_step4),
-    5: StepInfo(5, "Dexamethasone and the glucocorticoid receptor", (
-        "Selinexor raises glucocorticoid receptor (GR) levels, so dexamethasone kills more "
-        "when they are given together. MM.1R lacks GR: the synergy disappears."), build_step5),
-    6: StepInfo(6, "A patient on a regimen", (
-        "Tablets taken on the label schedule give plasma selinexor peaks; unbound drug "
-        "occupies XPO1, and blocked XPO1 in the marrow's megakaryocyte progenitors lowers "
-        "platelets over weeks. Tumour response and dose holds come with the patient runner."),
-        build_step6),
-}
+    n: StepInfo(n, title, intro, build)
+    for (n, (title, intro)), build in zip(STEP_TEXT.items(), (
+        build_step1, build_step2, build_step3, build_step4, build_step5, build_step6),
+        strict=True)}
 
 
 def render_view(step: int, params: dict[str, Any]) -> dict[str, Any]:
