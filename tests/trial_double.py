@@ -283,3 +283,8 @@ def _simulate(patient: VirtualPatient, arm: ArmPlan, seed: int) -> PatientOutcom
         baseline={marker_name: m0, "platelets_1e9_per_l": plt_base})
     decisions = pd.DataFrame(dec_rows, columns=list(DECISION_COLUMNS))
     return PatientOutcome(sid, summary, tc, decisions, doses)
+
+
+def make_slow_double() -> TrialTestDouble:
+    """The test double, 0.15 s per subject (to kill a run midway)."""
+    return TrialTestDouble(delay_s=0.15)

@@ -85,17 +85,24 @@ def km_median(durations: Any, events: Any) -> dict[str, Any]:
 
 def cox_hazard_ratio(durations: Any, events: Any, treated: Any) -> dict[str, Any]:
     """Hazard ratio of ``treated`` (1) vs control (0), Cox PH, with its 95% CI."""
+    import warnings
+
     from lifelines import CoxPHFitter
+    from lifelines.exceptions import ConvergenceWarning
 
     df = pd.DataFrame({"t": np.asarray(durations, float), "e": np.asarray(events, bool),
                        "treated": np.asarray(treated, float)})
     if df["e"].sum() == 0 or df["treated"].nunique() < 2:
-        return {"value": None, "ci": [None, None], "p": None}
-    cph = CoxPHFitter().fit(df, "t", "e")
+        return {"value": None, "ci": [None, None], "p": None, "converged": False}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        cph = CoxPHFitter().fit(df, "t", "e")
     s = cph.summary.loc["treated"]
+    # small subgroups can separate completely: the estimate is then flagged, not trusted
+    separated = any(issubclass(w.category, ConvergenceWarning) for w in caught)
     return {"value": _num(s["exp(coef)"]), "ci": [_num(s["exp(coef) lower 95%"]),
                                                   _num(s["exp(coef) upper 95%"])],
-            "p": _num(s["p"])}
+            "p": _num(s["p"]), "converged": not separated}
 
 
 def _rank(series: pd.Series) -> np.ndarray:
