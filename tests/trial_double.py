@@ -153,12 +153,12 @@ def _simulate(patient: VirtualPatient, arm: ArmPlan, seed: int) -> PatientOutcom
         f = level_factor[min(level, 3)] if active else 0.0
         e = exposure * f
         k = (kill_sel * (f if sel else 0.0) + (kill_btz if btz and active else 0.0))
-        burden_s *= np.exp(grow - k)
-        burden_r *= np.exp(grow * 2.0 - 0.1 * k)
-        marker += kdeg * (m0 * (burden_s + burden_r) - marker)
-        marker = max(marker, 0.0)
+        burden_s = min(burden_s * np.exp(grow - k), 20.0)  # a plateau: it is a toy
+        burden_r = min(burden_r * np.exp(grow * 2.0 - 0.1 * k), 20.0)
+        target = m0 * (burden_s + burden_r)
+        marker = target + (marker - target) * float(np.exp(-kdeg))  # exact daily step
         plt_target = plt_base * (1.0 - depth * f - (0.25 if btz and active else 0.0))
-        plt += (plt_target - plt) / 12.0
+        plt += (max(plt_target, 5.0) - plt) / 12.0
         neu += (neu_base * (1.0 - 0.6 * depth * f) - neu) / 10.0
         na += (na_base - 8.0 * e - na) / 4.0
         for t in ae_grade:

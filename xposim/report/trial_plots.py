@@ -131,6 +131,8 @@ def spaghetti_figure(time_course: pd.DataFrame, arms: Sequence[str], *, marker: 
             sub = tc[tc["variable"] == var]
             for _, g in sub.groupby("subject_id"):
                 ax.plot(g["day"], g["value"], lw=0.6, alpha=0.5, color=COLORS[row])
+            if var != "platelets_1e9_per_l" and len(sub) and (sub["value"] > 0).all():
+                ax.set_yscale("log")  # tumour markers span decades
             if var == "platelets_1e9_per_l":
                 for y, label in PLATELET_GRADES:
                     ax.axhline(y, color="grey", lw=0.6, ls="--")
@@ -196,13 +198,20 @@ def forest_figure(subgroups: Mapping[str, Mapping[str, Any]],
         names = list(hazard_ratios)
         for y, name in enumerate(names):
             hr = hazard_ratios[name]
-            if hr.get("value") is None:
-                continue
             lo, hi = hr["ci"]
+            if hr.get("value") is None or lo is None or hi is None \
+                    or not hr.get("converged", True):
+                ax2.text(1.0, y, "not estimable", fontsize=7, va="center", ha="center")
+                continue
             ax2.errorbar(hr["value"], y, xerr=[[hr["value"] - lo], [hi - hr["value"]]],
                          fmt="D", color="k", capsize=2, ms=4)
         ax2.axvline(1.0, color="grey", ls="--", lw=0.7)
         ax2.set_xscale("log")
+        from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
+
+        ax2.xaxis.set_major_locator(FixedLocator([0.125, 0.25, 0.5, 1, 2, 4, 8]))
+        ax2.xaxis.set_major_formatter(ScalarFormatter())
+        ax2.xaxis.set_minor_locator(NullLocator())
         ax2.set_yticks(range(len(names)), names, fontsize=7)
         ax2.invert_yaxis()
         ax2.set_xlabel("PFS hazard ratio (95% CI)")

@@ -49,9 +49,9 @@ def identity_of(parts: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _write_json(path: Path, obj: Any) -> None:
+def _write_json(path: Path, obj: Any, *, sort_keys: bool = True) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n",
+    tmp.write_text(json.dumps(obj, indent=2, sort_keys=sort_keys, default=str) + "\n",
                    encoding="utf-8")
     os.replace(tmp, path)
 
@@ -194,7 +194,7 @@ class RunFolder:
 
     def write_json(self, name: str, obj: Any) -> Path:
         path = self.path / name
-        _write_json(path, obj)
+        _write_json(path, obj, sort_keys=False)  # keep the protocol's arm order
         return path
 
     def read_json(self, name: str) -> Any:
