@@ -90,7 +90,7 @@ cycle_days = 28
 ])
 def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, double, argv, message):
     out_dir = tmp_path / "o"
-    code, out, err = run_cli("trial", "run", *argv, "--out", str(out_dir))
+    code, _, err = run_cli("trial", "run", *argv, "--out", str(out_dir))
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
     assert not out_dir.exists()
 
