@@ -149,11 +149,12 @@ def simulate_chunk(task: ChunkTask) -> dict[str, pd.DataFrame]:
         if out.summary is not None:
             row.update(out.summary.to_row())
         rows.append(row)
-        tc = out.time_course
-        tcs.append(tc[tc["variable"].isin(keep)])
+        tcs.append(out.time_course)
         decs.append(out.decisions)
         doses.append(out.doses)
-    tables = {"subjects": pd.DataFrame(rows), "time_course": _concat(tcs),
+    tc = _concat(tcs)
+    tc = tc[tc["variable"].isin(keep)].reset_index(drop=True)  # only what endpoints/plots use
+    tables = {"subjects": pd.DataFrame(rows), "time_course": tc,
               "decisions": _concat(decs), "doses": _concat(doses)}
     for name in ("time_course", "decisions", "doses"):
         tables[name].insert(0, "arm", task.chunk.arm)
