@@ -31,10 +31,9 @@ def test_run_refuses_clearly_until_the_patient_model_lands(tmp_path, monkeypatch
     assert not (tmp_path / "r").exists()
 
 
-def test_run_json_report_and_rebuild(tmp_path, double):
-    out_dir = tmp_path / "boston"
+def test_run_json_has_the_documented_keys(tmp_path, double):
     code, out, err = run_cli("trial", "run", "boston", "--n", "8", "--seed", "2",
-                             "--out", str(out_dir), "--json")
+                             "--out", str(tmp_path / "boston"), "--json", "--no-report")
     assert code == 0, err
     res = json.loads(out)
     assert set(res["arms"]) == {"XVd", "Vd"} and res["hazard_ratio_pfs_arms"] == ["XVd", "Vd"]
@@ -45,12 +44,19 @@ def test_run_json_report_and_rebuild(tmp_path, double):
                     "median_onset_thrombocytopenia_days", "dose_modified"):
             assert key in arm
         assert arm["n"] == 8
+    assert not (tmp_path / "boston" / "report.html").exists()
+
+
+def test_run_writes_a_self_contained_report_that_report_rebuilds(tmp_path, double):
+    out_dir = tmp_path / "storm"
+    code, _, err = run_cli("trial", "run", "storm", "--n", "6", "--out", str(out_dir))
+    assert code == 0, err
     html = (out_dir / "report.html").read_text()
     assert "data:image/png;base64," in html and "Published figures" in html
     assert not re.search(r"""(src|href)=["'](?!data:)""", html)  # self-contained
     (out_dir / "report.html").unlink()
     code, out, _ = run_cli("trial", "report", str(out_dir))
-    assert code == 0 and (out_dir / "report.html").exists()
+    assert code == 0 and (out_dir / "report.html").exists() and "report.html" in out
 
 
 def _protocol(tmp_path, text):

@@ -21,7 +21,7 @@ from xposim.trials.population import (
     population_names,
 )
 
-N = 3000
+N = 2000
 
 
 @pytest.fixture(scope="module")

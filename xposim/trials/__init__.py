@@ -9,3 +9,12 @@
   :class:`~xposim.patient.outcome.PatientSimulator`;
 - :func:`trial_endpoints` — endpoints per arm with 95% confidence intervals.
 """
+
+from xposim.trials.endpoints import trial_endpoints as trial_endpoints
+from xposim.trials.population import Population as Population
+from xposim.trials.protocol import (
+    Protocol as Protocol,
+    load_protocol as load_protocol,
+    protocol_names as protocol_names,
+)
+from xposim.trials.run import TrialRun as TrialRun, run_trial as run_trial

@@ -233,9 +233,10 @@ def _run_dask(tasks: Sequence[ChunkTask], done: Callable[[ChunkTask, Any], None]
               client: Any, max_retries: int) -> None:
     from dask.distributed import as_completed
 
+    # the key names the whole task: two runs sharing a scheduler never share a result
     futures = {client.submit(simulate_chunk, t, retries=max_retries, pure=False,
                              key=f"xposim-chunk-{t.chunk.arm}-{t.chunk.index}-"
-                                 f"{identity_of({'t': t.protocol_text, 's': t.seed})[:10]}"):
+                                 f"{identity_of({'task': repr(t)})[:16]}"):
                t for t in tasks}
     for f in as_completed(futures):
         t = futures[f]
