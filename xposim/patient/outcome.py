@@ -28,7 +28,7 @@ from __future__ import annotations
 import importlib
 import math
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
 from types import MappingProxyType
@@ -306,8 +306,10 @@ class PatientOutcome:
     ``time_course``: :data:`TIME_COURSE_COLUMNS` at the visit/assessment days only
     (variables named as in :data:`STANDARD_VARIABLES` where they are standard, each with
     its unit); ``decisions``: the dose-rule log (:data:`DECISION_COLUMNS`: day, drug,
-    rule id, lab read, its value, action, new dose text or "" when stopped);
-    ``doses``: administrations actually given (:data:`DOSE_COLUMNS`, amount in mg).
+    rule id, lab read, its value, action, new dose text or "" when stopped; a decision
+    that read several labs has one row per lab — :func:`decision_table` builds it from
+    :class:`~xposim.patient.rules.Decision` objects); ``doses``: administrations actually
+    given (:data:`DOSE_COLUMNS`, amount in mg — :func:`dose_table` builds it).
     ``failure``: None, or the message of a solver failure naming the subject and time
     (then ``summary`` is None and the tables hold what was simulated before it).
     """
@@ -334,6 +336,30 @@ class PatientOutcome:
     def failed(cls, subject_id: int, message: str, **tables: pd.DataFrame) -> PatientOutcome:
         """A subject whose simulation failed: ``message`` names the subject and time."""
         return cls(subject_id, None, failure=str(message), **tables)
+
+
+def decision_table(subject_id: int, decisions: Iterable[Any]) -> pd.DataFrame:
+    """The decisions table from :class:`~xposim.patient.rules.Decision` objects (``day``
+    in days): one row per lab a decision read (lab "" when it read none)."""
+    rows = []
+    for d in decisions:
+        labs = dict(d.labs) or {"": math.nan}
+        for lab, value in labs.items():
+            rows.append((int(subject_id), float(d.day), d.drug, d.rule, lab, float(value),
+                         d.action, d.new_dose or ""))
+    return pd.DataFrame(rows, columns=list(DECISION_COLUMNS)).astype(
+        {c: _DTYPES[c] for c in DECISION_COLUMNS})
+
+
+def dose_table(subject_id: int, doses: Iterable[Any], *, bsa_m2: float | None = None
+               ) -> pd.DataFrame:
+    """The doses table from single administrations
+    (:class:`~xposim.pharmacology.dose.Dose`, ``time_h`` in h; mg/m² resolved with
+    ``bsa_m2``)."""
+    rows = [(int(subject_id), d.time_h / 24.0, d.drug, d.amount_mg(bsa_m2), "mg")
+            for d in doses]
+    return pd.DataFrame(rows, columns=list(DOSE_COLUMNS)).astype(
+        {c: _DTYPES[c] for c in DOSE_COLUMNS})
 
 
 # -- the simulator interface ----------------------------------------------------------
