@@ -117,3 +117,33 @@ XPO1_total0 = { dist = "fixed", value = 1.5, source = "t", status = "assumed" }
     p = parse_protocol(own, where="own.toml")
     cov, params, _ = p.population.draw(1, (0,))
     assert cov["isotype"] == "IgA" and params == {"XPO1_total0": 1.5}
+
+
+def test_written_out_rule_sets_are_validated_and_usable():
+    own = GOOD.replace('dose_rules = ["selinexor-mm", "dexamethasone-xd"]',
+                       'dose_rules = ["sel-strict", "dexamethasone-xd"]') + """
+[rule_sets.sel-strict]
+drug = "selinexor"
+description = "hold below 50, resume one level lower at 100"
+
+[[rule_sets.sel-strict.rules]]
+id = "strict-plt-lt50"
+when = "platelets_1e9_per_l < 50"
+action = "hold"
+resume_when = "platelets_1e9_per_l >= 100"
+resume_levels_lower = 1
+source = "example"
+"""
+    p = parse_protocol(own, where="own.toml")
+    plan = p.arm_plan("X60")
+    assert plan.rule_sets == ("sel-strict", "dexamethasone-xd")
+    from xposim.patient.rules import dose_rules, parse_rule_book
+
+    rules = dose_rules(plan.label, plan.rule_sets,
+                       book=parse_rule_book(plan.rule_book, "own.toml"))
+    assert rules.rules[0].id == "strict-plt-lt50"
+    bad = own.replace('when = "platelets_1e9_per_l < 50"', 'when = "platelet < 50"')
+    message = _err(bad)
+    assert "unknown lab 'platelet'" in message
+    assert message.startswith("mini.toml, line 29: rule_sets.sel-strict.rules[0].when: "
+                              "unknown lab 'platelet'"), message

@@ -196,6 +196,19 @@ class Protocol:
         return day if day < self.spec.schedule.follow_up_days else None
 
 
+def _rule_loc(message: str, rule_sets: Mapping[str, Any]) -> tuple[Any, ...]:
+    """Where in the file a rule-book error points: rule set, rule, field."""
+    m = re.search(r"\[([^\]]+)\](?: rule ([^ .:]+)(?:\.([a-z_]+))?)?", message)
+    if not m or m.group(1) not in rule_sets:
+        return ("rule_sets",)
+    name, rule, key = m.groups()
+    rules = rule_sets[name].get("rules", [])
+    for i, r in enumerate(rules if isinstance(rules, list) else []):
+        if isinstance(r, Mapping) and r.get("id") == rule:
+            return ("rule_sets", name, "rules", i, *((key,) if key else ()))
+    return ("rule_sets", name)
+
+
 def _dose_levels(a: Arm) -> str | None:
     if a.dose_levels is not None:
         return a.dose_levels.removeprefix("label:")
@@ -375,7 +388,11 @@ def parse_protocol(text: str, *, where: str = "protocol") -> Protocol:
     try:
         book = parse_rule_book(book_data, where)
     except InputError as exc:
-        raise _error(where, index, ("rule_sets",), str(exc)) from None
+        loc = _rule_loc(str(exc), spec.rule_sets)
+        message = str(exc).removeprefix(f"{where} ")
+        if len(loc) > 1:  # the location says which set/rule/field: keep only the problem
+            message = re.sub(r"^\[[^\]]+\](?: rule [^ :]+)?: ", "", message)
+        raise _error(where, index, loc, message) from None
     for i, a in enumerate(spec.arms):
         levels = _dose_levels(a)
         if a.dose_rules and levels is None:
