@@ -93,3 +93,25 @@ def test_cli_killed_midway_resumes_to_identical_results(tmp_path):
                            capture_output=True, text=True, timeout=300)
     assert json.loads(again.stdout) == json.loads(fresh.stdout)
     pd.testing.assert_frame_equal(_subjects(out), _subjects(tmp_path / "fresh"))
+
+
+def test_ctrl_c_exits_130_with_a_message_and_leaves_a_resumable_folder(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(TESTS),
+           "XPOSIM_PATIENT_MODEL": "trial_double:make_slow_double"}
+    out = tmp_path / "run"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from xposim.cli import main; main()", "trial", "run", "storm",
+         "--n", "60", "--chunk-size", "3", "--no-report", "--json", "--out", str(out)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        if out.exists() and len(RunFolder.existing(out).completed()) >= 1:
+            break
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert "run the same command to resume" in err
+    assert RunFolder.existing(out).manifest["status"] == "running"
+    assert not (out / "endpoints.json").exists()

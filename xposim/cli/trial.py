@@ -94,7 +94,9 @@ def register(app: typer.Typer) -> None:
         except KeyboardInterrupt:
             print(f"interrupted: finished chunks are kept in {out}; run the same command "
                   "to resume", file=sys.stderr)
-            raise
+            # the shell's code for SIGINT; typer.Exit would be swallowed by main's
+            # standalone_mode=False (issue 10, fixed on branch cli-promises)
+            sys.exit(130)
         if report:
             from xposim.cli._common import use_file_backend
             from xposim.report.trial import write_trial_report
