@@ -100,8 +100,10 @@ def test_a_folder_holding_another_run_is_refused_untouched(serial_run, tmp_path)
     other = tmp_path / "other"
     other.mkdir()
     (other / "notes.txt").write_text("mine")
-    with pytest.raises(InputError, match="holds no xposim trial run"):
-        run_trial("storm", n=2, seed=5, out=other, simulator=make_double())
+    for overwrite in (False, True):  # --overwrite never deletes a folder that is not a run
+        with pytest.raises(InputError, match="holds no xposim trial run"):
+            run_trial("storm", n=2, seed=5, out=other, simulator=make_double(),
+                      overwrite=overwrite)
     assert (other / "notes.txt").read_text() == "mine"
     a_file = tmp_path / "file"
     a_file.write_text("x")

@@ -77,12 +77,10 @@ class RunFolder:
         mpath = out / "manifest.json"
         if out.is_dir() and any(out.iterdir()):
             old = _read_manifest(mpath)
-            if old is None:
-                if not overwrite:
-                    raise InputError("out", "is not empty and holds no xposim trial run; "
-                                     "choose an empty or new folder (or --overwrite)",
-                                     got=str(out))
-            elif old.get("identity") == manifest["identity"]:
+            if old is None:  # never deleted, even with overwrite: it may be anything
+                raise InputError("out", "is not empty and holds no xposim trial run; "
+                                 "choose an empty or new folder", got=str(out))
+            if old.get("identity") == manifest["identity"]:
                 folder = cls(out, old, resumed=True)
                 folder._clean_partial()
                 if old.get("status") == "complete":
