@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 import roadrunner
 
-from xposim.biology.calibrate_transport import baseline_errors
 from xposim.biology.cargoes import REPORTED_CARGOES
 from xposim.biology.cell import cell_model
 from xposim.engine import Set, Simulator
@@ -49,13 +48,6 @@ def test_untreated_steady_state_is_reached_and_stable():
     # and it is the untreated one: full XPO1, no drug
     assert state["XPO1_free"] == pytest.approx(900.0, rel=1e-6)
     assert state["XPO1_adduct"] == 0.0
-
-
-def test_baseline_affinities_are_current():
-    """presets/cargo_affinities.toml must reproduce each cargo's baseline target
-    (rerun python -m xposim.biology.calibrate_transport --write if this fails)."""
-    errors = baseline_errors()
-    assert max(abs(e) for e in errors.values()) < 1e-5, errors
 
 
 def test_cancer_presets_push_tumor_suppressors_to_the_cytoplasm(runs):

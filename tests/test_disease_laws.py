@@ -25,6 +25,7 @@ from xposim.disease import (
 )
 from xposim.engine import Set, Simulator
 from xposim.model import compose
+from xposim.model.components import KINDS
 from xposim.model.units import to_canonical
 from xposim.testing import check_module
 
@@ -64,8 +65,7 @@ def test_every_parameter_has_provenance_and_varied_ones_have_bounds():
                toxicity_module()]
     for m in modules:
         for p in m.parameters:
-            assert p.source.strip() and p.kind in ("measured", "derived", "assumed",
-                                                   "calibrated"), p.name
+            assert p.source.strip() and p.kind in KINDS, p.name
             if p.name not in conventions and p.name != "body_weight":
                 assert p.bounds is not None, f"{p.name} can be varied but has no bounds"
 

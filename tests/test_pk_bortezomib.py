@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from xposim.calibration.functions.pk import bortezomib_figures
 from xposim.engine import Bolus, Simulator
-from xposim.pharmacology.pk import calibrate
 from xposim.pharmacology.pk.bortezomib import bortezomib_module, bortezomib_pk
 from xposim.testing import assert_close, assert_in_range, check_module
 
@@ -23,7 +23,7 @@ REV = "Transl Res 2018;198:1-16 Table 2"
 
 @pytest.fixture(scope="module")
 def figures():
-    return calibrate.bortezomib_figures()
+    return bortezomib_figures()
 
 
 def test_first_dose_looks_rapidly_cleared(figures):
@@ -116,22 +116,6 @@ def test_inhibition_is_bounded_and_tracks_binding():
     # MW 384.2 g/mol, fu 0.17 (VELCADE label)
     np.testing.assert_allclose(res["Cu_bortezomib_nM"],
                                0.17 * res["Cp_bortezomib_mg_l"] * 1e6 / 384.2, rtol=1e-10)
-
-
-def test_refit_gives_stored_values():
-    module = bortezomib_pk().module
-    fitted = calibrate.fit_bortezomib_pd()
-    for name, value in fitted.items():
-        stored = module.parameter(name).canonical_value
-        assert stored == pytest.approx(value, rel=0.02), name
-
-
-@pytest.mark.slow
-def test_refit_pk_gives_stored_values():
-    module = bortezomib_pk().module
-    fitted = calibrate.fit_bortezomib_pk()
-    for name, value in fitted.items():
-        assert module.parameter(name).canonical_value == pytest.approx(value, rel=0.02), name
 
 
 def test_module_passes_the_conformance_suite():

@@ -10,9 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from xposim.calibration.functions.pk import SAMPLING_H, continuous_tmax, typical_nca
 from xposim.engine import Bolus, Simulator
-from xposim.pharmacology.pk import calibrate
-from xposim.pharmacology.pk.calibrate import continuous_tmax, typical_nca
 from xposim.pharmacology.pk.dexamethasone import dexamethasone_module, dexamethasone_pk
 from xposim.testing import assert_close, assert_in_range, check_module
 
@@ -41,7 +40,7 @@ def test_20mg_oral_figures(pk, sim):
 
 def test_iv_clearance_and_reconciled_bioavailability(pk, sim):
     # 8 mg IV: NCA clearance = 14.9 L/h (Tsuei 1979); oral AUC/IV AUC = F = 0.99
-    t = np.array(calibrate.SAMPLING_H[1:])
+    t = np.array(SAMPLING_H[1:])
     iv = typical_nca(pk, 8.0, route="IV", simulator=sim, times_h=t)
     assert_close(iv.cl_f_l_h, 14.9, rtol=0.02, what="IV CL (L/h)", source=TSUEI)
     po = typical_nca(pk, 8.0, route="PO", simulator=sim)
@@ -55,12 +54,6 @@ def test_unbound_concentration_uses_fu_and_mw(pk, sim):
                   outputs=["Cp_dexamethasone_mg_l", "Cu_dexamethasone_nM"])
     np.testing.assert_allclose(res["Cu_dexamethasone_nM"],
                                0.23 * res["Cp_dexamethasone_mg_l"] * 1e6 / 392.5, rtol=1e-10)
-
-
-def test_refit_gives_stored_values(pk):
-    fitted = calibrate.fit_dexamethasone()
-    for name, value in fitted.items():
-        assert pk.module.parameter(name).value == pytest.approx(value, rel=0.01), name
 
 
 def test_module_passes_the_conformance_suite():

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from xposim.analysis.nca import auc_between, nca
+from xposim.calibration.functions.pk import SAMPLING_H, continuous_tmax, typical_nca
 from xposim.engine import Bolus, Simulator
-from xposim.pharmacology.pk.calibrate import SAMPLING_H, continuous_tmax, typical_nca
 from xposim.pharmacology.pk.population import Covariates
 from xposim.pharmacology.pk.selinexor import selinexor_module, selinexor_pk
 from xposim.testing import assert_close, assert_in_range, check_module

@@ -17,13 +17,12 @@ from xposim.biology.ran_cycle import (
     F_INACT_GRID,
     ReferenceModels,
     agreement_table,
-    derive_reduced_constants,
     detailed_fractions,
     ran_cycle_module,
     reduced_fractions,
     steady_state,
 )
-from xposim.biology.transport import K_TR, PHI_N
+from xposim.biology.transport import transport_parameters
 from xposim.engine import Simulator
 from xposim.errors import InputError
 from xposim.testing import assert_close, assert_in_range, check_module
@@ -190,11 +189,12 @@ def test_fractions_converge_under_tighter_tolerances(models):
 
 
 def test_stored_phi_n_is_the_detailed_models_loaded_share(detailed):
-    """transport.PHI_N is derived (not assumed): the untreated detailed model's nuclear
-    RanGTP-loaded share of drug-free CRM1, to 0.5%."""
-    assert PHI_N.kind == "derived"
+    """phi_n is derived (not assumed): the untreated detailed model's nuclear RanGTP-loaded
+    share of drug-free CRM1, to 0.5%."""
+    phi_n = dict((p.name, p) for p in transport_parameters())["phi_n"]
+    assert phi_n.kind == "derived"
     untreated = detailed[detailed["f_inact"] == 0.0].iloc[0]
-    assert_close(PHI_N.value, untreated["phi_n_detailed"], rtol=0.005, what="phi_n")
+    assert_close(phi_n.value, untreated["phi_n_detailed"], rtol=0.005, what="phi_n")
 
 
 def test_reduced_law_agrees_with_detailed_model_to_95_percent(table):
@@ -225,30 +225,11 @@ def test_export_block_localises_tumour_suppressors(detailed):
     assert p53[-1] > 0.9
 
 
-def test_derive_command_refuses_a_bad_override_before_computing():
-    from xposim.biology.ran_cycle import main
-
-    with pytest.raises(SystemExit) as exc:
-        main(["--derive", "--set", "RanBP3_NES_enhancement"])
-    assert exc.value.code == 2
-
-
 def test_bad_inactivation_share_is_refused(models):
     with pytest.raises(InputError, match="f_inact"):
         detailed_fractions([1.0], models=models)
     with pytest.raises(InputError, match="f_inact"):
         reduced_fractions([], models=models)
-
-
-@pytest.mark.slow
-def test_stored_k_tr_is_the_least_squares_fit():
-    """Rerunning the derivation (python -m xposim.biology.ran_cycle --derive) gives the
-    stored constants: k_tr within 2%, phi_n within 0.5%."""
-    rc = derive_reduced_constants()
-    assert K_TR.kind == "calibrated" and "ran_cycle" in K_TR.fitted_to
-    assert_close(K_TR.value, rc.k_tr_per_s, rtol=0.02, what="k_tr (1/s)")
-    assert_close(PHI_N.value, rc.phi_n, rtol=0.005, what="phi_n")
-    assert rc.max_abs_by_f().loc[:0.95].max() <= TOL_TO_95
 
 
 @pytest.mark.slow

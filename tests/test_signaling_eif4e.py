@@ -142,8 +142,8 @@ def test_oncoprotein_balance_is_the_closed_form_with_the_eif4e_bypass(lines):
 
 def test_stored_oncorna_scale_is_the_reference_steady_state():
     """oncoRNA_c_scale is derived: the untreated cytoplasmic oncoRNA of the reference
-    'myeloma' core (eIF4E_level 1). If the export constants change (calibrate_transport),
-    update it in signaling/eif4e.py (1%)."""
+    'myeloma' core (eIF4E_level 1). If the export constants change (xposim calibrate
+    transport-affinities), update it in presets/params/eif4e.toml (1%)."""
     core = compose(export_module(), target_module(), name="core").with_parameters(
         XPO1_total0=MYELOMA_XPO1_UM)
     onco = Simulator(core, rtol=1e-10, atol=1e-12).steady_state()["oncoRNA_c"]

@@ -182,8 +182,9 @@ def test_readouts_stay_in_their_ranges(myeloma):
 
 def test_stored_feedback_scale_is_the_reference_steady_state():
     """NFkB_feedback_scale is derived: the untreated nuclear free NF-kB of the reference
-    'myeloma' core (export + target, IkBa synthesis as in cargoes.py). If the export
-    constants change (calibrate_transport), update it in signaling/nfkb.py (1%)."""
+    'myeloma' core (export + target, IkBa synthesis as in presets/params/cargoes.toml). If
+    the export constants change (xposim calibrate transport-affinities), update it in
+    presets/params/nfkb.toml (1%)."""
     core = compose(export_module(), target_module(), name="core").with_parameters(
         XPO1_total0=MYELOMA_XPO1_UM)
     nfkb_n = Simulator(core, rtol=1e-10, atol=1e-12).steady_state()["NFkB_n"]

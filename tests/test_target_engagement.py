@@ -1,36 +1,19 @@
-"""Selinexor target engagement in a patient: the stored (calibrated) constants still meet
-the occupancy figures of Crochiere et al., Oncotarget 2017 (calibration-targets.md §2),
-and predictions the calibration did not use behave as the label and biology say."""
+"""Selinexor target engagement in a patient: predictions the calibration did not use
+behave as the label and biology say. (That the stored constants still meet the occupancy
+figures they were fitted to is a fit regression: tests/test_calibration_fits.py.)"""
 
 from __future__ import annotations
 
 import itertools
 
 import numpy as np
-import pytest
 
-from xposim.calibration.target_engagement import (
-    TARGETS,
-    evaluate,
+from xposim.calibration.functions.target_engagement import (
     occupancy_profiles,
     patient_cell_model,
-    violations,
 )
 from xposim.engine import Bolus, Simulator
 from xposim.testing import assert_in_range
-
-
-@pytest.fixture(scope="module")
-def values():
-    return evaluate()
-
-
-@pytest.mark.parametrize("target", TARGETS, ids=[t.name for t in TARGETS])
-def test_stored_constants_meet_each_occupancy_figure(values, target):
-    """Crochiere 2017 (abstract), mouse doses mapped to human doses in the reference:
-    full occupancy by 6 h; > 90% needs ~50 mg; held to 48 h needs >= 50-75 mg. The
-    reading of each figure is stated in xposim.calibration.target_engagement."""
-    assert violations(values)[target.name] == 0.0, (target, values[target.name])
 
 
 def test_drug_bound_xpo1_is_degraded_faster_than_free():

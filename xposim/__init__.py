@@ -34,7 +34,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "xposim.biology.cell": ("build_cell_model", "cell_fate_model", "cell_model"),
     "xposim.biology.fate": ("fate_module",),
-    "xposim.biology.ran_cycle": ("derive_reduced_constants", "ran_cycle_module"),
+    "xposim.biology.ran_cycle": ("ran_cycle_module",),
     "xposim.biology.signaling": (
         "eif4e_module", "gr_module", "nfkb_module", "with_untreated_references",
     ),
@@ -117,10 +117,7 @@ if TYPE_CHECKING:
         cell_model as cell_model,
     )
     from xposim.biology.fate import fate_module as fate_module
-    from xposim.biology.ran_cycle import (
-        derive_reduced_constants as derive_reduced_constants,
-        ran_cycle_module as ran_cycle_module,
-    )
+    from xposim.biology.ran_cycle import ran_cycle_module as ran_cycle_module
     from xposim.biology.signaling import (
         eif4e_module as eif4e_module,
         gr_module as gr_module,

@@ -9,39 +9,43 @@ signals start at 0.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from functools import lru_cache
 
 from xposim.biology.fate import fate_module
+from xposim.biology.signaling.eif4e import eif4e_module
+from xposim.biology.signaling.gr import gr_module
+from xposim.biology.signaling.nfkb import nfkb_module
 from xposim.biology.target import target_module
 from xposim.biology.transport import CellVolumes, export_module
 from xposim.engine import Simulator
-from xposim.errors import InputError
+from xposim.errors import InputError, ModelError
 from xposim.model.module import Model, Module, compose
 from xposim.presets.cell_lines import CellLine, get_cell_line
 from xposim.presets.drugs import get_drug
 
-#: Signalling modules composed when present (module path, builder name).
-_SIGNALLING = (("xposim.biology.signaling.gr", "gr_module"),
-               ("xposim.biology.signaling.nfkb", "nfkb_module"),
-               ("xposim.biology.signaling.eif4e", "eif4e_module"))
+#: Signalling modules of every cell model (name, builder taking ``volumes``). Imported
+#: directly: a missing or failing module is an error naming it, never a silently smaller
+#: model.
+SIGNALLING: tuple[tuple[str, Callable[..., Module]], ...] = (
+    ("gr", gr_module), ("nfkb", nfkb_module), ("eif4e", eif4e_module))
 
 
 def signalling_modules(volumes: CellVolumes) -> tuple[Module, ...]:
-    """The GR, NF-kB/proteasome and eIF4E modules that exist in this installation."""
+    """The GR, NF-kB/proteasome and eIF4E modules for a cell of ``volumes``."""
     out = []
-    for path, builder in _SIGNALLING:
-        try:
-            mod = importlib.import_module(path)
-        except ModuleNotFoundError:
-            continue
-        make: Callable[..., Module] = getattr(mod, builder)
+    for name, make in SIGNALLING:
         try:
             out.append(make(volumes=volumes))
-        except TypeError:
-            out.append(make())
+        except Exception as exc:
+            raise ModelError(f"signalling module {name} ({make.__module__}.{make.__name__}) "
+                             f"failed to build: {exc}") from exc
     return tuple(out)
+
+
+def cell_volumes(cell_line: CellLine) -> CellVolumes:
+    """The compartments of a preset's (plain-data) volumes."""
+    return CellVolumes.of(cell_line.volumes)
 
 
 def _core(cell_line: CellLine, drug: str) -> list[Module]:
@@ -49,9 +53,10 @@ def _core(cell_line: CellLine, drug: str) -> list[Module]:
     if not d.xpo1_inhibitor:
         raise InputError("drug", f"{d.name} is not an XPO1 inhibitor; the cell core needs one "
                          "(selinexor)", got=drug)
-    return [export_module(volumes=cell_line.volumes),
-            target_module(volumes=cell_line.volumes, covalent=not cell_line.xpo1_c528s),
-            *signalling_modules(cell_line.volumes)]
+    volumes = cell_volumes(cell_line)
+    return [export_module(volumes=volumes),
+            target_module(volumes=volumes, covalent=not cell_line.xpo1_c528s),
+            *signalling_modules(volumes)]
 
 
 def _model_name(cell_line: CellLine, suffix: str = "") -> str:
@@ -66,7 +71,7 @@ def _line_overrides(model: Model, cell_line: CellLine) -> Model:
 
 
 def _compose(cell_line: CellLine, drug: str, fate: bool) -> Model:
-    extra = [fate_module(volumes=cell_line.volumes)] if fate else []
+    extra = [fate_module(volumes=cell_volumes(cell_line))] if fate else []
     model = compose(*_core(cell_line, drug), *extra,
                     name=_model_name(cell_line, "_fate" if fate else ""),
                     description=f"{cell_line.description}"

@@ -37,16 +37,15 @@ Drug
     ``f_inact`` of CRM1 is drug-bound (selinexor at Cys528 in the NES groove): it still
     binds RanBP3 and RanGTP and shuttles, but binds no NES.
 
-:func:`derive_reduced_constants` derives ``phi_n`` and ``k_tr`` of the reduced law from
-this model; ``python -m xposim.biology.ran_cycle --derive`` prints them.
+``xposim calibrate reduced-export-law`` derives ``phi_n`` and fits ``k_tr`` of the reduced
+law to this model (:mod:`xposim.calibration.functions.transport`). Constants and their
+provenance: presets/params/ran_cycle.toml.
 """
 
 from __future__ import annotations
 
-import argparse
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -60,7 +59,7 @@ from xposim.biology.cargoes import (
     cargo_parameters,
     complex_parameters,
 )
-from xposim.biology.transport import NFKB_TOTAL, CellVolumes, export_module
+from xposim.biology.transport import CellVolumes, export_module, nfkb_total
 from xposim.engine import Simulator
 from xposim.errors import InputError, ModelError
 from xposim.model import (
@@ -74,122 +73,16 @@ from xposim.model import (
     Species,
     compose,
 )
-
-RM2005_T1 = "Riddick & Macara, J Cell Biol 2005;168:1027, Table I (HeLa)"
-RM2005_T2 = "Riddick & Macara, J Cell Biol 2005;168:1027, Table II"
-RM2005_T3 = "Riddick & Macara, J Cell Biol 2005;168:1027, Table III"
-RM2007_T1 = "Riddick & Macara, Mol Syst Biol 2007;3:118, Table I"
-NCS = "as tabulated in JanesLab/NucCytoShuttle ModelParametersDefault (Wang et al. 2023)"
-GORLICH = "Görlich, Seewald & Ribbeck, EMBO J 2003;22:1088 (BIOMD0000000192)"
-SMITH = "Smith et al., Science 2002;295:488 (BIOMD0000000164)"
+from xposim.presets.loader import parameter_file
 
 #: Inactivation levels of the agreement test (share of CRM1 drug-bound).
 F_INACT_GRID: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
 
 
-def _p(name: str, value: float, unit: str, source: str, description: str,
-       kind: str = "measured", bounds: tuple[float, float] | None = None) -> Parameter:
-    return Parameter(name, value, unit, source, kind, description, bounds)  # type: ignore[arg-type]
+def ran_parameters() -> tuple[Parameter, ...]:
+    """Ran-cycle, CRM1 and pore constants (presets/params/ran_cycle.toml)."""
+    return parameter_file("ran_cycle").parameters()
 
-
-_PERM = "pL/s"  # volumetric permeability: flux (amol/s) = P * (c_from - c_to) (uM)
-
-RAN_PARAMETERS: tuple[Parameter, ...] = (
-    # whole-cell totals
-    _p("Ran_tot", 5.0, "uM", RM2005_T1, "total Ran"),
-    _p("RanBP1_tot", 2.0, "uM", RM2005_T1, "total RanBP1 (cytoplasmic)"),
-    _p("RanGAP_tot", 0.5, "uM", RM2005_T1, "total RanGAP (cytoplasmic enzyme)"),
-    _p("RCC1_tot", 0.25, "uM", RM2005_T1, "total RCC1 (nuclear, chromatin-bound)"),
-    _p("NTF2_tot", 0.6, "uM", RM2005_T1, "total NTF2"),
-    _p("ImpB_tot", 3.0, "uM", RM2005_T1, "total importin-beta"),
-    _p("CRM1_tot", 0.3, "uM", RM2007_T1 + " (quantitative western)", "total CRM1 (XPO1)"),
-    _p("RanBP3_tot", 0.05, "uM", RM2007_T1 + " (quantitative western)", "total RanBP3"),
-    _p("GTP", 470.0, "uM", RM2005_T1 + " row 11, " + NCS, "free GTP (held constant)"),
-    _p("GDP", 1.6, "uM", RM2005_T1 + " row 12, " + NCS, "free GDP (held constant)"),
-    _p("f_inact", 0.0, "dimensionless", "experimental setting: share of CRM1 covalently "
-       "drug-bound (selinexor at Cys528); 0 in untreated cells", "share of CRM1 unable to "
-       "bind NES", kind="assumed", bounds=(0.0, 0.99)),
-    _p("inact_binds_RanBP3", 1.0, "dimensionless", "assumed: selinexor occupies the NES "
-       "groove (Cys528), away from the RanBP3 and RanGTP sites, so drug-bound CRM1 binds "
-       "RanBP3 as CRM1 does (1); 0 makes drug-bound CRM1 inert (sensitivity)",
-       "relative RanBP3 association of drug-bound CRM1", kind="assumed", bounds=(0.0, 1.0)),
-    _p("cargo_seed", 1.0, "nM", "numerical start: each free cargo starts at 1 nM in the "
-       "cytoplasm (steady states do not depend on it; it makes cargo conservation "
-       "checkable with turnover off)", "initial cytoplasmic concentration of each cargo",
-       kind="assumed"),
-    _p("N_NPC", 3000.0, "dimensionless", "Maul et al., J Cell Biol 1972 (asynchronous "
-       "HeLa), via NucCytoShuttle", "nuclear pore complexes per cell"),
-    _p("N_A", 6.02214076e14, "1/nmol", "SI: Avogadro constant (6.02214076e23 /mol)",
-       "molecules per nmol"),
-    _p("pL_in_L", 1e-12, "dimensionless", "SI: 1 pL = 1e-12 L", "litres per picolitre"),
-    # RCC1 (four-step nucleotide exchange)
-    _p("kon_RCC1_Rd", 74.0, "1/uM/s", RM2005_T2 + ", " + NCS, "RanGDP binding to RCC1"),
-    _p("koff_RCC1_Rd", 55.0, "1/s", RM2005_T2 + ", " + NCS, "RanGDP release from RCC1"),
-    _p("koff_RCC1_GDP", 21.0, "1/s", RM2005_T2 + ", " + NCS, "GDP release from RCC1·RanGDP"),
-    _p("kon_RCC1_GDP", 11.0, "1/uM/s", RM2005_T2 + ", " + NCS, "GDP rebinding to RCC1·Ran"),
-    _p("kon_RCC1_GTP", 0.6, "1/uM/s", RM2005_T2 + ", " + NCS, "GTP binding to RCC1·Ran"),
-    _p("koff_RCC1_GTP", 19.0, "1/s", RM2005_T2 + ", " + NCS, "GTP release from RCC1·RanGTP"),
-    _p("koff_RCC1_Rt", 55.0, "1/s", RM2005_T2 + ", " + NCS, "RanGTP release from RCC1"),
-    _p("kon_RCC1_Rt", 100.0, "1/uM/s", RM2005_T2 + ", " + NCS, "RanGTP rebinding to RCC1"),
-    # NTF2, importin-beta, RanBP1, RanGAP
-    _p("kon_RdN", 10.0, "1/uM/s", RM2005_T2 + ", " + NCS, "RanGDP-NTF2 association"),
-    _p("koff_RdN", 1.0, "1/s", RM2005_T2 + ", " + NCS, "RanGDP-NTF2 dissociation"),
-    _p("kon_RtB", 0.096, "1/uM/s", RM2005_T2 + " (corrected), " + NCS,
-       "RanGTP-importin-beta association (Kd 0.5 nM)"),
-    _p("koff_RtB", 4.8e-5, "1/s", RM2005_T2 + " (corrected), " + NCS,
-       "RanGTP-importin-beta dissociation"),
-    _p("kon_RtP", 0.3, "1/uM/s", GORLICH, "RanGTP-RanBP1 association"),
-    _p("koff_RtP", 4e-4, "1/s", GORLICH, "RanGTP-RanBP1 dissociation"),
-    _p("kon_RtBP", 100.0, "1/uM/s", SMITH + ": RanBP1 binding to carrier·RanGTP",
-       "RanBP1 binding to RanGTP·importin-beta"),
-    _p("koff_RtBP", 0.5, "1/s", SMITH, "RanBP1 release from RanGTP·importin-beta·RanBP1"),
-    _p("kcat_GAP_RtP", 21.2, "1/s", RM2005_T2 + ", " + NCS, "RanGAP on RanGTP·RanBP1"),
-    _p("Km_GAP_RtP", 0.1, "uM", RM2005_T2 + ", " + NCS, "RanGAP on RanGTP·RanBP1"),
-    _p("kcat_GAP_RtBP", 2.0, "1/s", RM2005_T2 + ", " + NCS,
-       "RanGAP on RanGTP·importin-beta·RanBP1"),
-    _p("Km_GAP_RtBP", 0.1, "uM", RM2005_T2 + ", " + NCS,
-       "RanGAP on RanGTP·importin-beta·RanBP1"),
-    _p("kcat_GAP_Rt", 10.6, "1/s", GORLICH, "RanGAP on free RanGTP"),
-    _p("Km_GAP_Rt", 0.7, "uM", GORLICH, "RanGAP on free RanGTP"),
-    # CRM1 / RanBP3 / NES
-    _p("kon_MP3", 10.0, "1/uM/s", RM2007_T1 + ", " + NCS, "CRM1-RanBP3 association"),
-    _p("koff_MP3", 1.0, "1/s", RM2007_T1 + ", " + NCS, "CRM1-RanBP3 dissociation"),
-    _p("kon_MP3Rt", 10.0, "1/uM/s", RM2007_T1 + ", " + NCS,
-       "RanGTP binding to CRM1·RanBP3"),
-    _p("koff_MP3Rt", 1.0, "1/s", RM2007_T1 + ", " + NCS,
-       "RanGTP release from CRM1·RanBP3 (Kd 0.1 uM)"),
-    _p("kon_NES", 10.0, "1/uM/s", RM2007_T1 + " (kon_MP3NES = kon_RtMP3NES), " + NCS,
-       "NES association with CRM1·RanBP3, with or without RanGTP"),
-    _p("Kd_MP3_NES", 0.1, "uM", RM2007_T1 + " (koff/kon = 1/10), " + NCS,
-       "NES cargo Kd to CRM1·RanBP3 without RanGTP"),
-    _p("Kd_RtMP3_NES", 0.03, "uM", RM2007_T1 + " (koff/kon = 0.3/10), " + NCS,
-       "NES cargo Kd to RanGTP·CRM1·RanBP3"),
-    _p("kon_MRt", 10.0, "1/uM/s", NCS + ": RanGTP + CRM1 assumed to bind like CRM1 + "
-       "RanBP3 (" + RM2007_T1 + ")", "RanGTP binding to CRM1 without RanBP3",
-       kind="assumed"),
-    _p("koff_MRt", 1.0, "1/s", NCS + ": as CRM1-RanBP3 (" + RM2007_T1 + ")",
-       "RanGTP release from CRM1 without RanBP3", kind="assumed"),
-    _p("RanBP3_NES_enhancement", 10.0, "dimensionless", "Lindsay et al., J Cell Biol "
-       "2001;153:1391: CRM1 exports NES cargo with RanGTP alone, and CRM1·RanBP3 has an "
-       "enhanced affinity for cargo (fold not given); Petosa et al., Mol Cell 2004;16:761: "
-       "RanBP3 selectively enhances CRM1 export; 10-fold assumed (NucCytoShuttle makes "
-       "RanBP3 obligatory, i.e. infinite)", "NES Kd to RanGTP·CRM1 over the Kd to "
-       "RanGTP·CRM1·RanBP3", kind="assumed", bounds=(1.0, 1e6)),
-    _p("kon_disasm", 3.0, "1/uM/s", RM2007_T1 + " (kon_MP3NESRtP), " + NCS,
-       "RanBP1-driven disassembly of the export complex"),
-    # pore passage (NucCytoShuttle: flux = P * concentration difference, P in pL/s)
-    _p("P_R", 0.03, _PERM, RM2005_T3 + ", " + NCS, "free RanGTP / RanGDP permeability"),
-    _p("P_N", 1.0, _PERM, RM2005_T3 + ", " + NCS, "NTF2 permeability"),
-    _p("P_RdN", 0.5, _PERM, RM2005_T3 + ", " + NCS, "NTF2·RanGDP permeability"),
-    _p("P_B", 0.4, _PERM, RM2005_T3 + ", " + NCS, "importin-beta permeability"),
-    _p("P_RtB", 0.07, _PERM, RM2005_T3 + ", " + NCS, "RanGTP·importin-beta permeability"),
-    _p("P_M", 0.3, _PERM, NCS + ": assumed equal to P_S (CAS) of " + RM2005_T3,
-       "free CRM1 permeability", kind="assumed"),
-    _p("P_XPO1", 0.25, _PERM, NCS + ": assumed equal to P_AB of " + RM2005_T3,
-       "export complex (RanGTP·CRM1·RanBP3·cargo) permeability", kind="assumed"),
-    _p("P_P3", 0.2, _PERM, NCS + ": RanBP3 imported like NLS cargo, P_ABC of " + RM2005_T3,
-       "RanBP3 re-import (importin-alpha/beta, one way)", kind="assumed"),
-)
 
 #: Ran-containing species (nucleus/cytoplasm), for the Ran conservation law.
 _RAN_SPECIES = ("RanGTP_n", "RanGDP_n", "RCC1_RanGDP", "RCC1_Ran", "RCC1_RanGTP",
@@ -322,10 +215,10 @@ def ran_cycle_module(cargoes: Sequence[Cargo] = DEFAULT_CARGOES,
                      complexes: Sequence[CargoComplex] = DEFAULT_COMPLEXES, *,
                      volumes: CellVolumes | None = None, name: str = "ran_cycle") -> Module:
     """The detailed Ran-cycle / CRM1 export model carrying ``cargoes`` (concentrations nM)."""
-    volumes = volumes or CellVolumes()
+    volumes = volumes or CellVolumes.reference()
     all_cargo = cargo_list(cargoes, complexes, name)
     derived, species, reactions = _ran_core()
-    params: list[Parameter] = list(RAN_PARAMETERS)
+    params: list[Parameter] = list(ran_parameters())
     n, cy = "nucleus", "cytoplasm"
     ma = _mass_action
     released = {cx.cargo.name: cx.parts[1] for cx in complexes}  # degrading IkBa frees NF-kB
@@ -441,7 +334,7 @@ def ran_cycle_module(cargoes: Sequence[Cargo] = DEFAULT_CARGOES,
                                 [f"{a}_{s}", f"{b}_{s}"], [f"{cx.name}_{s}"], comp,
                                 f"{a}-{b} binding", f"{cx.name}_koff"))
     if any(c.name == "NFkB" for c in all_cargo):
-        params.append(NFKB_TOTAL)
+        params.append(nfkb_total())
     # conservation of each cargo (with the complexes that contain it), turnover off
     for c in all_cargo:
         if c.name in released:
@@ -557,7 +450,7 @@ class ReferenceModels:
 
     @staticmethod
     def build(volumes: CellVolumes | None = None) -> ReferenceModels:
-        volumes = volumes or CellVolumes()
+        volumes = volumes or CellVolumes.reference()
         return ReferenceModels(
             compose(ran_cycle_module(volumes=volumes), name="ran_cycle_reference"),
             compose(export_module(volumes=volumes), name="reduced_export"))
@@ -645,176 +538,3 @@ def agreement_table(detailed: pd.DataFrame, reduced: pd.DataFrame) -> pd.DataFra
             rows.append({"f_inact": d["f_inact"], "cargo": c, "detailed": d[key],
                          "reduced": r[key], "difference": r[key] - d[key]})
     return pd.DataFrame(rows)
-
-
-def affinities_for(k_tr_per_s: float, phi_n: float, *, models: ReferenceModels | None = None,
-                   tol: float = 1e-9, max_iter: int = 200) -> dict[str, float]:
-    """NES affinities (nM) meeting every cargo's baseline target under the reduced law
-    with ``k_tr_per_s`` and ``phi_n`` — what ``calibrate_transport --write`` would store
-    with these constants (same equations, see :mod:`xposim.biology.calibrate_transport`).
-    """
-    from xposim.biology.calibrate_transport import REFERENCE_XPO1_NM, _required_k_export
-
-    models = models or ReferenceModels.build()
-    volumes = CellVolumes()
-    sim = Simulator(models.reduced, rtol=1e-11, atol=1e-12)
-    needs: dict[str, float] = {}
-    for c in list(DEFAULT_CARGOES) + [cx.cargo for cx in DEFAULT_COMPLEXES]:
-        ke = _required_k_export(c, volumes)
-        if ke is not None:
-            needs[c.name] = ke
-    k_tr_h = k_tr_per_s * 3600.0
-    if any(ke >= k_tr_h for ke in needs.values()):
-        raise ModelError(f"k_tr = {k_tr_per_s:g} /s is below a required export constant")
-    kd = {n: models.reduced.parameter(f"{n}_nes_kd").canonical_value for n in needs}
-    state: dict[str, float] | None = None
-    base = {"XPO1_free": REFERENCE_XPO1_NM, **_reduced_parameters(k_tr_per_s, phi_n)}
-    for _ in range(max_iter):
-        params = {**base, **{f"{n}_nes_kd": v for n, v in kd.items()}}
-        state = steady_state(sim, params, initial=state, rtol=1e-11)
-        m_eff = _read(sim, state, ["XPO1_eff"], params)["XPO1_eff"]
-        new = {n: m_eff * (k_tr_h / ke - 1.0) for n, ke in needs.items()}
-        change = max(abs(new[n] / kd[n] - 1.0) for n in kd)
-        kd = new
-        if change < tol:
-            return kd
-    raise ModelError(f"NES affinity solve did not converge in {max_iter} iterations")
-
-
-@dataclass(frozen=True)
-class ReducedConstants:
-    """The reduced law's constants derived from the detailed model.
-
-    ``phi_n``: nuclear RanGTP-loaded share of drug-free CRM1 in the untreated detailed
-    model (``phi_n_range``: its range over the inactivation grid); ``k_tr_per_s``: the
-    least-squares translocation constant (1/s); ``nes_kd_nM``: the cargo affinities
-    recalibrated with these constants; ``table``: the agreement they reach.
-    """
-
-    phi_n: float
-    k_tr_per_s: float
-    phi_n_range: tuple[float, float]
-    nes_kd_nM: dict[str, float] = field(compare=False)
-    table: pd.DataFrame = field(repr=False, compare=False)
-
-    @property
-    def max_abs_difference(self) -> float:
-        return float(self.table["difference"].abs().max())
-
-    @property
-    def rms_difference(self) -> float:
-        return float(np.sqrt(np.mean(self.table["difference"].to_numpy() ** 2)))
-
-    def max_abs_by_f(self) -> pd.Series:
-        """Worst absolute difference over cargoes at each inactivation level."""
-        return self.table.assign(abs_diff=self.table["difference"].abs()) \
-            .groupby("f_inact")["abs_diff"].max()
-
-
-def compare_at(k_tr_per_s: float, phi_n: float, f_inact: Sequence[float] = F_INACT_GRID,
-               *, detailed_parameters: Mapping[str, float] | None = None,
-               models: ReferenceModels | None = None) -> tuple[pd.DataFrame, dict]:
-    """Agreement table when the reduced law uses ``k_tr_per_s``/``phi_n`` and both models
-    carry the NES affinities calibrated for them (as the cell model would after
-    ``calibrate_transport --write``); ``detailed_parameters`` override constants of the
-    detailed model only (canonical units), for sensitivity studies."""
-    models = models or ReferenceModels.build()
-    kd = affinities_for(k_tr_per_s, phi_n, models=models)
-    kd_params = {f"{n}_nes_kd": v for n, v in kd.items()}
-    det = detailed_fractions(f_inact, parameters={**(detailed_parameters or {}),
-                                                  **kd_params}, models=models)
-    red = reduced_fractions(f_inact, k_tr_per_s=k_tr_per_s, phi_n=phi_n,
-                            parameters=kd_params, models=models)
-    return agreement_table(det, red), kd
-
-
-def derive_reduced_constants(f_inact: Sequence[float] = F_INACT_GRID, *,
-                             k_tr_bounds_per_s: tuple[float, float] = (0.05, 5.0),
-                             detailed_parameters: Mapping[str, float] | None = None,
-                             models: ReferenceModels | None = None) -> ReducedConstants:
-    """Derive ``phi_n`` and fit ``k_tr`` of the reduced law to the detailed model.
-
-    ``phi_n`` is read from the untreated detailed model: the share of drug-free CRM1 that
-    sits in the nucleus loaded with RanGTP (RanGTP·CRM1·RanBP3, free or carrying cargo) —
-    what ``M_n = phi_n·XPO1_free·V_cell/V_nuc`` of the reduced law stands for. ``k_tr``
-    is the one-dimensional least-squares fit (on log k_tr) of the reduced law's
-    steady-state nuclear fractions to the detailed model's over every compared cargo and
-    every ``f_inact``, with the NES affinities recalibrated at each trial value, so the
-    constants are consistent with the affinities the cell model will use.
-    ``detailed_parameters`` override constants of the detailed model (sensitivity).
-    """
-    from scipy.optimize import minimize_scalar
-
-    fs = _check_f(f_inact)
-    lo, hi = k_tr_bounds_per_s
-    if not 0 < lo < hi:
-        raise InputError("k_tr_bounds_per_s", "must be 0 < low < high (1/s)",
-                         got=k_tr_bounds_per_s)
-    models = models or ReferenceModels.build()
-    # phi_n barely depends on the cargo affinities (they bind < 5% of CRM1 at baseline);
-    # one refinement with the affinities of the fitted k_tr makes it self-consistent
-    extra = dict(detailed_parameters or {})
-    phi_n = float(detailed_fractions([0.0], parameters=extra, models=models)
-                  ["phi_n_detailed"].iloc[0])
-    k_tr = 0.5
-    for _ in range(2):
-        def loss(log_k: float, phi: float = phi_n) -> float:
-            try:
-                table, _ = compare_at(math.exp(log_k), phi, fs, models=models,
-                                      detailed_parameters=extra)
-            except ModelError:
-                return 1e6
-            return float((table["difference"] ** 2).sum())
-
-        best = minimize_scalar(loss, bounds=(math.log(lo), math.log(hi)), method="bounded",
-                               options={"xatol": 1e-3})
-        k_tr = float(math.exp(best.x))
-        kd = affinities_for(k_tr, phi_n, models=models)
-        phi_n = float(detailed_fractions([0.0], parameters={**extra, **{
-            f"{n}_nes_kd": v for n, v in kd.items()}}, models=models)["phi_n_detailed"].iloc[0])
-    table, kd = compare_at(k_tr, phi_n, fs, models=models, detailed_parameters=extra)
-    det = detailed_fractions(fs, parameters={**extra, **{f"{n}_nes_kd": v for n, v in
-                                                         kd.items()}}, models=models)
-    return ReducedConstants(
-        phi_n=phi_n, k_tr_per_s=k_tr,
-        phi_n_range=(float(det["phi_n_detailed"].min()), float(det["phi_n_detailed"].max())),
-        nes_kd_nM=kd, table=table)
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--derive", action="store_true",
-                        help="derive phi_n and fit k_tr of the reduced law; print them")
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="override a detailed-model constant (canonical units), e.g. "
-                             "RanBP3_NES_enhancement=1e6")
-    args = parser.parse_args(argv)
-    if not args.derive:
-        parser.print_help()
-        return
-    extra: dict[str, float] = {}
-    for item in args.set:
-        name, sep, value = item.partition("=")
-        try:
-            extra[name.strip()] = float(value)
-        except ValueError:
-            sep = ""
-        if not sep:
-            parser.error(f"--set: expected NAME=VALUE with a number, got {item!r}")
-    rc = derive_reduced_constants(detailed_parameters=extra)
-    print(f"phi_n = {rc.phi_n:.4g}  (detailed model, f_inact = 0; over the grid "
-          f"{rc.phi_n_range[0]:.3g}-{rc.phi_n_range[1]:.3g})")
-    print(f"k_tr  = {rc.k_tr_per_s:.4g} /s  (least squares over {len(rc.table)} nuclear "
-          "fractions, affinities recalibrated)")
-    print(f"agreement: max |difference| {rc.max_abs_difference:.3f}, rms "
-          f"{rc.rms_difference:.3f} (absolute nuclear fraction)")
-    print("worst |difference| by f_inact:")
-    for f, v in rc.max_abs_by_f().items():
-        print(f"  {f:5.2f}  {v:.3f}")
-    with pd.option_context("display.width", 120, "display.max_columns", 20):
-        print(rc.table.pivot(index="f_inact", columns="cargo", values="difference")
-              .round(3).to_string())
-
-
-if __name__ == "__main__":
-    main()

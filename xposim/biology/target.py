@@ -12,7 +12,8 @@ Species live in the whole-cell compartment ``cell`` (nM, averaged over nucleus a
 cytoplasm: a 443 Da drug crosses the nuclear envelope in seconds). ``occupancy`` is the
 drug-bound share of XPO1. The C528S mutant keeps the reversible step but cannot form the
 bond (``kinact = 0``). No selinexor KI/kinact/krev has been published: these are
-calibrated (see each parameter's ``fitted_to``) or assumed with the range searched.
+calibrated (``xposim calibrate target-engagement``; see each parameter's ``fitted_to``) or
+assumed with the range searched. Values and provenance: presets/params/target.toml.
 """
 
 from __future__ import annotations
@@ -28,64 +29,13 @@ from xposim.model import (
     Reaction,
     Species,
 )
+from xposim.presets.loader import parameter_file
 
-RM2007 = "Riddick & Macara, Mol Syst Biol 2007;3:118"
-TE_FIT = ("Crochiere et al., Oncotarget 2017 occupancy figures as mapped to human doses in "
-          "calibration-targets.md §2 (full by 6 h; > 90% needs ~50 mg; held to 48 h needs "
-          ">= 50-75 mg), read as loss of free XPO1 (XPO1_inhibition) with the label-fitted "
-          "selinexor popPK driving a myeloma cell; targets in "
-          "xposim.calibration.target_engagement.TARGETS")
 
-XPO1_TOTAL = Parameter(
-    "XPO1_total0", 0.3, "uM", RM2007 + ": 0.3 uM CRM1 in HeLa (quantitative western)",
-    "measured", "untreated whole-cell XPO1", bounds=(0.05, 5.0))
-
-TARGET_PARAMETERS: tuple[Parameter, ...] = (
-    XPO1_TOTAL,
-    Parameter("t_half_XPO1", 68.1, "h", "fitted by xposim.calibration.target_engagement; "
-              "prior 36 h: long-lived, order of a day or more (calibration-targets.md §2; "
-              "Schwanhausser et al., Nature 2011 median 46 h)", "calibrated",
-              "half-life of drug-free XPO1", bounds=(12.0, 100.0),
-              fitted_to=TE_FIT),
-    Parameter("t_half_adduct", 10.27, "h", "drug-bound XPO1 is degraded through CRL5-ASB8 "
-              "(PMID 39416201), rate not reported; fitted by "
-              "xposim.calibration.target_engagement (prior 12 h; constrained to at most half "
-              "the free-XPO1 half-life)", "calibrated",
-              "half-life of the covalent XPO1-drug adduct (degradation)", bounds=(2.0, 200.0),
-              fitted_to=TE_FIT),
-    Parameter("kon_drug", 1e5, "1/M/s", "typical association rate of a small molecule into a "
-              "protein groove (assumed)", "assumed", "association of drug with XPO1",
-              bounds=(1e4, 1e7)),
-    Parameter("Ki_drug", 10.0, "uM", "weak non-covalent affinity: C528S cells are "
-              "essentially resistant (Neggers et al., Chem Biol 2015); assumed",
-              "assumed", "dissociation constant of the reversible XPO1-drug complex",
-              bounds=(0.1, 100.0)),
-    Parameter("kinact_drug", 0.0501, "1/s", "fitted by xposim.calibration.target_engagement "
-              "with Ki fixed: kinact/Ki = 5.0e3 /M/s, inside the 1e2-1e5 /M/s range of "
-              "covalent drugs (model-building-blocks.md §9)", "calibrated",
-              "covalent bond formation from the reversible complex", bounds=(1e-4, 1.0),
-              fitted_to=TE_FIT),
-    Parameter("t_half_reversal", 48.0, "h", "label: 'reversibly inhibits nuclear export'; "
-              "slowly reversible, half-life hours to days assumed (model-building-blocks.md "
-              "§9)", "assumed", "half-life of the adduct by retro-Michael reversal",
-              bounds=(6.0, 500.0)),
-    Parameter("k_perm", 60.0, "1/h", "lipophilic small molecule equilibrates across the "
-              "plasma membrane within minutes (assumed)", "assumed",
-              "membrane permeation rate constant of the drug", bounds=(1.0, 1000.0)),
-    Parameter("t_half_XPO1_mRNA", 4.0, "h", "typical mRNA half-life of a few hours "
-              "(Sharova et al., DNA Res 2009); assumed", "assumed", "XPO1 mRNA half-life",
-              bounds=(1.0, 12.0)),
-    Parameter("XPO1_mRNA0", 1.0, "nM", "relative scale: XPO1 mRNA is expressed in "
-              "nM-equivalents with 1 = untreated level (convention)", "assumed",
-              "untreated XPO1 mRNA level"),
-    Parameter("fb_emax", 2.0, "dimensionless", "XPO1 mRNA induced 2-4-fold in blood cells "
-              "after dosing (Abdul Razak et al., JCO 2016; calibration-targets.md §2, "
-              "recalled): maximal 3-fold induction", "assumed",
-              "maximal fractional increase of XPO1 transcription", bounds=(0.0, 5.0)),
-    Parameter("fb_ec50", 0.5, "dimensionless", "assumed: half-maximal induction at 50% "
-              "occupancy", "assumed", "occupancy giving half-maximal XPO1 induction",
-              bounds=(0.05, 0.95)),
-)
+def target_parameters() -> tuple[Parameter, ...]:
+    """The module's parameters (presets/params/target.toml; kinact_drug, t_half_adduct and
+    t_half_XPO1 written by ``xposim calibrate target-engagement``)."""
+    return parameter_file("target").parameters()
 
 
 def target_module(*, volumes: CellVolumes | None = None, covalent: bool = True,
@@ -95,8 +45,8 @@ def target_module(*, volumes: CellVolumes | None = None, covalent: bool = True,
     Reads ``drug_ext`` (unbound extracellular drug, nM). ``covalent=False`` builds the
     C528S variant: same reversible binding, no covalent bond.
     """
-    volumes = volumes or CellVolumes()
-    params = list(TARGET_PARAMETERS)
+    volumes = volumes or CellVolumes.reference()
+    params = list(target_parameters())
     if not covalent:
         params = [p.with_value(0.0, source="C528S: Cys528 replaced by Ser, no Michael "
                                "addition possible (Neggers et al., Chem Biol 2015)",

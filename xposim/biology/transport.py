@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from xposim.biology.cargoes import (
     DEFAULT_CARGOES,
     DEFAULT_COMPLEXES,
-    RM2005,
     Cargo,
     CargoComplex,
     cargo_list,
@@ -45,21 +44,34 @@ from xposim.model import (
     Reaction,
     Species,
 )
+from xposim.presets.cell_lines import Volumes
+from xposim.presets.loader import parameter_file
 
 
 @dataclass(frozen=True)
 class CellVolumes:
-    """Nuclear and cytoplasmic volumes (pL); HeLa values by default."""
+    """Nuclear and cytoplasmic volumes (pL) as model compartments; the reference (HeLa)
+    geometry of presets/params/geometry.toml by default (:meth:`reference`)."""
 
-    nucleus_pL: float = 0.45
-    cytoplasm_pL: float = 1.55
-    source: str = "HeLa: " + RM2005
+    nucleus_pL: float
+    cytoplasm_pL: float
+    source: str
 
     def __post_init__(self) -> None:
         for name in ("nucleus_pL", "cytoplasm_pL"):
             v = getattr(self, name)
             if not (isinstance(v, int | float) and math.isfinite(v) and 0 < v < 100):
                 raise ModelError(f"cell volumes: {name} must be in (0, 100) pL, got {v!r}")
+
+    @staticmethod
+    def of(volumes: Volumes) -> CellVolumes:
+        """The compartments of a preset's volumes (presets hold them as plain data)."""
+        return CellVolumes(volumes.nucleus_pL, volumes.cytoplasm_pL, volumes.source)
+
+    @staticmethod
+    def reference() -> CellVolumes:
+        """The reference (HeLa) geometry."""
+        return CellVolumes.of(Volumes.reference())
 
     def compartments(self) -> tuple[Compartment, ...]:
         total = self.nucleus_pL + self.cytoplasm_pL
@@ -72,22 +84,16 @@ class CellVolumes:
         )
 
 
-K_TR = Parameter(
-    "k_tr", 0.198, "1/s",
-    "least-squares fit of this law to the detailed Ran-cycle model "
-    "(python -m xposim.biology.ran_cycle --derive)", "calibrated",
-    "translocation rate of XPO1·RanGTP·cargo complexes through the pore", bounds=(0.05, 1.0),
-    fitted_to="steady-state nuclear fractions of p53, p21, FOXO3a, BRCA1, IkBa, NF-kB, the "
-    "NES pool and oncoRNA in the detailed Ran-cycle model (xposim.biology.ran_cycle, Riddick "
-    "& Macara 2005/2007 parameters) at 0-99% XPO1 inactivation, NES affinities recalibrated")
-PHI_N = Parameter(
-    "phi_n", 0.873, "dimensionless",
-    "detailed Ran-cycle model (xposim.biology.ran_cycle), untreated: nuclear RanGTP-loaded "
-    "CRM1 (RanGTP·CRM1 with or without RanBP3 and cargo) over all drug-free CRM1", "derived",
-    "nuclear, export-competent share of active XPO1", bounds=(0.05, 1.0))
-NFKB_TOTAL = Parameter(
-    "NFkB_tot0", 0.06, "uM", "Lipniacki et al., J Theor Biol 2004 (total NF-kB 0.06 uM)",
-    "measured", "total NF-kB (free and IkBa-bound), conserved")
+def transport_parameters() -> tuple[Parameter, ...]:
+    """k_tr, phi_n (written by ``xposim calibrate reduced-export-law``) and NFkB_tot0
+    (presets/params/transport.toml)."""
+    return parameter_file("transport").parameters("k_tr", "phi_n")
+
+
+def nfkb_total() -> Parameter:
+    """Total NF-kB (conserved), shared with the Ran-cycle model."""
+    return parameter_file("transport").parameter("NFkB_tot0")
+
 
 LN2 = "log(2)"
 
@@ -96,9 +102,9 @@ def export_module(cargoes: Sequence[Cargo] = DEFAULT_CARGOES,
                   complexes: Sequence[CargoComplex] = DEFAULT_COMPLEXES, *,
                   volumes: CellVolumes | None = None, name: str = "xpo1_export") -> Module:
     """The reduced XPO1 export module for ``cargoes`` (reads input ``XPO1_free``, nM)."""
-    volumes = volumes or CellVolumes()
+    volumes = volumes or CellVolumes.reference()
     all_cargo = cargo_list(cargoes, complexes, name)
-    params: list[Parameter] = [K_TR, PHI_N]
+    params: list[Parameter] = list(transport_parameters())
     derived: list[Derived] = []
     species: list[Species] = []
     reactions: list[Reaction] = []
@@ -187,7 +193,7 @@ def export_module(cargoes: Sequence[Cargo] = DEFAULT_CARGOES,
                 f"share of {part} (free and in {cx.name}) in the nucleus"))
     conservations = []
     if any(c.name == "NFkB" for c in all_cargo):
-        params.append(NFKB_TOTAL)
+        params.append(nfkb_total())
         terms = {"NFkB_n": 1.0, "NFkB_c": 1.0}
         terms.update({f"{cx.name}_{s}": 1.0 for cx in complexes if "NFkB" in cx.parts
                       for s in ("n", "c")})

@@ -33,8 +33,8 @@ app = typer.Typer(
 
 
 #: The CLI's table of contents: one command module per entry, registered in this order.
-COMMANDS = ("demo", "cell", "ic50", "params", "pk", "regimen", "sbml", "nm", "nca", "synergy",
-            "trial")
+COMMANDS = ("demo", "calibrate", "cell", "ic50", "params", "pk", "regimen", "sbml", "nm", "nca",
+            "synergy", "trial")
 
 
 def _register_commands() -> None:

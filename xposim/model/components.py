@@ -18,8 +18,26 @@ from xposim.errors import ModelError
 from xposim.model.expressions import BUILTIN_SYMBOLS, FUNCTIONS, Expression, as_expression
 from xposim.model.units import canonical_unit, parse_unit, same_dimension
 
-Kind = Literal["measured", "derived", "assumed", "calibrated"]
+#: Provenance kinds. ``measured``: a cited measurement (see :func:`cites_measurement`);
+#: ``derived``: computed from other values by a stated formula or model; ``assumed``: a
+#: judgement with its reason; ``convention``: a reference level, switch or unit convention
+#: (``GR_level = 1``, a structural 0, a 1e6 h half-life standing for "stable"), true by
+#: definition rather than by measurement; ``calibrated``: fitted by ``xposim calibrate``
+#: (``fitted_to`` says to what).
+Kind = Literal["measured", "derived", "assumed", "convention", "calibrated"]
 KINDS: tuple[str, ...] = get_args(Kind)
+
+#: Wording that says a value was not measured (or not checked against its source).
+HEDGES: tuple[str, ...] = ("assumed", "recalled", "unverified", "convention", "guess")
+_CITATION = re.compile(r"\b(1[89]|20)\d\d\b|\blabels?\b|\bSmPC\b", re.IGNORECASE)
+
+
+def cites_measurement(source: str) -> bool:
+    """True when ``source`` can back the kind ``measured``: it names a publication year
+    (a paper, e.g. "Lipniacki et al., J Theor Biol 2004") or a drug label/SmPC, and has
+    none of the :data:`HEDGES` ("assumed", "recalled", ...)."""
+    text = source.lower()
+    return bool(_CITATION.search(source)) and not any(h in text for h in HEDGES)
 
 _ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _RESERVED = frozenset({"avogadro", "pi", "exponentiale", "true", "false", "inf", "nan",
@@ -76,6 +94,11 @@ class Parameter:
         if self.kind not in KINDS:
             raise ModelError(f"parameter {self.name}: kind must be one of {KINDS}, "
                              f"got {self.kind!r}")
+        if self.kind == "measured" and not cites_measurement(self.source):
+            raise ModelError(f"parameter {self.name}: kind 'measured' needs a source citing "
+                             "the measurement (a paper with its year, or a label) without "
+                             f"{'/'.join(HEDGES)} wording, got {self.source!r}; use 'assumed' "
+                             "or 'convention'")
         if self.kind == "calibrated" and not self.fitted_to.strip():
             raise ModelError(f"parameter {self.name}: calibrated parameters must say what "
                              "they were fitted to (fitted_to)")

@@ -7,9 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from xposim.biology.transport import CellVolumes
 from xposim.errors import InputError, ModelError
-from xposim.model.components import Parameter
+from xposim.model.components import Parameter, cites_measurement
 from xposim.presets.loader import load_preset_file, parameter_from_toml
 
 _KEYS = {"description", "lineage", "malignant", "distinguishing", "sources", "xpo1_c528s",
@@ -18,7 +17,10 @@ _KEYS = {"description", "lineage", "malignant", "distinguishing", "sources", "xp
 P53_STATUS = ("wild-type", "mutant", "null")
 LINEAGES = ("normal", "myeloma", "dlbcl")
 _BIOLOGY_KEYS = {"p53_status", "doubling_time_h", "oncogenic_stress", "gr_level",
-                 "nfkb_dependence", "eif4e_level", "pi_resistance_fold", "facts"}
+                 "nfkb_dependence", "eif4e_level", "pi_resistance_fold", "facts", "kinds"}
+#: Fields that are relative to the line's own parental line: 1 there by definition.
+_SELF_RELATIVE = {"eif4e_level": 1.0, "pi_resistance_fold": 1.0}
+_FACT_KINDS = ("measured", "assumed", "convention")
 
 
 def _number(where: str, field: str, value: object, lo: float, hi: float) -> float:
@@ -27,6 +29,46 @@ def _number(where: str, field: str, value: object, lo: float, hi: float) -> floa
         raise ModelError(f"{where}: {field} must be a number in [{lo:g}, {hi:g}], got "
                          f"{value!r}")
     return float(value)
+
+
+@dataclass(frozen=True)
+class Volumes:
+    """Nuclear and cytoplasmic volumes of a cell (pL) with their source: plain data that
+    the biology layer turns into model compartments (``biology.transport.CellVolumes``)."""
+
+    nucleus_pL: float
+    cytoplasm_pL: float
+    source: str
+
+    def __post_init__(self) -> None:
+        for name in ("nucleus_pL", "cytoplasm_pL"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not (isinstance(v, int | float) and math.isfinite(v)
+                                           and 0 < v < 100):
+                raise ModelError(f"cell volumes: {name} must be in (0, 100) pL, got {v!r}")
+            object.__setattr__(self, name, float(v))
+        if not isinstance(self.source, str) or not self.source.strip():
+            raise ModelError("cell volumes: source must name where the volumes come from")
+
+    @staticmethod
+    def reference() -> Volumes:
+        """The reference (HeLa) geometry of presets/params/geometry.toml."""
+        entry = load_preset_file("params/geometry.toml").get("reference")
+        return _volumes(entry, "presets/params/geometry.toml [reference]")
+
+
+def _volumes(entry: object, where: str) -> Volumes:
+    if not isinstance(entry, Mapping):
+        raise ModelError(f"{where}: expected a table {{nucleus_pL, cytoplasm_pL, source}}")
+    unknown = set(entry) - {"nucleus_pL", "cytoplasm_pL", "source"}
+    if unknown:
+        raise ModelError(f"{where}: unknown keys {sorted(unknown)}")
+    try:
+        return Volumes(entry["nucleus_pL"], entry["cytoplasm_pL"], entry["source"])
+    except KeyError as exc:
+        raise ModelError(f"{where}: missing key {exc.args[0]!r}") from exc
+    except ModelError as exc:
+        raise ModelError(f"{where}: {exc}") from exc
 
 
 @dataclass(frozen=True)
@@ -39,7 +81,8 @@ class CellBiology:
     reference myeloma line (0-3); ``gr_level``: glucocorticoid receptor relative to MM.1S
     (0-3); ``nfkb_dependence``: 0-1; ``eif4e_level``: eIF4E relative to the parental line
     (0.1-20); ``pi_resistance_fold``: rise of the cellular bortezomib IC50 (>= 1; 1 =
-    PI-sensitive). ``facts``: field -> citation.
+    PI-sensitive). ``facts``: field -> citation; ``kinds``: field -> provenance kind where
+    the citation alone does not say it (e.g. ``convention`` for a reference level).
     """
 
     p53_status: str = "wild-type"
@@ -50,6 +93,7 @@ class CellBiology:
     eif4e_level: float = 1.0
     pi_resistance_fold: float = 1.0
     facts: tuple[tuple[str, str], ...] = ()
+    kinds: tuple[tuple[str, str], ...] = ()
     where: str = "cell line"
 
     def __post_init__(self) -> None:
@@ -64,9 +108,20 @@ class CellBiology:
         _number(w, "nfkb_dependence", self.nfkb_dependence, 0.0, 1.0)
         _number(w, "eif4e_level", self.eif4e_level, 0.1, 20.0)
         _number(w, "pi_resistance_fold", self.pi_resistance_fold, 1.0, 1000.0)
-        unknown = {k for k, _ in self.facts} - (_BIOLOGY_KEYS - {"facts"}) - {"xpo1"}
+        fields = _BIOLOGY_KEYS - {"facts", "kinds"}
+        unknown = {k for k, _ in self.facts} - fields - {"xpo1"}
         if unknown:
             raise ModelError(f"{w}: facts for unknown fields {sorted(unknown)}")
+        unknown = {k for k, _ in self.kinds} - fields
+        if unknown:
+            raise ModelError(f"{w}: kinds for unknown fields {sorted(unknown)}")
+        for key, kind in self.kinds:
+            if kind not in _FACT_KINDS:
+                raise ModelError(f"{w}: kinds.{key} must be one of {_FACT_KINDS}, got "
+                                 f"{kind!r}")
+            if kind == "measured" and not cites_measurement(self.fact(key)):
+                raise ModelError(f"{w}: kinds.{key} = 'measured' needs a fact citing the "
+                                 f"measurement, got {self.fact(key)!r}")
 
     @property
     def p53_function(self) -> float:
@@ -74,6 +129,20 @@ class CellBiology:
 
     def fact(self, field: str) -> str:
         return dict(self.facts).get(field, "")
+
+    def kind(self, field: str, value: float) -> str:
+        """Provenance kind of a field: as stated in ``kinds``; else ``measured`` when its
+        fact cites a measurement; ``convention`` for a self-relative level at 1 without a
+        fact; else ``assumed``."""
+        stated = dict(self.kinds).get(field)
+        if stated is not None:
+            return stated
+        fact = self.fact(field)
+        if fact and cites_measurement(fact):
+            return "measured"
+        if not fact and _SELF_RELATIVE.get(field) == value:
+            return "convention"
+        return "assumed"
 
 
 @dataclass(frozen=True)
@@ -88,7 +157,7 @@ class CellLine:
     sources: tuple[str, ...]
     parameters: tuple[Parameter, ...] = ()
     xpo1_c528s: bool = False
-    volumes: CellVolumes = field(default_factory=CellVolumes)
+    volumes: Volumes = field(default_factory=Volumes.reference)
     attributes: tuple[tuple[str, str], ...] = ()
     biology: CellBiology = field(default_factory=CellBiology)
 
@@ -113,9 +182,10 @@ class CellLine:
 
         def par(name: str, value: float, unit: str, key: str, what: str) -> Parameter:
             fact = b.fact(key)
-            measured = fact and not any(w in fact for w in ("assumed", "recalled"))
-            return Parameter(name, value, unit, f"{src}: {fact or 'assumed'}",
-                             "measured" if measured else "assumed", what)
+            kind = b.kind(key, value)
+            default = "by definition" if kind == "convention" else "assumed"
+            return Parameter(name, value, unit, f"{src}: {fact or default}",
+                             kind, what)  # type: ignore[arg-type]
 
         return (
             par("doubling_time", b.doubling_time_h if b.doubling_time_h is not None else 1e7,
@@ -142,7 +212,7 @@ def _build(name: str, entry: Mapping[str, Any]) -> CellLine:
         raise ModelError(f"{where}: unknown keys {sorted(unknown)}")
     try:
         vol = entry.get("volumes")
-        volumes = CellVolumes(**vol) if vol else CellVolumes()
+        volumes = _volumes(vol, f"{where}.volumes") if vol else Volumes.reference()
         params = tuple(parameter_from_toml(k, v, f"{where}.parameters")
                        for k, v in entry.get("parameters", {}).items())
         bio = dict(entry.get("biology", {}))
@@ -150,9 +220,10 @@ def _build(name: str, entry: Mapping[str, Any]) -> CellLine:
         if unknown_bio:
             raise ModelError(f"{where}.biology: unknown keys {sorted(unknown_bio)}")
         facts = tuple((str(k), str(v)) for k, v in bio.pop("facts", {}).items())
+        kinds = tuple((str(k), str(v)) for k, v in bio.pop("kinds", {}).items())
         if bio.get("doubling_time_h") == "none":
             bio["doubling_time_h"] = None
-        biology = CellBiology(**bio, facts=facts, where=f"{where}.biology")
+        biology = CellBiology(**bio, facts=facts, kinds=kinds, where=f"{where}.biology")
         return CellLine(name=name, description=entry["description"], lineage=entry["lineage"],
                         malignant=bool(entry["malignant"]),
                         distinguishing=entry["distinguishing"],

@@ -19,7 +19,7 @@ from typing import Any
 @lru_cache(maxsize=1)
 def model_parameter_defaults() -> Any:
     """Parameter name -> default value (model units) of the patient model's modules."""
-    from xposim.biology.fate import FATE_PARAMETERS
+    from xposim.biology.fate import fate_parameters
     from xposim.biology.signaling.gr import gr_module
     from xposim.biology.signaling.nfkb import nfkb_module
     from xposim.biology.target import target_module
@@ -40,5 +40,5 @@ def model_parameter_defaults() -> Any:
                selinexor_pk().module, dexamethasone_pk().module, bortezomib_pk().module)
     for m in modules:
         values.update({p.name: float(p.value) for p in m.parameters})
-    values.update({p.name: float(p.value) for p in FATE_PARAMETERS})
+    values.update({p.name: float(p.value) for p in fate_parameters()})
     return MappingProxyType(values)

@@ -41,61 +41,12 @@ from __future__ import annotations
 
 from xposim.biology.transport import CellVolumes
 from xposim.model import Assignment, Derived, Input, Module, Parameter, Reaction, Species
+from xposim.presets.loader import parameter_file
 
-BLOOD_ADV = ("Li et al., Blood Adv 2023;7:2926 (abstract): eIF4E overexpression partly rescues "
-             "myeloma cells from selinexor, less G1 arrest, selinexor IC50 10-fold higher; "
-             "eIF4E knockdown sensitises")
-CULJKOVIC = ("Culjkovic et al., J Cell Biol 2006;175:415 (eIF4E-dependent export of cyclin D1 "
-             "mRNA via its 4E-SE, CRM1-dependent, unlike NXF1-mediated bulk mRNA export)")
-WENDEL = ("Wendel et al., Genes Dev 2007;21:3232 (MCL1 is the eIF4E translation target behind "
-          "eIF4E-driven chemoresistance in lymphoma; recalled)")
 
-EIF4E_PARAMETERS: tuple[Parameter, ...] = (
-    Parameter("eIF4E_level", 1.0, "dimensionless", "preset: 1 = reference myeloma; an "
-              "eIF4E-overexpressing line is several-fold higher (" + BLOOD_ADV + ")",
-              "assumed", "eIF4E protein relative to the reference cell", bounds=(0.05, 20.0)),
-    Parameter("eIF4E_K", 3.0, "dimensionless", "assumed: eIF4E is limiting for its target "
-              "mRNAs in the reference cell (" + CULJKOVIC + "; overexpression raises their "
-              "export), half-saturation at 3x the reference level", "assumed",
-              "eIF4E level (relative) half-saturating its target mRNAs", bounds=(0.2, 50.0)),
-    Parameter("oncoRNA_c_ref", 3.911, "nM", "untreated steady state of the reference "
-              "'myeloma' preset; recomputed for any composed cell by "
-              "xposim.biology.signaling.with_untreated_references", "derived",
-              "cytoplasmic oncogene mRNA of the untreated cell", bounds=(1e-6, 1e4)),
-    Parameter("oncoRNA_c_scale", 3.911, "nM", "untreated cytoplasmic oncoRNA of the "
-              "reference 'myeloma' preset (eIF4E_level 1; steady state of export core + "
-              "target); a fixed constant so the translation dynamics never depend on a "
-              "per-line reference", "derived", "scale of cytoplasmic oncogene mRNA for "
-              "translation", bounds=(1e-3, 1e4)),
-    Parameter("survival_translation_K", 1.0, "dimensionless", "assumed: half-maximal "
-              "protection at the reference cell's untreated translation (so the reference "
-              "line sits mid-range and both knockdown and overexpression move it; "
-              + BLOOD_ADV + ")", "assumed",
-              "relative oncoprotein translation giving half-maximal protection",
-              bounds=(0.1, 10.0)),
-    Parameter("oncoprotein_t_half", 2.0, "h", "assumed: MCL1, cyclin D1 and MYC are "
-              "short-lived proteins (half-lives of ~0.5-3 h, recalled)", "assumed",
-              "half-life of the lumped eIF4E-dependent oncoproteins", bounds=(0.25, 12.0)),
-    Parameter("oncoprotein_unit", 1.0, "nM", "relative scale: 1 nM-equivalent = the "
-              "untreated reference cell (convention)", "assumed",
-              "oncoprotein level of the untreated reference cell"),
-    Parameter("survival_translation_hill", 2.0, "dimensionless", "assumed", "assumed",
-              "Hill coefficient of translation-driven protection", bounds=(0.5, 6.0)),
-    Parameter("eIF4E_bypass_max", 1.3, "dimensionless", "eIF4E's export (4E-SE, CRM1) and "
-              "translation roles rest on different mRNA elements, and bulk mRNAs leave the "
-              "nucleus through NXF1, not CRM1 (" + CULJKOVIC + ", abstract read); eIF4E is "
-              "limiting, so eIF4E beyond the reference level recruits eIF4E-sensitive mRNAs "
-              "such as MCL1 (" + WENDEL + ") that selinexor does not trap; extent fitted",
-              "calibrated", "largest XPO1-independent oncoprotein translation carried by "
-              "eIF4E above the reference level, relative to the reference cell's untreated "
-              "translation", bounds=(0.0, 5.0),
-              fitted_to="calibration-targets.md §3 (Blood Adv 2023;7:2926, abstract): eIF4E "
-              "overexpression raises the 72 h selinexor IC50 ~10-fold: myeloma-eIF4E-high "
-              "(eIF4E_level 5) vs its parent 'myeloma' preset, Hill-fitted relative IC50 "
-              "(control + 1 nM-10 uM half-log series); 1.3 gives 9.9x (208 vs 21 nM); "
-              "1.15-1.35 evaluated (9.2-10.1x); degenerate with the assumed eIF4E_level "
-              "of the preset (a higher level needs a smaller value)"),
-)
+def eif4e_parameters() -> tuple[Parameter, ...]:
+    """The module's parameters (values and provenance: presets/params/eif4e.toml)."""
+    return parameter_file("eif4e").parameters()
 
 
 def eif4e_module(volumes: CellVolumes | None = None, *, name: str = "eif4e") -> Module:
@@ -104,13 +55,13 @@ def eif4e_module(volumes: CellVolumes | None = None, *, name: str = "eif4e") -> 
     Reads ``oncoRNA_c`` (cytoplasmic oncogene mRNA of the export core, nM); provides
     ``eIF4E_export_factor`` to the export core.
     """
-    volumes = volumes or CellVolumes()
+    volumes = volumes or CellVolumes.reference()
     return Module(
         name=name,
         description="eIF4E-dependent oncogene mRNA export; proliferation drive and "
                     "translation-driven survival",
         compartments=volumes.compartments(),
-        parameters=EIF4E_PARAMETERS,
+        parameters=eif4e_parameters(),
         derived=(
             Derived("eIF4E_export_factor",
                     "eIF4E_level * (1 + eIF4E_K) / (eIF4E_level + eIF4E_K)", "1",

@@ -41,76 +41,24 @@ from xposim.model import (
     Reaction,
     Species,
 )
+from xposim.presets.loader import parameter_file
 
-JUSKO = ("Ramakrishnan et al., J Pharmacokinet Pharmacodyn 2002;29:1 (fifth-generation "
-         "corticosteroid model; rat liver, methylprednisolone), values as tabulated in "
-         "model-building-blocks.md §6.1")
-ARGUETA = "Argueta et al., Oncotarget 2018;9:25529"
-PORTNER = ("Pörtner et al., Pharm Res 1988;5:623: dexamethasone binding to human GR (synovial "
-           "cytosol), KD 3.3-17.1 nmol/L, mean 7.0")
 
-GR_PARAMETERS: tuple[Parameter, ...] = (
-    Parameter("GR_level", 1.0, "dimensionless", "preset: 1 = reference GR-positive myeloma "
-              "(MM.1S-like), 0 = GR-negative (Argueta 2018 compared GR-positive and "
-              "GR-negative lines)", "assumed", "multiplier on GR transcription",
-              bounds=(0.0, 5.0)),
-    Parameter("GR_ks_Rm", 2.90, "nM/h", JUSKO + "; fmol/g/h read as nM-equivalents/h",
-              "assumed", "GR mRNA synthesis (zero order)", bounds=(0.1, 100.0)),
-    Parameter("GR_kd_Rm", 0.612, "1/h", JUSKO + " (t1/2 1.1 h)", "assumed",
-              "GR mRNA degradation", bounds=(0.05, 5.0)),
-    Parameter("GR_IC50_Rm", 26.2, "nM", JUSKO + "; in units of DRn (nM-equivalents)",
-              "assumed", "nuclear complex halving GR transcription (homologous "
-              "down-regulation)", bounds=(1.0, 1000.0)),
-    Parameter("GR_ks_R", 3.22, "1/h", JUSKO + " (per unit mRNA)", "assumed",
-              "GR protein synthesis from its mRNA", bounds=(0.1, 100.0)),
-    Parameter("GR_kd_R", 0.0572, "1/h", JUSKO + " (t1/2 12 h)", "assumed",
-              "free GR degradation", bounds=(0.005, 1.0)),
-    Parameter("GR_kT", 0.63, "1/h", JUSKO, "assumed",
-              "translocation of the drug-receptor complex into the nucleus",
-              bounds=(0.05, 50.0)),
-    Parameter("GR_kre", 0.57, "1/h", JUSKO, "assumed",
-              "return of the nuclear complex (receptor released)", bounds=(0.05, 50.0)),
-    Parameter("GR_Rf", 0.49, "dimensionless", JUSKO, "assumed",
-              "fraction of returning receptor recycled (the rest degraded)",
-              bounds=(0.0, 1.0)),
-    Parameter("GR_Kd_dex", 7.0, "nM", PORTNER, "measured",
-              "dexamethasone-GR dissociation constant", bounds=(1.0, 20.0)),
-    Parameter("GR_kon_dex", 1e5, "1/M/s", "assumed: steroid association with the "
-              "hsp90-bound receptor at 37 °C is slow for a small molecule (1e4-1e6 /M/s); "
-              "with Kd = 7 nM this gives koff = 2.5 /h, i.e. binding equilibrates within "
-              "about an hour", "assumed", "dexamethasone-GR association",
-              bounds=(1e4, 1e7)),
-    Parameter("GR_sel_emax", 1.0, "dimensionless", ARGUETA + ": selinexor induces GR "
-              "expression (western blots, fold not tabulated in the abstract); at most "
-              "2-fold transcription assumed", "assumed",
-              "maximal fractional increase of GR transcription by XPO1 blockade",
-              bounds=(0.0, 5.0)),
-    Parameter("GR_sel_ec50", 0.5, "dimensionless", "assumed: half-maximal GR induction at "
-              "50% XPO1 inhibition (as the XPO1 mRNA feedback of the target module)",
-              "assumed", "XPO1 inhibition giving half-maximal GR induction",
-              bounds=(0.05, 0.95)),
-    Parameter("GR_signal_ec50", 40.0, "nM", "assumed: after down-regulation the reference "
-              "cell's nuclear complex at saturating dexamethasone settles near 26 nM-eq, "
-              "a submaximal signal (~0.3) that selinexor-induced GR can raise (" + ARGUETA
-              + ": the combination increases GR transcriptional activity and REDD1)",
-              "assumed", "nuclear complex giving half-maximal REDD1/mTORC1 signal",
-              bounds=(2.0, 500.0)),
-    Parameter("GR_signal_hill", 2.0, "dimensionless", "assumed: cooperative GRE "
-              "activation by GR dimers", "assumed", "Hill coefficient of the signal",
-              bounds=(0.5, 4.0)),
-)
+def gr_parameters() -> tuple[Parameter, ...]:
+    """The module's parameters (values and provenance: presets/params/gr.toml)."""
+    return parameter_file("gr").parameters()
 
 
 def gr_module(volumes: CellVolumes | None = None, *, name: str = "gr") -> Module:
     """GR/dexamethasone receptor-gene module (reads ``C_dex`` nM, ``XPO1_inhibition``)."""
-    volumes = volumes or CellVolumes()
+    volumes = volumes or CellVolumes.reference()
     induction = "(1 + GR_sel_emax * XPO1_inhibition / (GR_sel_ec50 + XPO1_inhibition))"
     return Module(
         name=name,
         description="Jusko fifth-generation GR receptor/gene model for dexamethasone, with "
                     "GR induction by XPO1 blockade and a REDD1/mTORC1 death signal",
         compartments=volumes.compartments(),
-        parameters=GR_PARAMETERS,
+        parameters=gr_parameters(),
         derived=(
             Derived("GR_koff_dex", "GR_kon_dex * GR_Kd_dex", "1/h",
                     "dexamethasone-GR dissociation (kon * Kd)"),

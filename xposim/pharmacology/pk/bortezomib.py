@@ -28,8 +28,8 @@ than the 20 min of the isolated complex, presumably because red cells hold abund
 proteasome that recaptures released drug and make no new proteasome (an assumed
 rationale, not a measured rate).
 
-Typical values were fitted by :mod:`xposim.pharmacology.pk.calibrate` to the figures of
-calibration-targets.md §1 (see ``fitted_to``). Doses are mg (1.3 mg/m² × BSA).
+Typical values were fitted by ``xposim calibrate pk-bortezomib`` and ``pk-bortezomib-pd``
+to the figures of calibration-targets.md §1 (see ``fitted_to``). Doses are mg (1.3 mg/m² × BSA).
 
 Outputs: ``Cp_bortezomib_mg_l``, ``Cp_bortezomib_nM``, ``Cu_bortezomib_nM`` (fu 0.17),
 ``btz_bound`` (species: drug bound in tissue, mg), ``btz_blood_occ`` (species: bound
@@ -58,108 +58,24 @@ from xposim.pharmacology.pk.common import (
     drug_constants,
 )
 from xposim.pharmacology.pk.spec import PKModel
+from xposim.presets.loader import parameter_file
 
-JANSSEN = "Janssen et al. 2019, pediatric bortezomib popPK/PD (abstract): structure"
-FIT = "xposim.pharmacology.pk.calibrate.fit_bortezomib_pk"
-FIT_PD = "xposim.pharmacology.pk.calibrate.fit_bortezomib_pd"
-FIT_TARGETS = ("Transl Res 2018;198:1-16 Table 2 (Reece 2011; Moreau 2011), 1.3 mg/m² days "
-               "1, 4, 8, 11: C1D1 IV CL 111.6 L/h and t½ 11.5 h; C1D11 IV CL 18-28 L/h, "
-               "t½ 76-109 h, Vss 1600-2200 L; C1D11 SC Cmax 20.4 ng/mL, Tmax 0.5 h, "
-               "AUClast 155 ng·h/mL")
-FIT_PD_TARGETS = ("maximum blood 20S inhibition 63.7% SC and 69.3% IV on C1D11 (Moreau "
-                  "2011, via Transl Res 2018 review); maximum within 1 h of the dose and "
-                  "recovery close to baseline (< 10% inhibition) 72-96 h after it "
-                  "(Schwartz & Davidson, Oncology 2004; label), after the C1D1 dose")
-
-PARAMETERS: tuple[Parameter, ...] = (
-    Parameter("btz_CL_pop", 14.90, "L/h", FIT, "calibrated", "linear clearance of free drug",
-              bounds=(1.0, 200.0), fitted_to=FIT_TARGETS),
-    Parameter("btz_V1_pop", 3.946, "L", FIT, "calibrated", "central volume",
-              bounds=(1.0, 500.0), fitted_to=FIT_TARGETS),
-    Parameter("btz_Q2_pop", 9.382, "L/h", FIT, "calibrated",
-              "clearance to the shallow peripheral compartment (distribution t½ < 10 min)",
-              bounds=(1.0, 20000.0), fitted_to=FIT_TARGETS),
-    Parameter("btz_V2_pop", 49.60, "L", FIT, "calibrated", "shallow peripheral volume",
-              bounds=(1.0, 20000.0), fitted_to=FIT_TARGETS),
-    Parameter("btz_Q3_pop", 97.15, "L/h", FIT, "calibrated",
-              "clearance to the proteasome-binding tissue compartment",
-              bounds=(0.1, 5000.0), fitted_to=FIT_TARGETS),
-    Parameter("btz_V3_pop", 1443.0, "L", FIT, "calibrated",
-              "volume of free drug in the binding tissue compartment",
-              bounds=(1.0, 50000.0), fitted_to=FIT_TARGETS),
-    Parameter("btz_Bmax", 2.383, "mg", FIT, "calibrated",
-              "proteasome binding capacity in tissue, as drug amount", bounds=(0.01, 100.0),
-              fitted_to=FIT_TARGETS),
-    # An effective, pM-range affinity: only such tight binding makes the first dose vanish
-    # into tissue (C1D1 CL 112 L/h) and later doses find the sites filled; the proteasome
-    # Ki of 0.6 nM (Adams et al. 1999, recalled) refits the figures much worse.
-    Parameter("btz_Kd", 0.00132, "ng/mL", FIT, "calibrated",
-              "free tissue concentration at half-saturation of proteasome binding",
-              bounds=(1e-5, 100.0), fitted_to=FIT_TARGETS),
-    Parameter("btz_t_half_off", 20.0, "min", "VELCADE label (12.1/12.3 text, MIMS copy): "
-              "bortezomib dissociates from the proteasome with a half-life of about 20 min",
-              "measured", "half-life of the drug-proteasome complex", bounds=(1.0, 600.0)),
-    Parameter("btz_ka_sc", 2.768, "1/h", FIT, "calibrated", "SC absorption rate constant "
-              "(two steps in series: Tmax 30 min needs a short delay)",
-              bounds=(0.1, 100.0), fitted_to=FIT_TARGETS),
-    Parameter("btz_F_sc", 1.0, "dimensionless", "SC and IV systemic exposure equivalent "
-              "(AUClast 155 vs 151 ng·h/mL, Moreau 2011; Transl Res 2018 review)", "measured",
-              "SC bioavailability", bounds=(0.5, 1.0)),
-    Parameter("btz_WT_exp_CL", 0.75, "dimensionless", "allometric theory (Anderson & "
-              "Holford 2008); doses are already scaled by BSA", "assumed",
-              "exponent of body weight on CL and Q", bounds=(0.0, 1.5)),
-    Parameter("btz_WT_exp_V", 1.0, "dimensionless", "allometric theory (Anderson & Holford "
-              "2008)", "assumed", "exponent of body weight on volumes and Bmax",
-              bounds=(0.0, 1.5)),
-    Parameter("btz_Imax", 0.6782, "dimensionless", FIT_PD, "calibrated",
-              "blood 20S chymotrypsin-like activity lost when all blood proteasome is "
-              "drug-bound (the rest is not bortezomib-sensitive in the assay)",
-              bounds=(0.0, 1.0), fitted_to=FIT_PD_TARGETS),
-    Parameter("btz_Kd_blood", 0.1901, "ng/mL", FIT_PD, "calibrated",
-              "plasma concentration at half-occupancy of the blood (RBC) proteasome at "
-              "equilibrium (koff_blood / kon_blood)", bounds=(1e-4, 100.0),
-              fitted_to=FIT_PD_TARGETS),
-    # The label's 20 min is the dissociation t½ of the isolated complex. In whole blood the
-    # measured 20S activity is mostly that of red cells; assumed: their abundant proteasome
-    # recaptures a released molecule before it leaves the cell, and anucleate red cells make
-    # no new proteasome, so the apparent release is much slower. The value is calibrated to
-    # the clinical recovery time (72-96 h), not measured.
-    Parameter("btz_t_half_blood", 26.73, "h", FIT_PD, "calibrated",
-              "apparent half-life of drug-bound blood proteasome (release net of "
-              "intracellular rebinding)", bounds=(0.5, 500.0), fitted_to=FIT_PD_TARGETS),
-    Parameter("btz_occ_unit", 1.0, "nM", "convention: blood proteasome occupancy (0-1) is "
-              "carried as a concentration state in units of this constant (as "
-              "xposim.biology.fate's signal_unit)", "assumed",
-              "unit of the occupancy state", bounds=(1.0, 1.0)),
-)
-
-IIV: tuple[Parameter, ...] = (
-    Parameter("btz_omega_CL", 0.4, "dimensionless", "assumed: C1D11 CL 18.2-28.0 L/h with "
-              "SD 9.2-19.8 L/h (Transl Res 2018 Table 2) implies a CV of ~40-70%", "assumed",
-              "SD of eta on CL (log scale)", bounds=(0.0, 1.5)),
-    Parameter("btz_omega_V3", 0.3, "dimensionless", "assumed", "assumed",
-              "SD of eta on V3 (log scale)", bounds=(0.0, 1.5)),
-    Parameter("btz_omega_ka", 0.4, "dimensionless", "assumed: SC Tmax 30 min with range "
-              "5-60 min (Transl Res 2018 Table 2)", "assumed", "SD of eta on ka_sc",
-              bounds=(0.0, 1.5)),
-)
-
-RESIDUAL = ResidualError(
-    proportional=Parameter("btz_sigma_prop", 0.2, "dimensionless", "assumed", "assumed",
-                           "proportional residual error SD", bounds=(0.0, 1.0)),
-    additive=Parameter("btz_sigma_add", 0.05, "ng/mL", "assumed: below the low-ng/mL "
-                       "terminal concentrations", "assumed", "additive residual error SD",
-                       bounds=(0.0, 5.0)),
-)
+_P = parameter_file("pk_bortezomib")  # presets/params/pk_bortezomib.toml
+#: Calibrated values written by ``xposim calibrate pk-bortezomib`` (PK) and
+#: ``pk-bortezomib-pd`` (blood proteasome binding).
+PARAMETERS: tuple[Parameter, ...] = _P.parameters(
+    "btz_CL_pop", "btz_V1_pop", "btz_Q2_pop", "btz_V2_pop", "btz_Q3_pop", "btz_V3_pop",
+    "btz_Bmax", "btz_Kd", "btz_t_half_off", "btz_ka_sc", "btz_F_sc", "btz_WT_exp_CL",
+    "btz_WT_exp_V", "btz_Imax", "btz_Kd_blood", "btz_t_half_blood", "btz_occ_unit")
+IIV: tuple[Parameter, ...] = _P.parameters("btz_omega_CL", "btz_omega_V3", "btz_omega_ka")
+RESIDUAL = ResidualError(proportional=_P.parameter("btz_sigma_prop"),
+                         additive=_P.parameter("btz_sigma_add"))
 
 ETAS = ("CL", "V3", "ka")
 
 
 def _eta(name: str) -> Parameter:
-    return Parameter(f"btz_eta_{name}", 0.0, "dimensionless", "random effect: 0 for the "
-                     "typical subject, sampled per subject from N(0, omega²) by "
-                     "xposim.pharmacology.pk.population", "assumed",
-                     f"eta of {name} (log scale)", bounds=(-5.0, 5.0))
+    return _P.parameter(f"btz_eta_{name}")
 
 
 def bortezomib_module(name: str = "bortezomib_pk") -> Module:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from xposim.errors import ModelError
 from xposim.model import Compartment, Parameter
 from xposim.presets.drugs import Drug, get_drug
+from xposim.presets.loader import parameter_file
 
 #: Amount species of every PK module sit in this nominal compartment; concentrations are
 #: amount / volume with volumes as (individualised) parameters, so its size is unused.
@@ -20,20 +21,10 @@ PK_COMPARTMENT = Compartment(
     "pk_body", 1.0, "L", description="nominal container of PK amount species (size unused)",
     source="convention: PK volumes are parameters, not SBML compartment sizes")
 
-REFERENCE_WEIGHT = Parameter(
-    "reference_weight", 70.0, "kg",
-    "allometric reference adult (Anderson & Holford, Annu Rev Pharmacol Toxicol "
-    "2008;48:303-332)", "assumed", "body weight of the reference (typical) subject")
-
-BODY_WEIGHT = Parameter(
-    "body_weight", 70.0, "kg", "covariate of the simulated subject; default = reference "
-    "adult (Anderson & Holford 2008)", "assumed", "body weight of the subject",
-    bounds=(30.0, 250.0))
-
-FEMALE = Parameter(
-    "female", 0.0, "dimensionless", "covariate of the simulated subject (0 male, 1 female); "
-    "default male reference subject", "assumed", "sex indicator (1 = female)",
-    bounds=(0.0, 1.0))
+_P = parameter_file("pk_common")  # presets/params/pk_common.toml
+REFERENCE_WEIGHT = _P.parameter("reference_weight")
+BODY_WEIGHT = _P.parameter("body_weight")
+FEMALE = _P.parameter("female")
 
 #: Parameters every PK module reads (identical objects, so they are shared on compose).
 COVARIATE_PARAMETERS: tuple[Parameter, ...] = (REFERENCE_WEIGHT, BODY_WEIGHT, FEMALE)

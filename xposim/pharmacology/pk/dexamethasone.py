@@ -27,61 +27,22 @@ from xposim.pharmacology.pk.common import (
     drug_constants,
 )
 from xposim.pharmacology.pk.spec import PKModel
+from xposim.presets.loader import parameter_file
 
-TSUEI = "Tsuei et al., J Pharmacokinet Biopharm 1979 (8 mg IV)"
-BE2020 = "bioequivalence study of dexamethasone 4 mg vs 20 mg tablets, 2020 (abstract)"
-FIT = "xposim.pharmacology.pk.calibrate.fit_dexamethasone"
-FIT_TARGETS = (f"{BE2020}, 20 mg oral fasting: Cmax 257 ng/mL, Tmax 1 h, t½ 4.0 h (AUCinf "
-               "1329 ng·h/mL is met through F)")
-
-PARAMETERS: tuple[Parameter, ...] = (
-    Parameter("dex_CL_pop", 14.9, "L/h", TSUEI, "measured",
-              "systemic clearance of the reference subject", bounds=(5.0, 40.0)),
-    Parameter("dex_F", 0.990, "dimensionless",
-              f"CL·AUC/dose = 14.9 L/h × 1329 ng·h/mL / 20 mg ({TSUEI}; {BE2020})",
-              "derived", "oral bioavailability", bounds=(0.5, 1.0)),
-    Parameter("dex_Vc_pop", 27.94, "L", FIT, "calibrated", "central volume",
-              bounds=(5.0, 200.0), fitted_to=FIT_TARGETS),
-    Parameter("dex_Q_pop", 20.0, "L/h", "assumed: fast distribution (distribution t½ of "
-              "about 1 h) so that Cmax can exceed dose·F/Vz; not identifiable from the "
-              "oral figures", "assumed", "inter-compartmental clearance", bounds=(1.0, 200.0)),
-    Parameter("dex_Vp_pop", 38.71, "L", FIT, "calibrated", "peripheral volume",
-              bounds=(1.0, 300.0), fitted_to=FIT_TARGETS),
-    Parameter("dex_ka_pop", 1.066, "1/h", FIT, "calibrated", "absorption rate constant",
-              bounds=(0.1, 30.0), fitted_to=FIT_TARGETS),
-    Parameter("dex_CL_WT_exp", 0.75, "dimensionless", "allometric theory (Anderson & "
-              "Holford, Annu Rev Pharmacol Toxicol 2008)", "assumed",
-              "exponent of body weight on CL and Q", bounds=(0.0, 1.5)),
-    Parameter("dex_V_WT_exp", 1.0, "dimensionless", "allometric theory (Anderson & Holford "
-              "2008)", "assumed", "exponent of body weight on Vc and Vp", bounds=(0.0, 1.5)),
-)
-
-IIV: tuple[Parameter, ...] = (
-    Parameter("dex_omega_CL", 0.3, "dimensionless", "assumed: ~30% CV of CL, typical of "
-              "CYP3A4 substrates; no variability figure in calibration-targets.md", "assumed",
-              "SD of eta on CL (log scale)", bounds=(0.0, 1.0)),
-    Parameter("dex_omega_Vc", 0.2, "dimensionless", "assumed (as for CL)", "assumed",
-              "SD of eta on Vc (log scale)", bounds=(0.0, 1.0)),
-    Parameter("dex_omega_ka", 0.4, "dimensionless", "assumed: absorption rates vary more "
-              "than disposition", "assumed", "SD of eta on ka (log scale)", bounds=(0.0, 1.5)),
-)
-
-RESIDUAL = ResidualError(
-    proportional=Parameter("dex_sigma_prop", 0.15, "dimensionless", "assumed: typical "
-                           "LC-MS/MS assay plus model error", "assumed",
-                           "proportional residual error SD", bounds=(0.0, 1.0)),
-    additive=Parameter("dex_sigma_add", 0.5, "ng/mL", "assumed: order of the assay LLOQ",
-                       "assumed", "additive residual error SD", bounds=(0.0, 20.0)),
-)
+_P = parameter_file("pk_dexamethasone")  # presets/params/pk_dexamethasone.toml
+#: Vc, Vp and ka written by ``xposim calibrate pk-dexamethasone``.
+PARAMETERS: tuple[Parameter, ...] = _P.parameters(
+    "dex_CL_pop", "dex_F", "dex_Vc_pop", "dex_Q_pop", "dex_Vp_pop", "dex_ka_pop",
+    "dex_CL_WT_exp", "dex_V_WT_exp")
+IIV: tuple[Parameter, ...] = _P.parameters("dex_omega_CL", "dex_omega_Vc", "dex_omega_ka")
+RESIDUAL = ResidualError(proportional=_P.parameter("dex_sigma_prop"),
+                         additive=_P.parameter("dex_sigma_add"))
 
 ETAS = ("CL", "Vc", "ka")
 
 
 def _eta(name: str) -> Parameter:
-    return Parameter(f"dex_eta_{name}", 0.0, "dimensionless", "random effect: 0 for the "
-                     "typical subject, sampled per subject from N(0, omega²) by "
-                     "xposim.pharmacology.pk.population", "assumed",
-                     f"eta of {name} (log scale)", bounds=(-5.0, 5.0))
+    return _P.parameter(f"dex_eta_{name}")
 
 
 def dexamethasone_module(name: str = "dexamethasone_pk") -> Module:

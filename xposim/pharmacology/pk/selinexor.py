@@ -4,7 +4,7 @@ Structure after Xu et al., Cancer Chemother Pharmacol 2021;88:69-79 (800 patient
 studies): two compartments, first-order absorption, body weight on CL and Vc, sex on CL.
 Their typical values are not public, so the typical parameters here were *fitted* to the
 XPOVIO label figures (80 mg single dose: Cmax 680 ng/mL, AUCinf 5386 ng·h/mL, Tmax within
-4 h, t½ 6-8 h, V/F 125 L) by :mod:`xposim.pharmacology.pk.calibrate`; each calibrated
+4 h, t½ 6-8 h, V/F 125 L) by ``xposim calibrate pk-selinexor``; each calibrated
 parameter says so in ``fitted_to``. All are apparent oral values (CL/F, V/F).
 
     dose -> sel_depot -ktr-> sel_transit1 -ktr-> sel_transit2 -ktr-> sel_gut -ka->
@@ -31,80 +31,24 @@ from xposim.pharmacology.pk.common import (
     drug_constants,
 )
 from xposim.pharmacology.pk.spec import PKModel
+from xposim.presets.loader import parameter_file
 
-XU2021 = "Xu et al., Cancer Chemother Pharmacol 2021;88:69-79 (abstract)"
-LABEL = "XPOVIO US label §12.3"
-FIT = "xposim.pharmacology.pk.calibrate.fit_selinexor_typical"
-FIT_TARGETS = ("XPOVIO US label §12.3, 80 mg single dose: Cmax 680 ng/mL and AUCinf 5386 "
-               "ng·h/mL (weight 1); Tmax 2-4 h, t½ 6-8 h and V/F 125-133 L (label; "
-               "NEXPOVIO SmPC §5.2), taken as Vss/F, at their middles with weight 0.3")
-FIT_IIV = ("XPOVIO US label §12.3 SDs at 80 mg: CV of AUCinf 1116/5386 = 20.7%, CV of "
-           "Cmax 124/680 = 18.2%, in a virtual population with the covariate model of "
-           "xposim.pharmacology.pk.population (omega_Vc fixed at 0.1)")
-
-#: Typical (reference: 70 kg male) parameters. Values from
-#: ``python -m xposim.pharmacology.pk.calibrate selinexor``.
-TYPICAL: tuple[Parameter, ...] = (
-    Parameter("sel_CL_pop", 14.88, "L/h", f"{FIT} ({XU2021} structure)", "calibrated",
-              "apparent clearance CL/F of the reference subject", bounds=(5.0, 40.0),
-              fitted_to=FIT_TARGETS),
-    Parameter("sel_Vc_pop", 49.89, "L", f"{FIT} ({XU2021} structure)", "calibrated",
-              "apparent central volume Vc/F of the reference subject", bounds=(10.0, 300.0),
-              fitted_to=FIT_TARGETS),
-    Parameter("sel_Q_pop", 16.92, "L/h", f"{FIT} ({XU2021} structure)", "calibrated",
-              "apparent inter-compartmental clearance Q/F", bounds=(0.1, 200.0),
-              fitted_to=FIT_TARGETS),
-    Parameter("sel_Vp_pop", 67.64, "L", f"{FIT} ({XU2021} structure)", "calibrated",
-              "apparent peripheral volume Vp/F", bounds=(1.0, 500.0), fitted_to=FIT_TARGETS),
-    Parameter("sel_ka_pop", 1.824, "1/h", f"{FIT}", "calibrated",
-              "absorption rate constant; the three transit steps run at the same rate "
-              "(Erlang-4 absorption)", bounds=(0.1, 20.0), fitted_to=FIT_TARGETS),
-)
-
-COVARIATE_EFFECTS: tuple[Parameter, ...] = (
-    Parameter("sel_CL_WT_exp", 0.75, "dimensionless", "allometric theory (Anderson & Holford "
-              f"2008); weight on CL: {XU2021}", "assumed",
-              "exponent of body weight on CL", bounds=(0.0, 1.5)),
-    Parameter("sel_Vc_WT_exp", 1.0, "dimensionless", "allometric theory (Anderson & Holford "
-              f"2008); weight on Vc: {XU2021}", "assumed",
-              "exponent of body weight on Vc", bounds=(0.0, 1.5)),
-    Parameter("sel_CL_female", 0.85, "dimensionless",
-              f"sex on CL: {XU2021}; the estimate is not public. Assumed 15% lower in women, "
-              "small enough for the label's 'no clinically significant differences ... based "
-              f"on sex' ({LABEL}, Specific Populations)", "assumed",
-              "CL of a woman relative to a man of the same weight", bounds=(0.6, 1.2)),
-)
-
-IIV: tuple[Parameter, ...] = (
-    # The fit drives omega_CL to 0: weight (allometric 0.75) and sex already give the
-    # label's 20.7% CV of AUC in the virtual population (20.4%); see docs/pk.md.
-    Parameter("sel_omega_CL", 0.0, "dimensionless", FIT.replace("typical", "iiv"),
-              "calibrated", "SD of eta on CL (log scale)", bounds=(0.0, 1.0), fitted_to=FIT_IIV),
-    Parameter("sel_omega_Vc", 0.1, "dimensionless", "assumed: modest IIV of Vc/F; not "
-              "identifiable from the label SDs once weight (exponent 1) is on Vc", "assumed",
-              "SD of eta on Vc (log scale)", bounds=(0.0, 1.0)),
-    Parameter("sel_omega_ka", 0.127, "dimensionless", FIT.replace("typical", "iiv"),
-              "calibrated", "SD of eta on ka (log scale)", bounds=(0.0, 1.5), fitted_to=FIT_IIV),
-)
-
-RESIDUAL = ResidualError(
-    proportional=Parameter("sel_sigma_prop", 0.15, "dimensionless", "assumed: typical "
-                           "proportional error of validated LC-MS/MS PK assays plus model "
-                           "misspecification in oncology popPK", "assumed",
-                           "proportional residual error SD", bounds=(0.0, 1.0)),
-    additive=Parameter("sel_sigma_add", 1.0, "ng/mL", "assumed: of the order of the assay "
-                       "lower limit of quantification", "assumed",
-                       "additive residual error SD", bounds=(0.0, 50.0)),
-)
+_P = parameter_file("pk_selinexor")  # values and provenance: presets/params/pk_selinexor.toml
+#: Typical (reference: 70 kg male) parameters, written by ``xposim calibrate pk-selinexor``.
+TYPICAL: tuple[Parameter, ...] = _P.parameters(
+    "sel_CL_pop", "sel_Vc_pop", "sel_Q_pop", "sel_Vp_pop", "sel_ka_pop")
+COVARIATE_EFFECTS: tuple[Parameter, ...] = _P.parameters(
+    "sel_CL_WT_exp", "sel_Vc_WT_exp", "sel_CL_female")
+#: omega_CL and omega_ka written by ``xposim calibrate pk-selinexor-iiv``.
+IIV: tuple[Parameter, ...] = _P.parameters("sel_omega_CL", "sel_omega_Vc", "sel_omega_ka")
+RESIDUAL = ResidualError(proportional=_P.parameter("sel_sigma_prop"),
+                         additive=_P.parameter("sel_sigma_add"))
 
 ETAS = ("CL", "Vc", "ka")
 
 
 def _eta(name: str) -> Parameter:
-    return Parameter(f"sel_eta_{name}", 0.0, "dimensionless", "random effect: 0 for the "
-                     "typical subject, sampled per subject from N(0, omega²) by "
-                     "xposim.pharmacology.pk.population", "assumed",
-                     f"eta of {name} (log scale)", bounds=(-5.0, 5.0))
+    return _P.parameter(f"sel_eta_{name}")
 
 
 def selinexor_module(name: str = "selinexor_pk") -> Module:

@@ -1,0 +1,110 @@
+"""Target functions of the cell calibrations: 72 h IC50s of cell presets in a dish.
+
+An IC50 is what :mod:`xposim.experiments.dose_response` reports: viability (ATP-holding
+cells relative to the untreated control) over the vehicle control plus 1 nM-10 µM in
+half-log steps, fitted by a Hill curve with its top fixed at 1. Trial values of fate
+constants (T0, k_apo, arrest_ec50...) are run on the preset's compiled model; a trial
+value that changes the untreated core (e.g. eIF4E_bypass_max) rebuilds the preset so its
+reference levels (``*_ref``) are its own untreated steady state again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from functools import cache
+
+import numpy as np
+
+from xposim.analysis.doseresponse import fit_hill
+from xposim.biology.cell import (
+    build_cell_model,
+    cell_fate_model,
+    cell_model,
+    core_baseline,
+    simulator_for,
+)
+from xposim.calibration.context import Context
+from xposim.engine import Simulator
+from xposim.experiments.dose_response import DEFAULT_CONCENTRATIONS_NM
+from xposim.experiments.viability import DRUG_INPUTS
+from xposim.presets.cell_lines import get_cell_line
+from xposim.presets.drugs import get_drug
+
+
+@cache
+def _core_names(cell_line: str) -> frozenset[str]:
+    return frozenset(p.name for p in cell_model(cell_line).parameters)
+
+
+def _dish(ctx: Context, cell_line: str, drug: str,
+          ) -> tuple[Simulator, dict[str, float], dict[str, float], str]:
+    """(simulator, per-run parameters, untreated initial state, drug input) of a preset's
+    fate model at the trial values."""
+    cl = get_cell_line(cell_line)
+    base = cell_fate_model(cl.name)
+    overrides = ctx.parameters_for(base)
+    core = [p for p in overrides if p.name in _core_names(cl.name)]
+    fate = [p for p in overrides if p.name not in _core_names(cl.name)]
+    if core:
+        kept = tuple(p for p in cl.parameters if p.name not in {q.name for q in core})
+        cl = dataclasses.replace(cl, parameters=(*kept, *core))
+        model = build_cell_model(cl, drug=drug, fate=True)
+    else:
+        model = base
+    model = model.override(*fate) if fate else model
+    sim, values = simulator_for(model, drug=drug, fate=True)
+    defaults = model.default_values()
+    baseline = core_baseline(cl, drug)
+    initial = {s.name: baseline[s.name] for s in model.species if s.name in baseline}
+    initial.update({"fate_proliferating": defaults["cells_seeded"], "fate_arrested": 0.0,
+                    "fate_dying1": 0.0, "fate_dying2": 0.0, "fate_dying3": 0.0,
+                    "fate_dead": 0.0, "apo_drive": 0.0,
+                    "apo_threshold": defaults["T0"] * defaults["signal_unit"]})
+    return sim, values, initial, DRUG_INPUTS[get_drug(drug).name]
+
+
+def viabilities(ctx: Context, cell_line: str, drug: str = "selinexor", hours: float = 72.0,
+                concentrations_nM: tuple[float, ...] = DEFAULT_CONCENTRATIONS_NM,
+                ) -> np.ndarray:
+    """Viability at each concentration (the first must be 0, the control) at the trial
+    values."""
+    sim, values, initial, key = _dish(ctx, cell_line, drug)
+    if concentrations_nM[0] != 0.0:
+        raise ValueError("viabilities: the first concentration must be the control (0)")
+    cells = np.empty(len(concentrations_nM))
+    for i, c in enumerate(concentrations_nM):
+        res = sim.run([0.0, float(hours)], parameters={**values, key: float(c)},
+                      initial=initial, outputs=["viable_cells"])
+        cells[i] = float(res["viable_cells"][-1])
+    return cells / cells[0]
+
+
+def g1_arrest(ctx: Context, cell_line: str, concentration_nM: float,
+              drug: str = "selinexor", hours: float = 24.0) -> dict[str, float]:
+    """``g1_arrested_fraction`` (share of live cells in G1 arrest, as flow cytometry
+    reads it) and ``arrest_drive`` after ``hours`` at ``concentration_nM``."""
+    sim, values, initial, key = _dish(ctx, cell_line, drug)
+    res = sim.run([0.0, float(hours)], parameters={**values, key: float(concentration_nM)},
+                  initial=initial, outputs=["g1_arrested_fraction", "arrest_drive"])
+    return {"g1_arrested_fraction": float(res["g1_arrested_fraction"][-1]),
+            "arrest_drive": float(res["arrest_drive"][-1])}
+
+
+def ic50(ctx: Context, cell_line: str, drug: str = "selinexor", hours: float = 72.0,
+         ) -> dict[str, float]:
+    """``ic50_nM`` (NaN when viability never falls below 0.5) and ``min_viability``."""
+    c = np.asarray(DEFAULT_CONCENTRATIONS_NM)
+    v = viabilities(ctx, cell_line, drug, hours)
+    value = math.nan
+    if float(v.min()) <= 0.5:
+        value = fit_hill(c, v, kind="viability", top=1.0).ic50_nM
+    return {"ic50_nM": float(value), "min_viability": float(v.min())}
+
+
+def ic50_ratio(ctx: Context, cell_line: str, reference: str, drug: str = "selinexor",
+               hours: float = 72.0) -> dict[str, float]:
+    """``ratio``: IC50 of ``cell_line`` over that of ``reference`` (and both IC50s, nM)."""
+    a = ic50(ctx, cell_line, drug, hours)["ic50_nM"]
+    b = ic50(ctx, reference, drug, hours)["ic50_nM"]
+    return {"ratio": a / b, "ic50_nM": a, "reference_ic50_nM": b}
