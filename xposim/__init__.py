@@ -47,6 +47,10 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "Parameter", "RateRule", "Reaction", "Species", "compose",
     ),
     "xposim.model.tables": ("parameter_table",),
+    "xposim.patient.outcome": (
+        "ArmPlan", "OutcomeSummary", "PatientOutcome", "PatientSimulator", "SimulatorRecipe",
+        "VirtualPatient",
+    ),
     "xposim.pharmacology.bsa": ("bsa_m2", "dubois_bsa", "mosteller_bsa"),
     "xposim.pharmacology.dose": ("Dose", "DoseRecord"),
     "xposim.pharmacology.dose_events": ("dose_events",),
@@ -59,6 +63,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "Regimen", "parse_regimen", "regimen_from_nonmem", "regimen_to_nonmem", "regimen_to_text",
     ),
     "xposim.presets.cell_lines": ("CellLine", "all_cell_lines", "get_cell_line"),
+    "xposim.trials.endpoints": ("trial_endpoints",),
+    "xposim.trials.protocol": ("load_protocol", "protocol_names"),
+    "xposim.trials.run": ("run_trial",),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -148,6 +155,14 @@ if TYPE_CHECKING:
         compose as compose,
     )
     from xposim.model.tables import parameter_table as parameter_table
+    from xposim.patient.outcome import (
+        ArmPlan as ArmPlan,
+        OutcomeSummary as OutcomeSummary,
+        PatientOutcome as PatientOutcome,
+        PatientSimulator as PatientSimulator,
+        SimulatorRecipe as SimulatorRecipe,
+        VirtualPatient as VirtualPatient,
+    )
     from xposim.pharmacology.bsa import (
         bsa_m2 as bsa_m2,
         dubois_bsa as dubois_bsa,
@@ -190,3 +205,9 @@ if TYPE_CHECKING:
         all_cell_lines as all_cell_lines,
         get_cell_line as get_cell_line,
     )
+    from xposim.trials.endpoints import trial_endpoints as trial_endpoints
+    from xposim.trials.protocol import (
+        load_protocol as load_protocol,
+        protocol_names as protocol_names,
+    )
+    from xposim.trials.run import run_trial as run_trial

@@ -45,6 +45,7 @@ COMMANDS = (
     "nm",
     "nca",
     "synergy",
+    "trial",
     "serve",
 )
 
