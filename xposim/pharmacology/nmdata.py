@@ -149,7 +149,9 @@ def validate_dataset(df: pd.DataFrame) -> pd.DataFrame:
     dose = np.isin(e, (1, 4))
     same_id = np.r_[False, idv[1:] == idv[:-1]]
     back = same_id & np.r_[False, t[1:] < t[:-1]] & ~np.isin(e, (3, 4))
-    const_inf = (s_ == 1) & (rt > 0) & (a == 0)
+    # steady-state constant infusion: SS > 0 with AMT = 0 (NONMEM help, SS dose event
+    # record: RATE > 0, 0 or -1, II = 0, no ADDL; the infusion ends at the record)
+    const_inf = dose & (s_ > 0) & (a == 0)
     prev_t = np.r_[np.nan, t[:-1]]
     # (violating rows, rule, offending value per row); the earliest row is reported
     rules: list[tuple[np.ndarray, str, np.ndarray | None]] = [
@@ -168,9 +170,15 @@ def validate_dataset(df: pd.DataFrame) -> pd.DataFrame:
         (dose & (cmt.to_numpy() == 0), "CMT must not be 0 on a dose record", None),
         (dose & (s_ > 0) & (i_ <= 0) & ~const_inf, "SS dose needs II > 0 (only a "
          "constant infusion, SS=1 with AMT=0 and RATE>0, may have II=0)", i_),
+        (const_inf & (i_ != 0), "a steady-state constant infusion (SS>0, AMT=0) needs "
+         "II=0 (NONMEM help, II data item)", i_),
+        (const_inf & (ad != 0), "a steady-state constant infusion (SS>0, AMT=0) cannot "
+         "have ADDL (NONMEM help, SS dose event record)", ad),
+        (const_inf & (rt == -2), "a steady-state constant infusion (SS>0, AMT=0) takes "
+         "RATE > 0, 0 or -1 (modelled rate), not -2", rt),
         (dose & (ad > 0) & (i_ <= 0), "ADDL > 0 needs II > 0", i_),
         (dose & (a == 0) & ~const_inf, "a dose record needs AMT > 0 (or SS=1, AMT=0, "
-         "RATE>0 for a steady-state constant infusion)", a),
+         "RATE>0, II=0 for a steady-state constant infusion)", a),
         (~dose & ((a != 0) | (rt != 0) | (s_ != 0) | (ad != 0)), "a record with EVID 0, "
          "2 or 3 must not carry a dose (AMT, RATE, SS, ADDL must be 0 or missing)", None),
     ]
