@@ -285,8 +285,8 @@ def check_used(specs: Sequence[ParamSpec], model_params: Sequence[str], n_cmt: i
         used = (s.name in model_params or aliases.get(s.name) in model_params
                 or s.name in read or (m is not None and 1 <= int(m.group(2)) <= n_cmt))
         if not used:
-            dose = (f"dose parameters F1..F{n_cmt}, ALAG1..ALAG{n_cmt}, R1..R{n_cmt}, "
-                    f"D1..D{n_cmt}")
+            dose = "dose parameters " + ", ".join(
+                f"{p}1" if n_cmt == 1 else f"{p}1..{p}{n_cmt}" for p in ("F", "ALAG", "R", "D"))
             have = ", ".join([*model_params, *aliases]) or "none"
             raise InputError(f"param {s.name}", f"not a parameter of model {model_name} "
                              f"(parameters {have}; {dose}) and not used by any later "

@@ -158,7 +158,8 @@ def prepare(data: pd.DataFrame | str | os.PathLike[str], model: str | AnyModel,
                          f"{', '.join(missing)}")
     check_used(specs, needed, m.n, m.name, getattr(m, "aliases", {}), outs)
     amounts = [f"A{i + 1}" for i in range(m.n)] + list(m.compartments)
-    available = amounts + [s.name for s in specs] + [m.canonical(s.name) for s in specs]
+    available = list(dict.fromkeys(amounts + [s.name for s in specs]
+                                   + [m.canonical(s.name) for s in specs]))
     check_output_names(outs, available, cols, etas + eps)
     _check_output_columns(outs, df, nsub, m.n if amounts_columns else 0)
     used = set()
