@@ -62,7 +62,7 @@ from xposim.pharmacology.nonmem.variability import Omega, Sigma, draw, subject_k
 Method = Literal["auto", "closed-form", "ode"]
 OnError = Literal["raise", "skip"]
 #: Records simulated together (memory and vectorisation balance); chunks hold whole subjects.
-CHUNK_RECORDS = 50_000
+CHUNK_RECORDS = 200_000
 #: Column holding the replicate number when a dataset's subjects are replicated.
 REPLICATE_COLUMN = "IREP"
 
