@@ -241,3 +241,21 @@ def test_nonmem_records_per_subject(pk):
     np.testing.assert_allclose(one.AMT[one.EVID == 1], [45 * bsa] * 2)
     np.testing.assert_array_equal(one.DV[one.EVID == 0],
                                   res.values["Cobs_selinexor_ng_ml"][1])
+
+
+def test_a_large_population_keeps_only_what_the_plot_needs(monkeypatch, tmp_path):
+    # past KEEP_VALUES the population is not kept whole: the NCA summary is unchanged,
+    # the plot's copy is thinned, and writing it later asks for the streamed path
+    from xposim.pharmacology.pk import pkrun
+
+    regimen = "selinexor 80 mg PO days 1,3 weekly x 2 weeks"
+    whole = pkrun.run_pk(regimen, n=6, seed=2)
+    monkeypatch.setattr(pkrun, "KEEP_VALUES", 10)
+    monkeypatch.setattr(pkrun, "PLOT_VALUES", 6 * 100)
+    small = pkrun.run_pk(regimen, n=6, seed=2)
+    assert small.summary() == whole.summary()
+    pop = small.drugs[0].population
+    assert pop.thinned and set(pop.values) == {"Cp_selinexor_ng_ml"}
+    assert len(pop.times_h) <= 100
+    with pytest.raises(InputError, match="too large to keep in memory"):
+        small.write(tmp_path)

@@ -102,6 +102,9 @@ class PKRun:
         profiles.png (spaghetti plot with the 90% prediction interval). After a run
         streamed into ``folder`` only the plot is left to write."""
         if self.written_to is None or Path(self.written_to) != Path(folder):
+            if any(d.population is not None and d.population.thinned for d in self.drugs):
+                raise InputError("out", "this population was too large to keep in memory; "
+                                 "give the folder to run_pk(out_dir=...) to stream it")
             with RunFiles(folder, [d.drug for d in self.drugs]) as files:
                 for d in self.drugs:
                     files.add(d.drug, "typical", d.typical)
@@ -318,6 +321,9 @@ MAX_GRID_POINTS = 200_001
 #: Concentration values (subjects × times) kept for the population plot of a streamed
 #: run; a longer grid is thinned (every k-th time) to stay within it.
 PLOT_VALUES = 4_000_000
+#: Values (subjects × times × variables) of a population kept whole in memory when it is
+#: not streamed to a folder; a larger one keeps only what the plot needs.
+KEEP_VALUES = 20_000_000
 
 
 def _check_obs_times(obs: Sequence[float] | np.ndarray, end: float) -> np.ndarray:
@@ -344,7 +350,9 @@ def _population(pk: PKModel, doses: tuple[Dose, ...], run: DrugRun, *, n: int, s
     only the thinned concentrations for the plot with them)."""
     start, end = run.first_interval()
     nca_grid = times[(times >= start) & (times <= end)]
-    stride = 1 if files is None else max(1, -(-n * obs.size // PLOT_VALUES))
+    per_subject = obs.size * (len(pk.outputs) + 3)
+    keep_all = files is None and n * per_subject <= KEEP_VALUES
+    stride = 1 if keep_all else max(1, -(-n * obs.size // PLOT_VALUES))
     kept: list[PopulationResult] = []
     tables: list[pd.DataFrame] = []
     done = 0
@@ -353,10 +361,11 @@ def _population(pk: PKModel, doses: tuple[Dose, ...], run: DrugRun, *, n: int, s
         tables.append(fine.nca(start_h=start, end_h=end))  # type: ignore[union-attr]
         if files is not None:
             files.add(run.drug, "population", chunk, nonmem=True)
+        if not keep_all:
             var = chunk.concentration_variable
             chunk = replace(chunk, times_h=chunk.times_h[::stride], outputs=(),
                             values={var: chunk.values[var][:, ::stride]},
-                            units={var: chunk.units[var]})
+                            units={var: chunk.units[var]}, thinned=True)
         kept.append(chunk)
         done += len(chunk.subject_ids)
         if progress is not None:

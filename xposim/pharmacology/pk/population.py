@@ -242,6 +242,8 @@ class PopulationResult:
     subjects: pd.DataFrame
     doses: tuple[Dose, ...]
     seed: int
+    #: only the concentration, on every k-th time (a plot's copy of a large run)
+    thinned: bool = False
 
     @property
     def concentration_variable(self) -> str:
