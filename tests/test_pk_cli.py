@@ -158,3 +158,8 @@ def test_bad_output_times(tmp_path, args, message):
                            "--out", str(out))
     assert code == 2 and message in err, err
     assert not out.exists()
+
+
+def test_output_times_without_a_population_are_refused():
+    code, _, err = run_cli("pk", "--regimen", "selinexor 80 mg PO once", "--obs-every", "1d")
+    assert code == 2 and "obs-every: sets the times a population is recorded at" in err

@@ -29,10 +29,11 @@ def register(app: typer.Typer) -> None:
                                                     "regimens: 3 weeks of dosing)")] = None,
         step: Annotated[float, typer.Option(help="output interval (h)")] = 0.25,
         obs_every: Annotated[str | None, typer.Option(
-            "--obs-every", help="population output interval written to --out, with a "
-            "unit: 1d, 12h, 30min (default: --step)")] = None,
+            "--obs-every", help="with --n: the population's recording interval "
+            "(pk.parquet, nonmem.csv), with a unit: 1d, 12h, 30min (default: --step; the "
+            "NCA keeps --step)")] = None,
         obs_times: Annotated[str | None, typer.Option(
-            "--obs-times", help="population output times written to --out, comma-"
+            "--obs-times", help="with --n: the population's recording times, comma-"
             "separated, with a unit: '0,1,2,4,8,24h' or '1,7,14d'")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="print NCA as JSON")] = False,
         out: Annotated[Path | None, typer.Option(help="write pk.parquet, nonmem.csv and "

@@ -278,6 +278,9 @@ def run_pk(regimen: str | Regimen, *, weight_kg: float | None = None,
                          "a larger step", got=step_h)
     if obs_times_h is not None and obs_every_h is not None:
         raise InputError("obs-times", "give obs_times_h or obs_every_h, not both")
+    if n is None and (obs_times_h is not None or obs_every_h is not None):
+        raise InputError("obs-times" if obs_times_h is not None else "obs-every",
+                         "sets the times a population is recorded at: give --n")
     if obs_every_h is not None:
         if not (np.isfinite(obs_every_h) and obs_every_h > 0):
             raise InputError("obs-every", "must be > 0 h", got=obs_every_h)
