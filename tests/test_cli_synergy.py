@@ -100,7 +100,7 @@ def test_cell_line_mode_passes_axes_fixed_drug_and_hours_to_the_viability_model(
 
     calls = []
 
-    def fake(cell_line, concentrations, *, hours=72.0):
+    def fake(cell_line, concentrations, *, hours=72.0, overrides=()):
         calls.append((cell_line, dict(concentrations), hours))
         s, d = concentrations["selinexor"], concentrations["dexamethasone"]
         return (1 - s / (s + 40.0)) * (1 - d / (d + 8.0)) * 0.8
@@ -125,7 +125,7 @@ def test_drugs_option_uses_each_drugs_default_dish_axis(monkeypatch):
 
     calls = []
 
-    def fake(cell_line, concentrations, *, hours=72.0):
+    def fake(cell_line, concentrations, *, hours=72.0, overrides=()):
         calls.append(dict(concentrations))
         return 1.0 / (1.0 + concentrations["selinexor"] / 50.0)
 

@@ -16,8 +16,9 @@ _KEYS = {"description", "lineage", "malignant", "distinguishing", "sources", "xp
 
 P53_STATUS = ("wild-type", "mutant", "null")
 LINEAGES = ("normal", "myeloma", "dlbcl")
-_BIOLOGY_KEYS = {"p53_status", "doubling_time_h", "oncogenic_stress", "gr_level",
-                 "nfkb_dependence", "eif4e_level", "pi_resistance_fold", "facts", "kinds"}
+_BIOLOGY_KEYS = {"p53_status", "doubling_time_h", "apoptotic_priming", "oncogenic_drive",
+                 "oncogene_addiction", "gr_level", "nfkb_dependence", "eif4e_level",
+                 "pi_resistance_fold", "facts", "kinds"}
 #: Fields that are relative to the line's own parental line: 1 there by definition.
 _SELF_RELATIVE = {"eif4e_level": 1.0, "pi_resistance_fold": 1.0}
 _FACT_KINDS = ("measured", "assumed", "convention")
@@ -77,17 +78,22 @@ class CellBiology:
 
     ``p53_status``: wild-type / mutant / null (mutant and null carry no p53
     transcriptional function); ``doubling_time_h``: untreated doubling time (h), ``None`` for
-    non-dividing cells (resting PBMC); ``oncogenic_stress``: apoptotic priming relative to a
-    reference myeloma line (0-3); ``gr_level``: glucocorticoid receptor relative to MM.1S
-    (0-3); ``nfkb_dependence``: 0-1; ``eif4e_level``: eIF4E relative to the parental line
-    (0.1-20); ``pi_resistance_fold``: rise of the cellular bortezomib IC50 (>= 1; 1 =
-    PI-sensitive). ``facts``: field -> citation; ``kinds``: field -> provenance kind where
-    the citation alone does not say it (e.g. ``convention`` for a reference level).
+    non-dividing cells (resting PBMC); ``apoptotic_priming``: mitochondrial priming relative
+    to the reference myeloma line (0-3, BH3 profiling); ``oncogenic_drive``: oncogene-driven
+    replication relative to it (0-1; 0 = non-transformed); ``oncogene_addiction``: dependence
+    of division and survival on XPO1/eIF4E-exported oncoproteins (0-1); ``gr_level``:
+    glucocorticoid receptor relative to MM.1S (0-3); ``nfkb_dependence``: 0-1;
+    ``eif4e_level``: eIF4E relative to the parental line (0.1-20); ``pi_resistance_fold``:
+    rise of the cellular bortezomib IC50 (>= 1; 1 = PI-sensitive). ``facts``: field ->
+    citation; ``kinds``: field -> provenance kind where the citation alone does not say it
+    (e.g. ``convention`` for a reference level).
     """
 
     p53_status: str = "wild-type"
     doubling_time_h: float | None = 30.0
-    oncogenic_stress: float = 1.0
+    apoptotic_priming: float = 1.0
+    oncogenic_drive: float = 1.0
+    oncogene_addiction: float = 1.0
     gr_level: float = 1.0
     nfkb_dependence: float = 0.5
     eif4e_level: float = 1.0
@@ -103,7 +109,9 @@ class CellBiology:
                              f"{self.p53_status!r}")
         if self.doubling_time_h is not None:
             _number(w, "doubling_time_h", self.doubling_time_h, 10.0, 1000.0)
-        _number(w, "oncogenic_stress", self.oncogenic_stress, 0.0, 3.0)
+        _number(w, "apoptotic_priming", self.apoptotic_priming, 0.0, 3.0)
+        _number(w, "oncogenic_drive", self.oncogenic_drive, 0.0, 1.0)
+        _number(w, "oncogene_addiction", self.oncogene_addiction, 0.0, 1.0)
         _number(w, "gr_level", self.gr_level, 0.0, 3.0)
         _number(w, "nfkb_dependence", self.nfkb_dependence, 0.0, 1.0)
         _number(w, "eif4e_level", self.eif4e_level, 0.1, 20.0)
@@ -192,8 +200,13 @@ class CellLine:
                 "h", "doubling_time_h", "population doubling time (1e7 h: not dividing)"),
             par("p53_function", b.p53_function, "dimensionless", "p53_status",
                 f"TP53 {b.p53_status}"),
-            par("oncogenic_stress", b.oncogenic_stress, "dimensionless", "oncogenic_stress",
-                "apoptotic priming relative to a reference myeloma line"),
+            par("apoptotic_priming", b.apoptotic_priming, "dimensionless",
+                "apoptotic_priming", "mitochondrial priming relative to the reference "
+                "myeloma line"),
+            par("oncogenic_drive", b.oncogenic_drive, "dimensionless", "oncogenic_drive",
+                "oncogene-driven replication relative to the reference myeloma line"),
+            par("oncogene_addiction", b.oncogene_addiction, "dimensionless",
+                "oncogene_addiction", "dependence on XPO1/eIF4E-exported oncoproteins"),
             par("GR_level", b.gr_level, "dimensionless", "gr_level",
                 "glucocorticoid receptor relative to MM.1S"),
             par("nfkb_dependence", b.nfkb_dependence, "dimensionless", "nfkb_dependence",
