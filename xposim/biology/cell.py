@@ -95,14 +95,15 @@ def _compose(cell_line: CellLine, drug: str, fate: bool,
 
 
 @lru_cache(maxsize=4)
-def _core_names(drug: str) -> frozenset[str]:
-    """Parameter names of the core (every preset's core has the same names)."""
+def core_parameter_names(drug: str = "selinexor") -> frozenset[str]:
+    """Parameter names of the XPO1 core (every preset's core has the same names); the
+    rest of a cell-fate model's parameters are fate constants."""
     return frozenset(p.name for p in _compose(get_cell_line("myeloma"), drug, False).parameters)
 
 
 def _core_overrides(drug: str, overrides: Overrides) -> Overrides:
     """The overrides that change the core (the rest are fate constants)."""
-    return tuple(o for o in overrides if o.name in _core_names(drug))
+    return tuple(o for o in overrides if o.name in core_parameter_names(drug))
 
 
 def _with_references(model: Model, cell_line: CellLine, drug: str,

@@ -18,7 +18,7 @@ P53_STATUS = ("wild-type", "mutant", "null")
 LINEAGES = ("normal", "myeloma", "dlbcl")
 _BIOLOGY_KEYS = {"p53_status", "doubling_time_h", "apoptotic_priming", "oncogenic_drive",
                  "oncogene_addiction", "gr_level", "nfkb_dependence", "eif4e_level",
-                 "pi_resistance_fold", "facts", "kinds"}
+                 "pi_resistance_fold", "facts", "kinds", "ranges"}
 #: Fields that are relative to the line's own parental line: 1 there by definition.
 _SELF_RELATIVE = {"eif4e_level": 1.0, "pi_resistance_fold": 1.0}
 _FACT_KINDS = ("measured", "assumed", "convention")
@@ -86,7 +86,8 @@ class CellBiology:
     ``eif4e_level``: eIF4E relative to the parental line (0.1-20); ``pi_resistance_fold``:
     rise of the cellular bortezomib IC50 (>= 1; 1 = PI-sensitive). ``facts``: field ->
     citation; ``kinds``: field -> provenance kind where the citation alone does not say it
-    (e.g. ``convention`` for a reference level).
+    (e.g. ``convention`` for a reference level); ``ranges``: field -> (low, high), the
+    plausible range of an assumed value (what sensitivity analyses scan).
     """
 
     p53_status: str = "wild-type"
@@ -100,6 +101,7 @@ class CellBiology:
     pi_resistance_fold: float = 1.0
     facts: tuple[tuple[str, str], ...] = ()
     kinds: tuple[tuple[str, str], ...] = ()
+    ranges: tuple[tuple[str, tuple[float, float]], ...] = ()
     where: str = "cell line"
 
     def __post_init__(self) -> None:
@@ -116,13 +118,20 @@ class CellBiology:
         _number(w, "nfkb_dependence", self.nfkb_dependence, 0.0, 1.0)
         _number(w, "eif4e_level", self.eif4e_level, 0.1, 20.0)
         _number(w, "pi_resistance_fold", self.pi_resistance_fold, 1.0, 1000.0)
-        fields = _BIOLOGY_KEYS - {"facts", "kinds"}
+        fields = _BIOLOGY_KEYS - {"facts", "kinds", "ranges"}
         unknown = {k for k, _ in self.facts} - fields - {"xpo1"}
         if unknown:
             raise ModelError(f"{w}: facts for unknown fields {sorted(unknown)}")
         unknown = {k for k, _ in self.kinds} - fields
         if unknown:
             raise ModelError(f"{w}: kinds for unknown fields {sorted(unknown)}")
+        for key, (lo, hi) in self.ranges:
+            if key not in fields or key in ("p53_status", "doubling_time_h"):
+                raise ModelError(f"{w}: ranges.{key}: not a numeric biology field")
+            value = getattr(self, key)
+            if not (math.isfinite(lo) and math.isfinite(hi) and lo <= value <= hi):
+                raise ModelError(f"{w}: ranges.{key} must be [low, high] around the value "
+                                 f"{value}, got [{lo}, {hi}]")
         for key, kind in self.kinds:
             if kind not in _FACT_KINDS:
                 raise ModelError(f"{w}: kinds.{key} must be one of {_FACT_KINDS}, got "
@@ -137,6 +146,9 @@ class CellBiology:
 
     def fact(self, field: str) -> str:
         return dict(self.facts).get(field, "")
+
+    def range(self, field: str) -> tuple[float, float] | None:
+        return dict(self.ranges).get(field)
 
     def kind(self, field: str, value: float) -> str:
         """Provenance kind of a field: as stated in ``kinds``; else ``measured`` when its
@@ -193,7 +205,7 @@ class CellLine:
             kind = b.kind(key, value)
             default = "by definition" if kind == "convention" else "assumed"
             return Parameter(name, value, unit, f"{src}: {fact or default}",
-                             kind, what)  # type: ignore[arg-type]
+                             kind, what, b.range(key))  # type: ignore[arg-type]
 
         return (
             par("doubling_time", b.doubling_time_h if b.doubling_time_h is not None else 1e7,
@@ -234,9 +246,15 @@ def _build(name: str, entry: Mapping[str, Any]) -> CellLine:
             raise ModelError(f"{where}.biology: unknown keys {sorted(unknown_bio)}")
         facts = tuple((str(k), str(v)) for k, v in bio.pop("facts", {}).items())
         kinds = tuple((str(k), str(v)) for k, v in bio.pop("kinds", {}).items())
+        try:
+            ranges = tuple((str(k), (float(v[0]), float(v[1])))
+                           for k, v in bio.pop("ranges", {}).items())
+        except (TypeError, ValueError, IndexError) as exc:
+            raise ModelError(f"{where}.biology.ranges: each must be [low, high]") from exc
         if bio.get("doubling_time_h") == "none":
             bio["doubling_time_h"] = None
-        biology = CellBiology(**bio, facts=facts, kinds=kinds, where=f"{where}.biology")
+        biology = CellBiology(**bio, facts=facts, kinds=kinds, ranges=ranges,
+                              where=f"{where}.biology")
         return CellLine(name=name, description=entry["description"], lineage=entry["lineage"],
                         malignant=bool(entry["malignant"]),
                         distinguishing=entry["distinguishing"],
