@@ -137,9 +137,9 @@ def test_fit_selinexor_brings_the_b25_bortezomib_ic50_below_the_clinical_cmax():
 
 @pytest.mark.xfail(strict=True, reason=(
     "fit regression of w_nfkb (0.9, picked by hand for it) that no longer holds on the "
-    "common-reference fate model: knockdown leaves a Bliss excess of 0.13, 27% of the "
-    "intact 0.46 (the test asks < 0.1 and < 25%); B25 nfkb_dependence 0.8 would meet it "
-    "but puts the B25 selinexor IC50 at 460 nM, above the 10-300 nM range. Left to the "
+    "common-reference fate model: knockdown leaves a Bliss excess of 0.13 of the "
+    "intact 0.47 (27%; the test asks < 0.1 and < 25%); B25 nfkb_dependence 0.8 would "
+    "meet it but puts the B25 selinexor IC50 at 460 nM, above the 10-300 nM range. Left to the "
     "NF-kB rewrite (branch nfkb); docs/known-gaps.md"))
 def test_fit_ikba_knockdown_abolishes_the_b25_synergy():
     """Fit regression of w_nfkb (presets/params/fate.toml: hand-picked so this holds).

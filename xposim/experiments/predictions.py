@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 
 from xposim.experiments.dose_response import (
     DEFAULT_CONCENTRATIONS_NM,
@@ -50,8 +50,13 @@ class Ratio:
 
 def ic50_nM(cell_line: str, overrides: Sequence[Override] = ()) -> float | None:
     """72 h selinexor IC50 (nM) of ``cell_line`` with ``overrides``; None without a 50%
-    effect up to 10 uM."""
-    return run_dose_response(DoseResponse(cell_line, overrides=tuple(overrides))).ic50_nM
+    effect up to 10 uM (memoised: the models are immutable)."""
+    return _ic50(cell_line, tuple(overrides))
+
+
+@lru_cache(maxsize=512)
+def _ic50(cell_line: str, overrides: tuple[Override, ...]) -> float | None:
+    return run_dose_response(DoseResponse(cell_line, overrides=overrides)).ic50_nM
 
 
 def _ratio(numerator: float | None, denominator: float | None, what: str) -> Ratio:
