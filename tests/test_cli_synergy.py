@@ -72,6 +72,10 @@ def test_out_writes_grid_scores_and_plots_atomically(plate, tmp_path):
     ((), "grid: give either --grid FILE or --cell-line"),
     (("--cell-line", "myeloma", "--drug", "selinexor=0,10nM"), "drug: give exactly two"),
     (("--cell-line", "myeloma", "--drug", "selinexor"), "drug: must be NAME="),
+    (("--cell-line", "MM.1S", "--drugs", "selinexor,dexamethasone", "--set", "GR_emax=0"),
+     "set GR_emax: not a parameter of the cell-fate model of MM.1S"),
+    (("--cell-line", "MM.1S", "--drugs", "selinexor,dexamethasone", "--set",
+      "GR_sel_emax=1uM"), "set GR_sel_emax: unit must convert to dimensionless"),
 ])
 def test_errors_are_one_line_exit_2(args, message, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
