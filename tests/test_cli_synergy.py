@@ -72,6 +72,10 @@ def test_out_writes_grid_scores_and_plots_atomically(plate, tmp_path):
     ((), "grid: give either --grid FILE or --cell-line"),
     (("--cell-line", "myeloma", "--drug", "selinexor=0,10nM"), "drug: give exactly two"),
     (("--cell-line", "myeloma", "--drug", "selinexor"), "drug: must be NAME="),
+    (("--cell-line", "MM.1S", "--drugs", "selinexor,dexamethasone", "--set", "GR_emax=0"),
+     "set GR_emax: not a parameter of the cell-fate model of MM.1S"),
+    (("--cell-line", "MM.1S", "--drugs", "selinexor,dexamethasone", "--set",
+      "GR_sel_emax=1uM"), "set GR_sel_emax: unit must convert to dimensionless"),
 ])
 def test_errors_are_one_line_exit_2(args, message, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -100,7 +104,7 @@ def test_cell_line_mode_passes_axes_fixed_drug_and_hours_to_the_viability_model(
 
     calls = []
 
-    def fake(cell_line, concentrations, *, hours=72.0):
+    def fake(cell_line, concentrations, *, hours=72.0, overrides=()):
         calls.append((cell_line, dict(concentrations), hours))
         s, d = concentrations["selinexor"], concentrations["dexamethasone"]
         return (1 - s / (s + 40.0)) * (1 - d / (d + 8.0)) * 0.8
@@ -125,7 +129,7 @@ def test_drugs_option_uses_each_drugs_default_dish_axis(monkeypatch):
 
     calls = []
 
-    def fake(cell_line, concentrations, *, hours=72.0):
+    def fake(cell_line, concentrations, *, hours=72.0, overrides=()):
         calls.append(dict(concentrations))
         return 1.0 / (1.0 + concentrations["selinexor"] / 50.0)
 

@@ -41,11 +41,14 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "xposim.engine": ("Bolus", "Result", "Set", "Simulator"),
     "xposim.experiments.combination": ("combination_grid",),
     "xposim.experiments.dose_response": ("DoseResponse", "run_dose_response"),
+    "xposim.experiments.predictions": ("bliss_excess", "c528s_shift", "therapeutic_window"),
+    "xposim.experiments.sensitivity": ("local_sensitivity",),
     "xposim.experiments.viability": ("fate_timecourse", "viability", "viability_curve"),
     "xposim.model": (
         "Assignment", "Compartment", "Conservation", "Derived", "Input", "Model", "Module",
         "Parameter", "RateRule", "Reaction", "Species", "compose",
     ),
+    "xposim.model.overrides": ("Override", "parse_override"),
     "xposim.model.tables": ("parameter_table",),
     "xposim.patient.outcome": (
         "ArmPlan", "OutcomeSummary", "PatientOutcome", "PatientSimulator", "SimulatorRecipe",
@@ -135,6 +138,12 @@ if TYPE_CHECKING:
         DoseResponse as DoseResponse,
         run_dose_response as run_dose_response,
     )
+    from xposim.experiments.predictions import (
+        bliss_excess as bliss_excess,
+        c528s_shift as c528s_shift,
+        therapeutic_window as therapeutic_window,
+    )
+    from xposim.experiments.sensitivity import local_sensitivity as local_sensitivity
     from xposim.experiments.viability import (
         fate_timecourse as fate_timecourse,
         viability as viability,
@@ -153,6 +162,10 @@ if TYPE_CHECKING:
         Reaction as Reaction,
         Species as Species,
         compose as compose,
+    )
+    from xposim.model.overrides import (
+        Override as Override,
+        parse_override as parse_override,
     )
     from xposim.model.tables import parameter_table as parameter_table
     from xposim.patient.outcome import (
