@@ -1,5 +1,5 @@
 """The Lipniacki et al. 2004 NF-κB regulatory module, with XPO1-dependent export, bortezomib
-on the proteasome, and the NF-κB survival and proteotoxic readouts.
+on the proteasome, and the NF-κB survival and proteotoxic readouts (docs/signaling.md).
 
 Lipniacki, Paszek, Brasier, Luxon & Kimmel, J Theor Biol 2004;228:195 (BioModels
 BIOMD0000000786). Concentrations are per volume of their compartment; ``TR`` is the
@@ -7,8 +7,9 @@ receptor activity that drives IKK (Lipniacki's TNF switch, 0–1):
 
     IKK:   ∅ → IKKn (kprod);  IKKn, IKKa, IKKi → ∅ (kdeg);  IKKn → IKKa (TR·k1)
            IKKa → IKKi (k3 + TR·k2·A20)
-    IκBα:  IKKa + IκBα_c ⇌ IKKa·IκBα → IKKa (a2, t1: IκBα destroyed)
+    IκBα:  IKKa + IκBα_c → IKKa·IκBα → IKKa (a2, t1: IκBα destroyed)
            IKKa + IκBα·NF-κB_c → IKKa·IκBα·NF-κB → IKKa + NF-κB_c (a3, t2)
+           (with change 2 both go through phospho-IκBα, destroyed by the proteasome)
            IκBα + NF-κB → IκBα·NF-κB in both compartments (a1)
            IκBα_c → ∅ (c5a);  IκBα·NF-κB_c → NF-κB_c (c6a)
     feedback: mRNA_X made at c2 + c1·NF-κB_n, decays at c3, translated at c4 (X = IκBα,
