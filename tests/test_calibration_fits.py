@@ -22,27 +22,15 @@ from xposim.calibration import declaration_names, load_declaration, verify
 
 NAMES = declaration_names()
 
+
 def test_every_calibration_is_declared():
     assert set(NAMES) == {
         "transport-affinities", "reduced-export-law", "target-engagement", "pk-selinexor",
         "pk-selinexor-iiv", "pk-dexamethasone", "pk-bortezomib", "pk-bortezomib-pd",
-        "cell-fate", "eif4e-shift", "dexamethasone-fate"}
+        "cell-fate", "eif4e-shift", "dexamethasone-fate", "bortezomib-fate"}
 
 
-#: Calibrations whose stored estimates no longer reproduce their recorded targets because a
-#: module upstream changed and the refit waits for its owner (docs/calibration.md, known
-#: gaps): the Lipniacki NF-kB core (issue 11) moved every selinexor IC50 (MM.1S 21.1 ->
-#: 27.0 nM, RPMI-8226 53.4 -> 82.8 nM) and with it the eIF4E shift (9.85 -> 7.52-fold);
-#: cell-fate is rerun with the issue-11 fate changes, then eif4e-shift.
-STALE: dict[str, str] = {
-    "cell-fate": "NF-kB core moved the IC50 targets (MM.1S 21.1 -> 27.0 nM); refit pending",
-    "eif4e-shift": "NF-kB core moved the IC50 shift (9.85 -> 7.52-fold); refit after cell-fate",
-}
-
-
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=STALE[n])) if n in STALE
-    else n for n in NAMES])
+@pytest.mark.parametrize("name", NAMES)
 def test_fit_stored_estimates_reproduce_the_recorded_targets(name):
     v = verify(load_declaration(name))
     bad = {k: d for k, d in v.differences().items() if d > 1.0}
