@@ -77,6 +77,15 @@ def test_viability_is_relative_to_the_untreated_control():
     assert curve[2] < curve[1] < curve[0]
 
 
+def test_the_untreated_state_is_a_valid_initial_state_whatever_the_override():
+    """Integration noise around 0 (the untreated normal cell with a doubled NES-pool
+    half-life held -4e-29 nM of intracellular drug) is not a negative concentration: the
+    engine's steady state returns it as 0, and the state starts a run."""
+    ov = (Override("NESpool_t_half_cyt", 8.0),)
+    state = core_baseline(get_cell_line("normal"), "selinexor", ov)
+    assert min(state[s.name] for s in cell_model("normal", overrides=ov).species) >= 0.0
+
+
 def test_surviving_fraction_counts_only_the_killed():
     """The death readout: 1 untreated, equal to ATP-holding over all cells ever present,
     and above CTG viability when cells also stop dividing (MM.1S at 100 nM); the resting
