@@ -242,3 +242,27 @@ def test_trial_declarations_state_their_tolerance_and_weights(name):
         if t.low is not None:
             assert t.low <= t.value <= t.high
     assert len({t.args for t in cal.targets}) == 1  # one virtual arm per evaluation
+
+
+def test_a_population_field_can_read_a_stored_estimate():
+    """A population field names the calibration that wrote it (status calibrated); a
+    calibrated status without such a field, or a unit mismatch, is refused."""
+    from xposim.presets.loader import stored_estimates
+    from xposim.trials.population import parse_population, population
+
+    table = population("storm").to_dict()
+    base = {k: table[k] for k in ("title", "disease", "source")}
+    covs = {k: {kk: vv for kk, vv in v.items()} for k, v in table["covariates"].items()}
+    ref = {"calibration": "pk-selinexor-iiv", "estimate": "sel_omega_ka"}
+    entry = {"dist": "lognormal", "median": ref, "cv": 0.5, "unit": "dimensionless",
+             "source": "s", "status": "calibrated"}
+    pop = parse_population("x", {**base, "covariates": covs,
+                                 "parameters": {"GR_level": entry}}, "t.toml")
+    want = stored_estimates("pk-selinexor-iiv")["estimates"]["sel_omega_ka"]["value"]
+    assert pop.parameters[0].spec["median"] == want
+    with pytest.raises(InputError, match="calibrated exactly when"):
+        parse_population("x", {**base, "covariates": covs, "parameters": {
+            "GR_level": {**entry, "status": "assumed"}}}, "t.toml")
+    with pytest.raises(InputError, match="differs from the stored"):
+        parse_population("x", {**base, "covariates": covs, "parameters": {
+            "GR_level": {**entry, "unit": "uM"}}}, "t.toml")
