@@ -1,8 +1,10 @@
 """Helpers shared by CLI commands: option parsing with field-named errors, JSON output,
-the file-only plotting backend.
+the one output path (checked before work, atomic, with a manifest), progress bars, the
+file-only plotting backend.
 
-Imports only the standard library and ``xposim.errors`` at module level: every command
-module imports this one, and ``xposim --help`` must stay fast (tests/test_startup.py).
+Imports only the standard library, typer, ``xposim.errors``, ``xposim.io`` and
+``xposim.limits`` at module level: every command module imports this one, and ``xposim
+--help`` must stay fast (tests/test_startup.py).
 """
 
 from __future__ import annotations
@@ -10,9 +12,149 @@ from __future__ import annotations
 import json
 import math
 import sys
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
 
 from xposim.errors import InputError
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from xposim.io import StagedFile, StagedFolder
+
+#: The command line being run (set by :func:`xposim.cli.main`), for the manifests.
+ARGV: ContextVar[tuple[str, ...]] = ContextVar("xposim_argv", default=())
+
+#: Options shared by the commands that write a folder or run for a while.
+Overwrite = Annotated[bool, typer.Option(
+    "--overwrite", help="replace an output folder that holds another xposim run")]
+Quiet = Annotated[bool, typer.Option(
+    "--quiet", "-q", help="no progress bar (it is shown on stderr only on a terminal)")]
+
+
+def finite(field: str, value: float | None, unit: str, *, minimum: float = 0.0,
+           inclusive: bool = False) -> float | None:
+    """``value`` unchanged if it is a finite number above ``minimum`` (or equal with
+    ``inclusive``); otherwise one clear error naming ``field``. None passes through."""
+    if value is None:
+        return None
+    ok = math.isfinite(value) and (value >= minimum if inclusive else value > minimum)
+    if not ok:
+        sign = ">=" if inclusive else ">"
+        raise InputError(field, f"must be {sign} {minimum:g} {unit} (a finite number)",
+                         got=value)
+    return value
+
+
+def output_folder(out: str | None, *, command: str, inputs: dict[str, Any],
+                  overwrite: bool = False, seed: int | None = None,
+                  field: str = "out") -> AbstractContextManager[StagedFolder | None]:
+    """The staged output folder of a command (or a null context without ``--out``),
+    checked and reserved now, before any work (docs/cli.md, "Output")."""
+    if out is None:
+        return nullcontext(None)
+    from xposim.io import Manifest, StagedFolder
+
+    manifest = Manifest(command=command, inputs=inputs, argv=ARGV.get(), seed=seed)
+    return StagedFolder(out, manifest=manifest, overwrite=overwrite, field=field)
+
+
+def output_file(out: str | None, *, inputs: Iterable[str] = (), field: str = "out"
+                ) -> AbstractContextManager[StagedFile | None]:
+    """The staged output file of a command (or a null context), checked and reserved now."""
+    if out is None:
+        return nullcontext(None)
+    from xposim.io import StagedFile
+
+    return StagedFile(out, field=field, inputs=inputs)
+
+
+def count_administrations(records: Iterable[Any], until_h: float | None) -> float:
+    """Single administrations a regimen's records expand to (before ``until_h``, h),
+    counted without expanding them (open-ended records without ``until_h``: inf)."""
+    total = 0.0
+    for r in records:
+        t0, ii, addl = float(r.time_h), float(r.ii_h), r.addl
+        if until_h is not None and t0 >= until_h:
+            continue
+        if ii <= 0:
+            total += 1
+            continue
+        before = math.inf if until_h is None else math.ceil((until_h - t0) / ii)
+        total += min(before, math.inf if addl is None else addl + 1)
+    return total
+
+
+def check_regimen_size(regimen: Any, until_h: float | None, field: str = "regimen",
+                       *, hint: str = "") -> None:
+    """Refuse a regimen whose expansion (to ``until_h``, or its own end) would exceed
+    :data:`~xposim.limits.MAX_SIMULATED_DAYS` or :data:`~xposim.limits.MAX_ADMINISTRATIONS`
+    (checked on the records, before any dose is expanded)."""
+    from xposim.limits import MAX_ADMINISTRATIONS, MAX_SIMULATED_DAYS
+
+    span = until_h if until_h is not None else regimen.end_h
+    if span is not None:
+        MAX_SIMULATED_DAYS.check(field, span / 24.0, hint=hint)
+    MAX_ADMINISTRATIONS.check(field, count_administrations(regimen.records, until_h),
+                              hint=hint)
+
+
+def check_dataset_size(path: str, field: str) -> None:
+    """Refuse an input file with more rows than :data:`xposim.limits.MAX_DATASET_ROWS`
+    before it is loaded (CSV: lines counted without parsing; Parquet: its metadata)."""
+    import os
+
+    from xposim.limits import MAX_DATASET_ROWS
+
+    if not os.path.isfile(path):
+        return  # the reader names the missing file
+    limit = MAX_DATASET_ROWS.value
+    if path.lower().endswith((".parquet", ".pq")):
+        try:
+            import pyarrow.parquet as pq
+
+            rows = pq.ParquetFile(path).metadata.num_rows
+        except Exception:  # not Parquet after all: the reader says so
+            return
+    else:
+        from xposim.io.text import count_lines
+
+        rows = count_lines(path, stop_after=limit + 1) - 1  # the header
+    MAX_DATASET_ROWS.check(field, rows, got=path,
+                           hint="split the dataset (e.g. by subject) and run the parts")
+
+
+@contextmanager
+def progress(description: str, total: int | None, *, quiet: bool = False
+             ) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar on stderr (only on a terminal, and not with ``--quiet``); yields
+    ``advance(n)``. Off a terminal nothing is drawn, so pipes and logs stay clean."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if quiet or not console.is_terminal:
+        yield lambda n=1: None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = [SpinnerColumn(), TextColumn("{task.description}")]
+    if total is not None:
+        columns += [BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
+    with Progress(*columns, TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n=1: bar.advance(task, n)
 
 
 def parse_drug_concentration(text: str, *, field: str = "drug") -> tuple[str, float]:
@@ -32,8 +174,9 @@ def parse_drug_concentration(text: str, *, field: str = "drug") -> tuple[str, fl
                                           field=f"{field} {drug.name}")
 
 
-def print_json(obj: Any) -> None:
-    """Print JSON to stdout; NaN/inf are refused (they are never valid results)."""
+def json_text(obj: Any) -> str:
+    """The JSON text of a result; NaN/inf are refused (they are never valid results).
+    Commands that write files compute it before committing them."""
 
     def check(x: Any) -> Any:
         if isinstance(x, float) and not math.isfinite(x):
@@ -44,7 +187,12 @@ def print_json(obj: Any) -> None:
             return [check(v) for v in x]
         return x
 
-    sys.stdout.write(json.dumps(check(obj), indent=2) + "\n")
+    return json.dumps(check(obj), indent=2)
+
+
+def print_json(obj: Any) -> None:
+    """Print JSON to stdout; NaN/inf are refused (they are never valid results)."""
+    sys.stdout.write(json_text(obj) + "\n")
 
 
 def use_file_backend() -> None:

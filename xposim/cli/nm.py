@@ -28,6 +28,11 @@ def simulate(
     method: Annotated[str, typer.Option(help="closed-form (default) or ode")] = "closed-form",
 ) -> None:
     """Simulate every record of DATA and write the dataset with the outputs added."""
+    from xposim.cli._common import check_dataset_size
+    from xposim.io import check_destination
+
+    check_destination(out, kind="file", inputs=[data])  # before any work
+    check_dataset_size(str(data), "data")
     import numpy as np
     import pandas as pd
 

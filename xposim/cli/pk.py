@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from xposim.cli._common import Overwrite, Quiet
 from xposim.errors import InputError
 
 
@@ -23,58 +23,107 @@ def register(app: typer.Typer) -> None:
         height: Annotated[float | None, typer.Option(help="height (cm)")] = None,
         n: Annotated[int | None, typer.Option("--n", help="virtual subjects (population "
                                               "run); omit for the typical subject")] = None,
-        seed: Annotated[int, typer.Option(help="random seed of the population")] = 0,
+        seed: Annotated[int, typer.Option(help="random seed of the population (>= 0)")] = 0,
         hours: Annotated[float | None, typer.Option(help="simulated time (h); default: to "
                                                     "72 h after the last dose (open-ended "
                                                     "regimens: 3 weeks of dosing)")] = None,
         step: Annotated[float, typer.Option(help="output interval (h)")] = 0.25,
         as_json: Annotated[bool, typer.Option("--json", help="print NCA as JSON")] = False,
-        out: Annotated[Path | None, typer.Option(help="write pk.parquet, nonmem.csv and "
-                                                 "profiles.png here")] = None,
+        out: Annotated[str | None, typer.Option(help="write pk.parquet, nonmem.csv, "
+                                                "profiles.png and manifest.json into this "
+                                                "folder")] = None,
+        overwrite: Overwrite = False,
+        quiet: Quiet = False,
     ) -> None:
         """Simulate plasma concentrations and report NCA of the first dose."""
-        from xposim.cli._common import print_json
-        from xposim.pharmacology.pk.pkrun import run_pk
+        from xposim.cli._common import (
+            count_administrations,
+            finite,
+            json_text,
+            output_folder,
+            progress,
+        )
+        from xposim.limits import (
+            MAX_ADMINISTRATIONS,
+            MAX_SUBJECTS_IN_MEMORY,
+            MAX_VALUES_IN_MEMORY,
+        )
 
         if n is not None and n < 1:
             raise InputError("n", "must be >= 1", got=n)
-        if step <= 0:
-            raise InputError("step", "must be > 0 h", got=step)
-        if hours is not None and hours <= 0:
-            raise InputError("hours", "must be > 0 h", got=hours)
-        run = run_pk(regimen, weight_kg=weight, sex=sex, height_cm=height, n=n, seed=seed,
-                     hours=hours, step_h=step)
-        if out is not None:
-            from xposim.cli._common import use_file_backend
-            from xposim.io import atomic_dir
+        if n is not None:
+            MAX_SUBJECTS_IN_MEMORY.check("n", n, got=n)
+        if seed < 0:
+            raise InputError("seed", "must be >= 0", got=seed)
+        finite("step", step, "h")
+        finite("hours", hours, "h")
+        for name, value, unit in (("weight", weight, "kg"), ("height", height, "cm")):
+            finite(name, value, unit)
+        inputs = {"regimen": regimen, "weight_kg": weight, "sex": sex, "height_cm": height,
+                  "n": n, "seed": seed, "hours": hours, "step_h": step}
+        # the destination is checked and reserved before anything heavy is imported
+        with output_folder(out, command="pk", inputs=inputs, overwrite=overwrite,
+                           seed=seed) as dest:
+            from xposim.pharmacology.label_regimens import read_regimen
+            from xposim.pharmacology.pk.pkrun import OPEN_ENDED_DOSING_H, run_pk
 
-            use_file_backend()
+            reg = read_regimen(regimen)
+            until = hours if hours is not None else (
+                OPEN_ENDED_DOSING_H if reg.open_ended else None)
+            MAX_ADMINISTRATIONS.check("regimen", count_administrations(reg.records, until),
+                                      got=regimen)
+            if n is not None and hours is not None:
+                MAX_VALUES_IN_MEMORY.check("n", n * (hours / step + 1), got=n,
+                                           hint="use fewer subjects or a larger --step")
+            with progress(f"{n} virtual subjects", n, quiet=quiet or n is None) as advance:
+                run = run_pk(reg, weight_kg=weight, sex=sex, height_cm=height, n=n,
+                             seed=seed, hours=hours, step_h=step,
+                             progress=advance if n is not None else None)
+            summary = run.summary()
+            text = json_text(summary if len(summary) > 1 else next(iter(summary.values())))
+            if dest is not None:
+                from xposim.cli._common import use_file_backend
 
-            with atomic_dir(out) as tmp:
-                run.write(tmp)
-        summary = run.summary()
+                use_file_backend()
+                import matplotlib.pyplot as plt
+
+                from xposim.report.pk_plots import plot_profiles
+
+                run.write(dest.path)
+                fig = plot_profiles(run)
+                fig.savefig(dest.path / "profiles.png", dpi=110)
+                plt.close(fig)
+                dest.record(model_hash={d.drug: d.typical.pk.model.hash for d in run.drugs},
+                            details={"simulated_hours": float(
+                                run.drugs[0].typical.frame.time_h.max()),
+                                "nca": summary})
         if as_json:
-            print_json(summary if len(summary) > 1 else next(iter(summary.values())))
+            typer.echo(text)
             return
-        from rich.console import Console
-        from rich.table import Table
+        _print_tables(summary, n, seed)
 
-        for drug, s in summary.items():
-            table = Table(title=f"{drug}: typical subject, first dose"
-                          + (f"; population n={n}, seed {seed}" if n else ""))
-            table.add_column("quantity")
-            table.add_column("typical", justify="right")
+
+def _print_tables(summary: dict[str, dict[str, object]], n: int | None, seed: int) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    for drug, s in summary.items():
+        table = Table(title=f"{drug}: typical subject, first dose"
+                      + (f"; population n={n}, seed {seed}" if n else ""))
+        table.add_column("quantity")
+        table.add_column("typical", justify="right")
+        if n:
+            table.add_column("median [p5, p95]", justify="right")
+        for key, value in s.items():
+            if key in ("population", "flags"):
+                continue
+            row = [key, "-" if value is None else f"{value:.4g}"]
             if n:
-                table.add_column("median [p5, p95]", justify="right")
-            for key, value in s.items():
-                if key in ("population", "flags"):
-                    continue
-                row = [key, "-" if value is None else f"{value:.4g}"]
-                if n:
-                    pop = s["population"].get(key)  # type: ignore[union-attr]
-                    row.append("" if pop is None else "-" if pop["median"] is None else
-                               f"{pop['median']:.4g} [{pop['p5']:.4g}, {pop['p95']:.4g}]")
-                table.add_row(*row)
-            Console().print(table)
-            if s.get("flags"):
-                Console().print("NCA acceptance (PKNCA rules): " + "; ".join(s["flags"]))
+                pop = s["population"].get(key)  # type: ignore[union-attr]
+                row.append("" if pop is None else "-" if pop["median"] is None else
+                           f"{pop['median']:.4g} [{pop['p5']:.4g}, {pop['p95']:.4g}]")
+            table.add_row(*row)
+        Console().print(table)
+        if s.get("flags"):
+            Console().print("NCA flags (truncation; PKNCA acceptance rules): "
+                            + "; ".join(s["flags"]))  # type: ignore[arg-type]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from xposim.errors import InputError
-from xposim.model.units import HOURS_PER_WEEK
+from xposim.limits import MAX_OUTPUT_POINTS, MAX_SIMULATED_DAYS
+from xposim.model.units import HOURS_PER_DAY, HOURS_PER_WEEK
 from xposim.pharmacology.dose import Dose
 from xposim.pharmacology.label_regimens import read_regimen
 from xposim.pharmacology.nmdata import write_dataset
@@ -21,7 +22,6 @@ from xposim.pharmacology.pk.population import (
     simulate_population,
 )
 from xposim.pharmacology.regimen.algebra import Regimen
-from xposim.pharmacology.regimen.text import regimen_to_text
 
 #: Simulated time of an open-ended ("until progression") regimen without --hours: three
 #: weeks of dosing (the label schedules repeat weekly or in 21-35-day cycles) + 72 h.
@@ -32,6 +32,8 @@ WASHOUT_H = 72.0
 #: NCA keys reported (name in the NCA result -> reported name); units in the names.
 NCA_KEYS: tuple[str, ...] = ("cmax_ng_ml", "tmax_h", "auc_last_ng_h_ml", "auc_inf_ng_h_ml",
                              "half_life_h", "cl_f_l_h", "vz_f_l")
+#: Subjects simulated between two progress reports of a population run.
+PROGRESS_CHUNK = 25
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,21 @@ class DrugRun:
         start, end = self.first_interval()
         return result.nca(start_h=start, end_h=end)
 
+    def truncation_flags(self, typ: pd.Series) -> list[str]:
+        """What the NCA of the first dose cannot see because the simulated window ends too
+        early: the peak (Cmax at the window's last sample) or the terminal phase (no λz)."""
+        start, end = self.first_interval()
+        t = self.typical.frame.time_h
+        last = float(t[(t >= start) & (t <= end)].max())
+        flags = []
+        if float(typ["tmax_h"]) >= last - start - 1e-9:
+            flags.append(f"truncated: Cmax is at the end of the window ({last:g} h), so "
+                         "Tmax is not clear; simulate longer (--hours)")
+        if _num(typ["lambda_z_per_h"]) is None:
+            flags.append("truncated: the terminal phase is not reached, so lambda_z, t1/2 "
+                         "and AUCinf cannot be estimated; simulate longer (--hours)")
+        return flags
+
 
 @dataclass(frozen=True)
 class PKRun:
@@ -69,7 +86,7 @@ class PKRun:
             # how far to trust t½ and AUCinf (PKNCA acceptance rules; see analysis/nca.py)
             s["auc_pct_extrap"] = _num(typ["auc_pct_extrap"])
             s["lambda_z_span_ratio"] = _num(typ["lambda_z_span_ratio"])
-            s["flags"] = list(typ["flags"])
+            s["flags"] = d.truncation_flags(typ) + list(typ["flags"])
             if d.population is not None:
                 table = d.nca(d.population)
                 s["population"] = {k: _quantiles(table[k]) for k in NCA_KEYS}
@@ -78,8 +95,8 @@ class PKRun:
         return out
 
     def write(self, folder: Path) -> None:
-        """pk.parquet (tidy, with a ``drug`` and ``kind`` column), NONMEM CSV(s) and
-        profiles.png (spaghetti plot with the 90% prediction interval)."""
+        """pk.parquet (tidy, with a ``drug`` and ``kind`` column) and the NONMEM CSV(s);
+        the figure is :func:`xposim.report.pk_plots.plot_profiles`."""
         frames = []
         for d in self.drugs:
             for kind, res in (("typical", d.typical), ("population", d.population)):
@@ -93,11 +110,6 @@ class PKRun:
             res = d.population or d.typical
             name = "nonmem.csv" if len(self.drugs) == 1 else f"nonmem_{d.drug}.csv"
             write_dataset(res.to_nonmem(), folder / name)
-        fig = plot_profiles(self)
-        fig.savefig(folder / "profiles.png", dpi=110)
-        import matplotlib.pyplot as plt
-
-        plt.close(fig)
 
 
 def _num(x: object) -> float | None:
@@ -113,39 +125,6 @@ def _quantiles(col: pd.Series) -> dict[str, float | None]:
         return {"median": None, "p5": None, "p95": None}
     p5, med, p95 = np.percentile(v, [5, 50, 95])
     return {"median": float(med), "p5": float(p5), "p95": float(p95)}
-
-
-def plot_profiles(run: PKRun):  # noqa: ANN201 - matplotlib Figure
-    """Concentration-time profiles: population spaghetti, median and 90% PI, typical."""
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(len(run.drugs), 1, figsize=(8, 3.6 * len(run.drugs)),
-                             squeeze=False)
-    for ax, d in zip(axes[:, 0], run.drugs, strict=True):
-        var = d.typical.concentration_variable
-        if d.population is not None:
-            wide = d.population.profiles(var)
-            t = wide.index.to_numpy()
-            for col in list(wide.columns)[:100]:
-                ax.plot(t, wide[col], color="0.6", lw=0.4, alpha=0.5)
-            lo, med, hi = np.percentile(wide.to_numpy(), [5, 50, 95], axis=1)
-            ax.fill_between(t, lo, hi, color="tab:blue", alpha=0.25,
-                            label="90% prediction interval")
-            ax.plot(t, med, color="tab:blue", lw=1.5, label="population median")
-        typ = d.typical.profiles(var)
-        ax.plot(typ.index, typ.iloc[:, 0], color="k", lw=1.2, ls="--", label="typical subject")
-        ax.set_yscale("symlog", linthresh=max(float(typ.max().max()) * 1e-3, 1e-3))
-        ax.set_xlabel("time (h)")
-        ax.set_ylabel("plasma concentration (ng/mL)")
-        ax.set_title(_title(d.regimen))
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def _title(regimen: Regimen) -> str:
-    text = regimen_to_text(regimen)
-    return text if len(text) <= 90 else text[:87] + "..."
 
 
 def _given_covariates(weight_kg: float | None, sex: str | None, height_cm: float | None
@@ -164,11 +143,18 @@ def _given_covariates(weight_kg: float | None, sex: str | None, height_cm: float
 def run_pk(regimen: str | Regimen, *, weight_kg: float | None = None,
            sex: str | None = None, height_cm: float | None = None, n: int | None = None,
            seed: int = 0, hours: float | None = None, step_h: float = 0.25,
-           covariates: Mapping[str, object] | None = None) -> PKRun:
+           covariates: Mapping[str, object] | None = None,
+           progress: Callable[[int], None] | None = None) -> PKRun:
     """Simulate ``regimen`` (a Regimen, regimen text or ``label:<name>``) in the typical
     subject (reference covariates overridden by the given ones) and, with ``n``, in ``n``
     virtual subjects (given covariates fixed). Without ``hours`` the simulation runs to
-    72 h after the last dose (open-ended regimens: 3 weeks of dosing)."""
+    72 h after the last dose (open-ended regimens: 3 weeks of dosing). ``progress(k)`` is
+    called as each batch of ``k`` virtual subjects finishes.
+
+    Refused before simulating: a span beyond :data:`xposim.limits.MAX_SIMULATED_DAYS`
+    (``hours``, or the ``regimen`` without it), a grid beyond
+    :data:`~xposim.limits.MAX_OUTPUT_POINTS` (``step``), and a grid with fewer than 3
+    samples in a drug's first dosing interval (NCA needs 3)."""
     reg = read_regimen(regimen)
     if not reg.records:
         raise InputError("regimen", "has no doses")
@@ -176,15 +162,25 @@ def run_pk(regimen: str | Regimen, *, weight_kg: float | None = None,
     if reg.per_m2 and n is None and not ("weight_kg" in given and "height_cm" in given):
         raise InputError("height", "mg/m2 doses need the body-surface area: give --weight "
                          "and --height (or a population with --n)")
+    if not (np.isfinite(step_h) and step_h > 0):
+        raise InputError("step", "must be > 0 h (a finite number)", got=step_h)
     if hours is not None:
+        if not (np.isfinite(hours) and hours > 0):
+            raise InputError("hours", "must be > 0 h (a finite number)", got=hours)
         end = float(hours)
+        MAX_SIMULATED_DAYS.check("hours", end / HOURS_PER_DAY, got=hours)
     else:
+        span = OPEN_ENDED_DOSING_H if reg.open_ended else float(reg.end_h or 0.0)
+        MAX_SIMULATED_DAYS.check("regimen", (span + WASHOUT_H) / HOURS_PER_DAY,
+                                 hint="give --hours to simulate its beginning",
+                                 got=regimen if isinstance(regimen, str) else None)
         dosing = reg.doses(OPEN_ENDED_DOSING_H if reg.open_ended else None)
         end = max(d.time_h for d in dosing) + WASHOUT_H
+    MAX_OUTPUT_POINTS.check("step", end / step_h + 1,
+                            hint=f"use a step of at least "
+                                 f"{end / (MAX_OUTPUT_POINTS.value - 1):.3g} h over {end:g} h",
+                            got=step_h)
     times = np.arange(0.0, end + 1e-9, step_h)
-    if times.size > 200_001:
-        raise InputError("step", "gives more than 200,000 output times; use a larger step",
-                         got=step_h)
     typical_cov = Covariates(**given)
     runs = []
     for drug in reg.drugs:
@@ -195,12 +191,45 @@ def run_pk(regimen: str | Regimen, *, weight_kg: float | None = None,
         if not doses:
             raise InputError("hours", f"no {drug} dose falls within the simulated time",
                              got=end)
+        _check_first_interval(drug, doses, times, step_h)
         typical = simulate_population(pk, doses, subjects=[0], seed=seed, times_h=times,
                                       covariates=typical_cov, variability=False,
                                       residual_error=False)
         pop = None
         if n is not None:
-            pop = simulate_population(pk, doses, n=n, seed=seed, times_h=times,
-                                      covariates=given or None)
+            pop = _population(pk, doses, n, seed, times, given or None, progress)
         runs.append(DrugRun(drug, part, doses, typical, pop))
     return PKRun(tuple(runs), seed)
+
+
+def _check_first_interval(drug: str, doses: tuple[Dose, ...], times: np.ndarray,
+                          step_h: float) -> None:
+    """NCA of the first dose needs 3 samples between it and the next dose (or the end)."""
+    starts = sorted({d.time_h for d in doses})
+    end = starts[1] if len(starts) > 1 else float(times[-1])
+    k = int(np.count_nonzero((times >= starts[0]) & (times < end + 1e-9)))
+    if k < 3:
+        raise InputError("step", f"gives {k} output time(s) between the first {drug} dose "
+                         f"({starts[0]:g} h) and {end:g} h; the NCA of the first dose needs "
+                         "at least 3: use a smaller --step (or a longer --hours)", got=step_h)
+
+
+def _population(pk: object, doses: tuple[Dose, ...], n: int, seed: int, times: np.ndarray,
+                covariates: Mapping[str, object] | None,
+                progress: Callable[[int], None] | None) -> PopulationResult:
+    """Subjects 0..n-1, simulated in batches so that progress can be reported (a subject's
+    result depends only on (seed, id): batching changes nothing)."""
+    if progress is None:
+        return simulate_population(pk, doses, n=n, seed=seed, times_h=times,  # type: ignore[arg-type]
+                                   covariates=covariates)
+    parts = []
+    for lo in range(0, n, PROGRESS_CHUNK):
+        ids = range(lo, min(n, lo + PROGRESS_CHUNK))
+        parts.append(simulate_population(pk, doses, subjects=ids, seed=seed,  # type: ignore[arg-type]
+                                         times_h=times, covariates=covariates))
+        progress(len(ids))
+    first = parts[0]
+    return PopulationResult(pk=first.pk, seed=first.seed, doses=first.doses,
+                            frame=pd.concat([p.frame for p in parts], ignore_index=True),
+                            subjects=pd.concat([p.subjects for p in parts],
+                                               ignore_index=True))
