@@ -394,8 +394,36 @@ def test_pk_plot_is_log_scaled_with_plain_ticks_and_no_symlog():
 def test_version_and_short_help():
     from xposim import __version__
 
+    import typer.main
+
+    from xposim.cli import app
+
     code, out, _ = run_cli("--version")
     assert code == 0 and out.strip() == f"xposim {__version__}"
-    for argv in (["-h"], ["pk", "-h"], ["nm", "simulate", "-h"], ["regimen", "show", "-h"]):
-        code, out, _ = run_cli(*argv)
-        assert code == 0 and "Usage:" in out, argv
+    paths: list[list[str]] = [[]]
+
+    def walk(cmd: object, path: list[str]) -> None:
+        for name, sub in getattr(cmd, "commands", {}).items():
+            paths.append([*path, name])
+            walk(sub, [*path, name])
+
+    walk(typer.main.get_command(app), [])
+    assert len(paths) > 12
+    for path in paths:
+        code, out, _ = run_cli(*path, "-h")
+        assert code == 0 and "Usage:" in out, path
+
+
+def test_loewe_on_a_noisy_plate_with_a_steep_single_agent_is_scored(tmp_path):
+    """Found by the command-line campaign: a steep fitted Hill curve (slope ~41) whose
+    dose for even a trace of effect exceeds the well's dose made Loewe's root search
+    fail (scipy ValueError, a traceback). The expected effect there is ~0."""
+    viability = [0.158, 0.0, 0.111, 0.410, 0.486, 0.399, 0.103, 1.0, 0.450, 0.95, 1e-13,
+                 0.25, 0.0, 0.25, 4.7e-250, 0.193]
+    path = tmp_path / "noisy.csv"
+    pd.DataFrame({"selinexor_nM": [a for a in (0, 10, 30, 100) for _ in range(4)],
+                  "dexamethasone_nM": [0, 3, 10, 30] * 4,
+                  "viability": viability}).to_csv(path, index=False)
+    code, out, err = run_cli("synergy", "--grid", str(path), "--json")
+    assert code == 0, err
+    assert set(json.loads(out)) == {"bliss", "hsa", "loewe", "zip", "ci50"}

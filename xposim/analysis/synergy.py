@@ -312,6 +312,8 @@ def _loewe_expected(a: float, b: float, agent_a: _Agent, agent_b: _Agent) -> flo
     hi_in = hi * (1.0 - 1e-12)
     if f(hi_in) >= 0.0:  # the combination reaches the top plateau
         return hi
+    if f(lo) <= 0.0:  # f falls with y: not even a trace of effect (steep Hill, low doses)
+        return 0.0
     return optimize.brentq(f, lo, hi_in, xtol=1e-15, rtol=1e-14, maxiter=500)
 
 
