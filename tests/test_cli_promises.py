@@ -392,10 +392,9 @@ def test_pk_plot_is_log_scaled_with_plain_ticks_and_no_symlog():
 
 # ------------------------------------------------------------------ 9. conventions
 def test_version_and_short_help():
-    from xposim import __version__
-
     import typer.main
 
+    from xposim import __version__
     from xposim.cli import app
 
     code, out, _ = run_cli("--version")

@@ -148,11 +148,11 @@ def _run_on_a_terminal(argv: list[str], cwd: Path) -> tuple[int, str]:
 
 
 def test_progress_is_drawn_on_a_terminal_and_nowhere_else(tmp_path):
-    args = [*XPOSIM, "pk", "--regimen", "selinexor 80 mg PO once", "--n", "60", "--step",
-            "1"]
+    args = [*XPOSIM, "pk", "--regimen", "selinexor 80 mg PO once", "--n", "30", "--hours",
+            "24", "--step", "1"]
     code, screen = _run_on_a_terminal(args, tmp_path)
     assert code == 0
-    assert "60 virtual subjects" in screen
+    assert "30 virtual subjects" in screen
     code, screen = _run_on_a_terminal([*args, "--quiet"], tmp_path)
     assert code == 0 and "virtual subjects" not in screen
     piped = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=300)

@@ -43,11 +43,7 @@ def register(app: typer.Typer) -> None:
             output_folder,
             progress,
         )
-        from xposim.limits import (
-            MAX_ADMINISTRATIONS,
-            MAX_SUBJECTS_IN_MEMORY,
-            MAX_VALUES_IN_MEMORY,
-        )
+        from xposim.limits import MAX_ADMINISTRATIONS, MAX_SUBJECTS_IN_MEMORY
 
         if n is not None and n < 1:
             raise InputError("n", "must be >= 1", got=n)
@@ -72,9 +68,6 @@ def register(app: typer.Typer) -> None:
                 OPEN_ENDED_DOSING_H if reg.open_ended else None)
             MAX_ADMINISTRATIONS.check("regimen", count_administrations(reg.records, until),
                                       got=regimen)
-            if n is not None and hours is not None:
-                MAX_VALUES_IN_MEMORY.check("n", n * (hours / step + 1), got=n,
-                                           hint="use fewer subjects or a larger --step")
             with progress(f"{n} virtual subjects", n, quiet=quiet or n is None) as advance:
                 run = run_pk(reg, weight_kg=weight, sex=sex, height_cm=height, n=n,
                              seed=seed, hours=hours, step_h=step,

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from xposim.errors import InputError
-from xposim.limits import MAX_OUTPUT_POINTS, MAX_SIMULATED_DAYS
+from xposim.limits import MAX_OUTPUT_POINTS, MAX_SIMULATED_DAYS, MAX_VALUES_IN_MEMORY
 from xposim.model.units import HOURS_PER_DAY, HOURS_PER_WEEK
 from xposim.pharmacology.dose import Dose
 from xposim.pharmacology.label_regimens import read_regimen
@@ -153,8 +153,9 @@ def run_pk(regimen: str | Regimen, *, weight_kg: float | None = None,
 
     Refused before simulating: a span beyond :data:`xposim.limits.MAX_SIMULATED_DAYS`
     (``hours``, or the ``regimen`` without it), a grid beyond
-    :data:`~xposim.limits.MAX_OUTPUT_POINTS` (``step``), and a grid with fewer than 3
-    samples in a drug's first dosing interval (NCA needs 3)."""
+    :data:`~xposim.limits.MAX_OUTPUT_POINTS` (``step``), a population beyond
+    :data:`~xposim.limits.MAX_VALUES_IN_MEMORY` subject-times (``n``), and a grid with
+    fewer than 3 samples in a drug's first dosing interval (NCA needs 3)."""
     reg = read_regimen(regimen)
     if not reg.records:
         raise InputError("regimen", "has no doses")
@@ -181,6 +182,10 @@ def run_pk(regimen: str | Regimen, *, weight_kg: float | None = None,
                                  f"{end / (MAX_OUTPUT_POINTS.value - 1):.3g} h over {end:g} h",
                             got=step_h)
     times = np.arange(0.0, end + 1e-9, step_h)
+    if n is not None:
+        MAX_VALUES_IN_MEMORY.check("n", n * times.size, got=n,
+                                   hint=f"{n} subjects x {times.size:,} output times; use "
+                                        "fewer subjects or a larger --step")
     typical_cov = Covariates(**given)
     runs = []
     for drug in reg.drugs:
