@@ -170,6 +170,30 @@ def test_too_many_administrations_are_refused_before_expanding():
     one_line_refusal(code, err, "regimen:", "MAX_ADMINISTRATIONS")
 
 
+@pytest.mark.parametrize("text", [
+    "selinexor 80 mg PO every 12 h x 1000000000 doses",  # found by the CLI campaign: the
+    "selinexor 80 mg PO every 1e-6 h for 2 weeks",       # parser expanded every dose
+    "selinexor 80 mg PO days 1,3 weekly x 60000 cycles",
+])
+def test_regimen_texts_with_huge_counts_are_refused_while_parsing(text):
+    from xposim.errors import InputError
+    from xposim.pharmacology.regimen import parse_regimen
+
+    with pytest.raises(InputError, match=r"regimen: administrations .*MAX_ADMINISTRATIONS"):
+        parse_regimen(text)
+    code, _, err = run_cli("regimen", "show", text)
+    one_line_refusal(code, err, "MAX_ADMINISTRATIONS")
+
+
+def test_long_dose_tables_are_shown_in_part_and_written_whole(tmp_path):
+    code, out, err = run_cli("regimen", "show", "dex 20 mg PO q12h", "--days", "365")
+    assert code == 0, err
+    assert "200 of 730 rows shown; --json or --out gives them all" in " ".join(out.split())
+    code, _, err = run_cli("regimen", "show", "dex 20 mg PO q12h", "--days", "365", "--out",
+                           str(tmp_path / "all.csv"))
+    assert code == 0 and len(pd.read_csv(tmp_path / "all.csv")) == 730
+
+
 def test_a_dish_series_beyond_the_limit_is_refused():
     series = ",".join(f"{i}nM" for i in range(3000))
     code, _, err = run_cli("ic50", "--cell-line", "MM.1S", "--concentrations", series)

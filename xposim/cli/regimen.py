@@ -119,10 +119,22 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        rich_table = Table(*map(str, table.columns), title=text)
-        for row in table.itertuples(index=False):
+        rows = list(table.itertuples(index=False))
+        shown = len(rows) > ROWS_SHOWN
+        rich_table = Table(*map(str, table.columns), title=text, caption=(
+            f"{ROWS_SHOWN} of {len(rows):,} rows shown; --json or --out gives them all"
+            if shown else None))
+        half = ROWS_SHOWN // 2
+        for k, row in enumerate(rows[:half] + rows[-half:] if shown else rows):
+            if shown and k == half:
+                rich_table.add_row(*(["..."] * len(table.columns)))
             rich_table.add_row(*(_cell(v) for v in row))
         Console(width=200).print(rich_table)
+
+
+#: Rows printed as a table on the terminal (the first and last halves); --json and --out
+#: always hold every row. Rendering 100,000 rows would take minutes and help nobody.
+ROWS_SHOWN = 200
 
 
 def _table(reg: Regimen, *, nonmem: bool, expand: bool, subject: int, bsa: float | None,

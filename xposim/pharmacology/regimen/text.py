@@ -53,6 +53,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from xposim.errors import InputError
+from xposim.limits import MAX_ADMINISTRATIONS
 from xposim.model.units import HOURS_PER_DAY, conversion_factor, convert_to_one_of
 from xposim.pharmacology.dose import Dose, canonical_drug
 from xposim.pharmacology.regimen.algebra import Regimen
@@ -463,6 +464,13 @@ def _schedule(tok: _Tokens, dose: Dose, ss: int = 0) -> Regimen:
         days = [7 * k + d for k in range(on) for d in days]
         period_days = 7.0 * (on + int(off))
     rep = _repeat(tok)
+    if rep is not None:  # refused before any record is built, let alone expanded
+        per_cycle = 1 if days is None else len(days)
+        every = ii_h if ii_h is not None else (period_days or 1.0) * HOURS_PER_DAY
+        count = (rep.n * (per_cycle if rep.kind == "cycles" else 1)
+                 if rep.kind in ("doses", "cycles")
+                 else math.ceil(rep.n / every) * per_cycle)
+        MAX_ADMINISTRATIONS.check("regimen", count, got=tok.text)
     try:
         if days is not None and period_days is not None:
             if rep is None:
