@@ -194,6 +194,18 @@ def test_long_dose_tables_are_shown_in_part_and_written_whole(tmp_path):
     assert code == 0 and len(pd.read_csv(tmp_path / "all.csv")) == 730
 
 
+@pytest.mark.parametrize("args", [
+    ["cell", "--cell-line", "normal", "--hours", "1", "--drug", "selinexor=1e300nM"],
+    ["ic50", "--cell-line", "MM.1S", "--concentrations", "0nM,1nM,10nM,100nM,2mM"],
+    ["synergy", "--cell-line", "MM.1S", "--drug", "selinexor=0,1,10,1e9nM", "--drug",
+     "dexamethasone=0,1,10,100nM"],
+])
+def test_absurd_concentrations_are_refused_not_sent_to_the_solver(args):
+    # found by the campaign at 500 examples: 1e300 nM made CVODE fail (exit 1)
+    code, _, err = run_cli(*args)
+    one_line_refusal(code, err, "concentration must be between 0 and 1e+06 nM (1 mM)")
+
+
 def test_a_dish_series_beyond_the_limit_is_refused():
     series = ",".join(f"{i}nM" for i in range(3000))
     code, _, err = run_cli("ic50", "--cell-line", "MM.1S", "--concentrations", series)

@@ -157,6 +157,19 @@ def progress(description: str, total: int | None, *, quiet: bool = False
         yield lambda n=1: bar.advance(task, n)
 
 
+#: Highest drug concentration a dish command accepts (nM): 1 mM, far above any drug's
+#: solubility in medium (selinexor's IC50s are 10-1000 nM); 1e300 nM made the solver fail.
+MAX_CONCENTRATION_NM = 1e6
+
+
+def check_concentration(field: str, value_nM: float, got: str) -> float:
+    """``value_nM`` if it is a finite concentration in 0-1 mM, else one clear error."""
+    if not (math.isfinite(value_nM) and 0.0 <= value_nM <= MAX_CONCENTRATION_NM):
+        raise InputError(field, f"concentration must be between 0 and "
+                         f"{MAX_CONCENTRATION_NM:g} nM (1 mM)", got=got)
+    return value_nM
+
+
 def parse_drug_concentration(text: str, *, field: str = "drug") -> tuple[str, float]:
     """``"selinexor=100nM"`` -> ("selinexor", 100.0); mass units need the drug's MW."""
     from xposim.model.units import concentration_to_nM, parse_quantity
@@ -170,8 +183,9 @@ def parse_drug_concentration(text: str, *, field: str = "drug") -> tuple[str, fl
     value, unit = parse_quantity(qty, field=f"{field} {drug.name}", expect="nM")
     if value < 0:
         raise InputError(f"{field} {drug.name}", "concentration must be >= 0", got=qty)
-    return drug.name, concentration_to_nM(value, unit, mw_g_per_mol=drug.mw_g_per_mol,
-                                          field=f"{field} {drug.name}")
+    nM = concentration_to_nM(value, unit, mw_g_per_mol=drug.mw_g_per_mol,
+                             field=f"{field} {drug.name}")
+    return drug.name, check_concentration(f"{field} {drug.name}", nM, qty)
 
 
 def json_text(obj: Any) -> str:

@@ -11,6 +11,7 @@ from rich.table import Table
 from xposim.cli._common import (
     Overwrite,
     Quiet,
+    check_concentration,
     finite,
     json_text,
     output_folder,
@@ -36,8 +37,8 @@ def _concentrations(text: str, drug: str) -> tuple[float, ...]:
         value, unit = parse_quantity(item.strip(), field="concentrations", expect="nM")
         if value < 0:
             raise InputError("concentrations", "must be >= 0", got=item.strip())
-        out.append(concentration_to_nM(value, unit, mw_g_per_mol=d.mw_g_per_mol,
-                                       field="concentrations"))
+        out.append(check_concentration("concentrations", concentration_to_nM(
+            value, unit, mw_g_per_mol=d.mw_g_per_mol, field="concentrations"), item.strip()))
     return tuple(out)
 
 
