@@ -22,11 +22,12 @@ from xposim.calibration import declaration_names, load_declaration, verify
 
 NAMES = declaration_names()
 
+
 def test_every_calibration_is_declared():
     assert set(NAMES) == {
         "transport-affinities", "reduced-export-law", "target-engagement", "pk-selinexor",
         "pk-selinexor-iiv", "pk-dexamethasone", "pk-bortezomib", "pk-bortezomib-pd",
-        "cell-fate", "eif4e-shift", "dexamethasone-fate"}
+        "cell-fate", "eif4e-shift", "dexamethasone-fate", "bortezomib-fate"}
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -18,7 +18,12 @@ from xposim.biology.cell import cell_fate_model, cell_model, core_baseline, fate
 from xposim.engine import Simulator
 from xposim.errors import InputError
 from xposim.experiments.dose_response import DoseResponse, run_dose_response
-from xposim.experiments.viability import fate_timecourse, viability, viability_curve
+from xposim.experiments.viability import (
+    fate_timecourse,
+    surviving_fraction,
+    viability,
+    viability_curve,
+)
 from xposim.model.overrides import Override, parse_override, parse_overrides
 from xposim.presets.cell_lines import get_cell_line
 from xposim.testing import assert_close, check_module
@@ -70,6 +75,28 @@ def test_viability_is_relative_to_the_untreated_control():
     single = [viability("MM.1S", {"selinexor": c}) for c in conc]
     np.testing.assert_allclose(curve, single, rtol=1e-9)
     assert curve[2] < curve[1] < curve[0]
+
+
+def test_the_untreated_state_is_a_valid_initial_state_whatever_the_override():
+    """Integration noise around 0 (the untreated normal cell with a doubled NES-pool
+    half-life held -4e-29 nM of intracellular drug) is not a negative concentration: the
+    engine's steady state returns it as 0, and the state starts a run."""
+    ov = (Override("NESpool_t_half_cyt", 8.0),)
+    state = core_baseline(get_cell_line("normal"), "selinexor", ov)
+    assert min(state[s.name] for s in cell_model("normal", overrides=ov).species) >= 0.0
+
+
+def test_surviving_fraction_counts_only_the_killed():
+    """The death readout: 1 untreated, equal to ATP-holding over all cells ever present,
+    and above CTG viability when cells also stop dividing (MM.1S at 100 nM); the resting
+    normal cell barely dies at 1 uM (measured 0.997)."""
+    assert surviving_fraction("MM.1S", {}) == pytest.approx(1.0, abs=1e-12)
+    assert surviving_fraction("normal", {"selinexor": 1000.0}) == pytest.approx(1.0, abs=0.01)
+    r = fate_timecourse("MM.1S", {"selinexor": 100.0}, hours=72.0, step_h=72.0,
+                        outputs=["viable_cells", "total_cells"]).final
+    alive = surviving_fraction("MM.1S", {"selinexor": 100.0})
+    assert alive == pytest.approx(r["viable_cells"] / r["total_cells"], rel=1e-9)
+    assert alive > viability("MM.1S", {"selinexor": 100.0})
 
 
 @pytest.mark.parametrize("xpo1_um", [0.3, 0.9, 2.7])

@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 from test_web_server import free_port, wait_until_up
 
-from xposim.experiments.viability import fate_timecourse, viability
+from xposim.experiments.viability import fate_timecourse, surviving_fraction, viability
 from xposim.web.cells import CellSpec, cell_timecourse
 from xposim.web.patient_course import build_regimen, patient_course
 from xposim.web.views import CELL_OUTPUTS, step_h
@@ -220,16 +220,20 @@ def test_step5_dexamethasone_and_gr(page, tmp_path):
     shot(page, "step5", tmp_path)
     change(page, "dexamethasone_nM", "1000")
     rows = summary(page)
+    wells = ({"selinexor": 20.0}, {"dexamethasone": 1000.0},
+             {"selinexor": 20.0, "dexamethasone": 1000.0})
     for line in ("MM.1S", "MM.1R"):
-        s, d, sd = (viability(line, c, hours=72) for c in (
-            {"selinexor": 20.0}, {"dexamethasone": 1000.0},
-            {"selinexor": 20.0, "dexamethasone": 1000.0}))
+        s, d, sd = (viability(line, c, hours=72) for c in wells)
         assert rows[(line, "viability, selinexor + dexamethasone")] == pytest.approx(
             sd, rel=1e-6)
         assert rows[(line, "Bliss excess (inhibition)")] == pytest.approx(
             s * d - sd, rel=1e-4, abs=1e-7)
-    assert rows[("MM.1S", "Bliss excess (inhibition)")] > 0.05
-    assert abs(rows[("MM.1R", "Bliss excess (inhibition)")]) < 0.01
+        s, d, sd = (surviving_fraction(line, c, hours=72) for c in wells)
+        assert rows[(line, "Bliss excess (death)")] == pytest.approx(
+            s * d - sd, rel=1e-4, abs=1e-7)
+    # the synergy is in death and needs GR (docs/combinations.md)
+    assert rows[("MM.1S", "Bliss excess (death)")] > 0.05
+    assert abs(rows[("MM.1R", "Bliss excess (death)")]) < 0.01
 
 
 def test_step6_patient(page, tmp_path):

@@ -43,7 +43,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "xposim.experiments.dose_response": ("DoseResponse", "run_dose_response"),
     "xposim.experiments.predictions": ("bliss_excess", "c528s_shift", "therapeutic_window"),
     "xposim.experiments.sensitivity": ("local_sensitivity",),
-    "xposim.experiments.viability": ("fate_timecourse", "viability", "viability_curve"),
+    "xposim.experiments.viability": ("fate_timecourse", "surviving_fraction", "viability",
+                                     "viability_curve"),
     "xposim.model": (
         "Assignment", "Compartment", "Conservation", "Derived", "Input", "Model", "Module",
         "Parameter", "RateRule", "Reaction", "Species", "compose",
@@ -146,6 +147,7 @@ if TYPE_CHECKING:
     from xposim.experiments.sensitivity import local_sensitivity as local_sensitivity
     from xposim.experiments.viability import (
         fate_timecourse as fate_timecourse,
+        surviving_fraction as surviving_fraction,
         viability as viability,
         viability_curve as viability_curve,
     )

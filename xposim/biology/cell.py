@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
+from xposim.biology.cargoes import CELL_CARGOES, CELL_COMPLEXES
 from xposim.biology.fate import fate_module
 from xposim.biology.signaling.eif4e import eif4e_module
 from xposim.biology.signaling.gr import gr_module
@@ -61,7 +62,8 @@ def _core(cell_line: CellLine, drug: str) -> list[Module]:
         raise InputError("drug", f"{d.name} is not an XPO1 inhibitor; the cell core needs one "
                          "(selinexor)", got=drug)
     volumes = cell_volumes(cell_line)
-    return [export_module(volumes=volumes),
+    # the IkBa/NF-kB shuttle is carried by the Lipniacki core of the nfkb module
+    return [export_module(CELL_CARGOES, CELL_COMPLEXES, volumes=volumes),
             target_module(volumes=volumes, covalent=not cell_line.xpo1_c528s),
             *signalling_modules(volumes)]
 

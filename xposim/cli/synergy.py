@@ -179,6 +179,10 @@ def register(app: typer.Typer) -> None:
             "--fixed", help="third drug in every well, NAME=CONCENTRATION, e.g. "
             "bortezomib=2nM")] = None,
         hours: Annotated[float, typer.Option(help="exposure for --cell-line (h)")] = 72.0,
+        readout: Annotated[str, typer.Option(
+            help="what --cell-line wells report: viability (CTG-like, relative to the "
+            "untreated control) or survival (share of cells not killed: Bliss on the "
+            "probabilities of death)")] = "viability",
         as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON"),
                            ] = False,
         out: Annotated[str | None, typer.Option(
@@ -197,13 +201,16 @@ def register(app: typer.Typer) -> None:
             raise InputError("drug", "axes come from the --grid file; drop --drug/--drugs")
         if grid is not None and set_:
             raise InputError("set", "changes the simulated cell; a --grid plate is data")
+        if grid is not None and readout != "viability":
+            raise InputError("readout", "applies to a simulated --cell-line grid; a "
+                             "--grid plate states its own column", got=readout)
         if grid is not None and hours != 72.0:
             raise InputError("hours", "applies to simulated grids (--cell-line); a --grid "
                              "plate was measured already", got=hours)
         finite("hours", hours, "h")
         inputs = {"grid": None if grid is None else str(grid), "cell_line": cell_line,
                   "drugs": drugs, "drug": list(drug or []), "fixed": list(fixed or []),
-                  "hours": hours, "set": list(set_ or [])}
+                  "hours": hours, "readout": readout, "set": list(set_ or [])}
         with output_folder(out, command="synergy", inputs=inputs, overwrite=overwrite,
                            ) as dest:
             from xposim.analysis import synergy as syn
@@ -219,7 +226,8 @@ def register(app: typer.Typer) -> None:
                     raise InputError("drug", "give exactly two distinct axes, e.g. --drug "
                                      "selinexor=0,10,30,100nM --drug "
                                      "dexamethasone=0,5,50,500nM", got=len(axes))
-                g = _simulate(cell_line or "", axes, fixed_nm, hours, quiet, overrides)
+                g = _simulate(cell_line or "", axes, fixed_nm, hours, quiet, overrides,
+                              readout)
             summary = syn.summary(g, effect=0.5)
             text = json_text(summary)
             if dest is not None:
@@ -254,23 +262,24 @@ def register(app: typer.Typer) -> None:
 
 
 def _simulate(cell_line: str, axes: dict[str, list[float]], fixed: dict[str, float],
-              hours: float, quiet: bool, overrides: tuple[Override, ...] = ()
-              ) -> CombinationGrid:
+              hours: float, quiet: bool, overrides: tuple[Override, ...] = (),
+              readout: str = "viability") -> CombinationGrid:
     from xposim.experiments.combination import combination_grid
     from xposim.limits import MAX_DISH_SIMULATIONS
 
     try:
-        from xposim.experiments.viability import viability
+        from xposim.experiments.viability import readout_function
     except ImportError as exc:  # the cell-fate layer is optional at this point
         raise InputError("cell-line", "the cell viability model is not available in this "
                          "installation") from exc
+    read = readout_function(readout)  # an unknown name is refused before any well
     names = list(axes)
     wells = len(axes[names[0]]) * len(axes[names[1]])
     MAX_DISH_SIMULATIONS.check("drug", wells, hint="one simulation per well: use shorter "
                                "axes", got=" x ".join(str(len(a)) for a in axes.values()))
     with progress(f"{names[0]} x {names[1]} grid", wells, quiet=quiet) as advance:
         def well(conc: dict[str, float]) -> float:
-            v = viability(cell_line, conc, hours=hours, overrides=overrides)
+            v = read(cell_line, conc, hours=hours, overrides=overrides)
             advance(1)
             return v
 

@@ -84,15 +84,17 @@ def c528s_shift(overrides: Sequence[Override] = ()) -> Ratio:
 
 def bliss_excess(cell_line: str = "MM.1S", overrides: Sequence[Override] = (),
                  axes: Mapping[str, Sequence[float]] = SEL_DEX_AXES,
-                 hours: float = 72.0) -> float:
+                 hours: float = 72.0, readout: str = "viability") -> float:
     """Mean Bliss excess (fraction; > 0 synergy) of the two-drug grid ``axes`` in
-    ``cell_line`` at ``hours`` (72 h CTG-like viability)."""
+    ``cell_line`` at ``hours``, scored on ``readout``: ``"viability"`` (72 h CTG-like,
+    relative to the untreated control) or ``"survival"`` (share of cells not killed: Bliss
+    on the probabilities of death; :func:`~xposim.experiments.viability.surviving_fraction`)."""
     from xposim.analysis.synergy import bliss
     from xposim.experiments.combination import combination_grid
-    from xposim.experiments.viability import viability
+    from xposim.experiments.viability import readout_function
 
     drugs = tuple(axes)
-    grid = combination_grid(partial(viability, cell_line, hours=hours,
+    grid = combination_grid(partial(readout_function(readout), cell_line, hours=hours,
                                     overrides=tuple(overrides)),
                             (drugs[0], drugs[1]), {d: list(v) for d, v in axes.items()})
     return float(bliss(grid).mean)

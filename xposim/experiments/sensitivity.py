@@ -53,8 +53,8 @@ MAIN_PARAMETERS: tuple[str, ...] = (
     "oncoRNA_synthesis", "oncoRNA_t_half_cyt", "oncoRNA_t_half_nuc",
     # fate: arrest
     "arrest_ec50", "arrest_hill", "w_p21_by_p53", "w_growth", "t_arrest", "t_release",
-    # fate: apoptosis
-    "T0", "apo_hill", "w_oncoprotein_loss",
+    # fate: apoptosis, and the NF-kB survival support that blunts it
+    "T0", "apo_hill", "w_oncoprotein_loss", "w_nfkb",
     # glucocorticoid route and GR module
     "gr_arrest_ec50", "k_gr_apo", "gr_apo_hill", "GR_sel_emax", "GR_signal_ec50",
     "GR_signal_hill", "GR_ks_Rm", "GR_kd_Rm", "GR_IC50_Rm", "GR_ks_R", "GR_kre", "GR_Rf",

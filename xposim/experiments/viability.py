@@ -15,7 +15,7 @@ a line with that much XPO1).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -136,6 +136,38 @@ def viability(cell_line: str, concentrations: Mapping[str, float], *,
     h = _hours(hours)
     res = dish.run([0.0, h], parameters=params, outputs=["viable_cells"])
     return float(res["viable_cells"][-1]) / control_cells(dish.cell_line, h, overrides)
+
+
+def surviving_fraction(cell_line: str, concentrations: Mapping[str, float], *,
+                       hours: float = 72.0, overrides: Overrides = ()) -> float:
+    """Share (0-1) of all cells present in the dish over the experiment that are still
+    alive (ATP-holding) after ``hours``: 1 minus the share killed, as a cumulative death
+    assay (annexin V/PI counts plus the cells already cleared) reads it. 1 untreated.
+
+    Unlike :func:`viability` it does not fall when cells merely stop dividing, so Bliss
+    independence on it is independence of the *probabilities of death* - the readout of
+    "synergistic cell death" claims - while Bliss on CTG viability also scores two
+    cytostatic drugs against each other (docs/combinations.md)."""
+    params = drug_parameters(cell_line, concentrations, overrides)
+    dish = _dish(cell_line, overrides)
+    res = dish.run([0.0, _hours(hours)], parameters=params,
+                   outputs=["viable_cells", "total_cells"])
+    return float(res["viable_cells"][-1] / res["total_cells"][-1])
+
+
+#: Dish readouts a combination grid can score: :func:`viability` and
+#: :func:`surviving_fraction`, both 1 untreated and falling with drug effect.
+READOUTS: tuple[str, ...] = ("viability", "survival")
+
+
+def readout_function(name: str) -> Callable[..., float]:
+    """The readout called ``name`` (:data:`READOUTS`), a function of (cell line,
+    {drug: nM}, hours=, overrides=); InputError listing the choices."""
+    if name == "viability":
+        return viability
+    if name == "survival":
+        return surviving_fraction
+    raise InputError("readout", f"must be one of {', '.join(READOUTS)}", got=name)
 
 
 def viability_curve(cell_line: str, drug: str, concentrations_nM: Sequence[float] | np.ndarray,

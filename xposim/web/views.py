@@ -32,7 +32,8 @@ DRAWN_CARGOES = ("p53", "p21", "FOXO3a", "IkBa")
 PLOTTED_CARGOES = ("p53", "p21", "FOXO3a", "BRCA1", "IkBa")
 #: Outputs every cell run records.
 CELL_OUTPUTS = ("occupancy", "covalent_occupancy", "XPO1_cell_total", "drug_in",
-                "viable_cells", "g1_arrested_fraction", "apoptotic_fraction", "death_signal",
+                "viable_cells", "total_cells", "g1_arrested_fraction", "apoptotic_fraction",
+                "death_signal",
                 "GR_total", "gr_death_signal",
                 *(f"{c}_nuclear_fraction" for c in PLOTTED_CARGOES),
                 *(f"{c}_k_export" for c in PLOTTED_CARGOES),
@@ -239,6 +240,12 @@ def _viability(treated: Result, control: Result) -> np.ndarray:
     return np.asarray(treated["viable_cells"]) / np.asarray(control["viable_cells"])
 
 
+def _surviving(res: Result) -> float:
+    """Share of all cells not killed at the end (what
+    :func:`xposim.experiments.viability.surviving_fraction` reports)."""
+    return float(res.final["viable_cells"] / res.final["total_cells"])
+
+
 def build_step4(p: schema.Step4) -> dict[str, Any]:
     cancer = _spec(p.cell_line, p.xpo1_uM, p.tp53)
     normal = _spec(p.normal_line)
@@ -267,7 +274,9 @@ def build_step4(p: schema.Step4) -> dict[str, Any]:
         "summary": _summary(
             [(label, "viability", float(v[-1]), "1") for label, _, v in viab]
             + [(label, q, res.final[q], res.unit(q)) for label, res in runs
-               for q in ("g1_arrested_fraction", "apoptotic_fraction")]),
+               for q in ("g1_arrested_fraction", "apoptotic_fraction")]
+            + [(label, "share of cells killed", 1.0 - _surviving(res), "1")
+               for label, res in runs]),
         "cell_info": _cell_info(cancer, normal),
     }
 
@@ -290,6 +299,12 @@ def build_step5(p: schema.Step5) -> dict[str, Any]:
                                kind="viability", fixed=background)
         scores = bliss(grid)
         expected = 1.0 - float(scores.expected[1, 1])  # back to viability
+        # Bliss on the probabilities of death (the share of cells killed): the readout of
+        # "synergistic death"; viability also falls when cells only stop dividing
+        # (relative to the control well, which holds any background drug)
+        alive = {name: _surviving(r) / _surviving(res["control"]) for name, r in res.items()}
+        death_excess = (alive["selinexor"] * alive["dexamethasone"]
+                        - alive["selinexor + dexamethasone"])
         names = ["selinexor", "dexamethasone", "selinexor + dexamethasone", "Bliss expected"]
         bars.append((spec.label, names, [end["selinexor"], end["dexamethasone"],
                                          end["selinexor + dexamethasone"], expected],
@@ -303,6 +318,7 @@ def build_step5(p: schema.Step5) -> dict[str, Any]:
                                           name, "solid")))
         rows += [(spec.label, f"viability, {n}", end[n], "1") for n in names[:3]]
         rows += [(spec.label, "Bliss excess (inhibition)", scores.mean, "1"),
+                 (spec.label, "Bliss excess (death)", death_excess, "1"),
                  (spec.label, "GR_total at end (combination)",
                   res["selinexor + dexamethasone"].final["GR_total"],
                   res["control"].unit("GR_total"))]

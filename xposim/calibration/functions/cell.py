@@ -41,7 +41,12 @@ def _core_names(cell_line: str) -> frozenset[str]:
 def _dish(ctx: Context, cell_line: str, drug: str,
           ) -> tuple[Simulator, dict[str, float], dict[str, float], str]:
     """(simulator, per-run parameters, untreated initial state, drug input) of a preset's
-    fate model at the trial values."""
+    fate model at the trial values, for varying ``drug``. The cell core is built for
+    ``drug`` when it is an XPO1 inhibitor, else for selinexor (bortezomib and
+    dexamethasone act on modules every cell model carries)."""
+    key = DRUG_INPUTS[get_drug(drug).name]
+    if not get_drug(drug).xpo1_inhibitor:
+        drug = "selinexor"
     cl = get_cell_line(cell_line)
     base = cell_fate_model(cl.name)
     overrides = ctx.parameters_for(base)
@@ -56,7 +61,7 @@ def _dish(ctx: Context, cell_line: str, drug: str,
     model = model.override(*fate) if fate else model
     sim, values = simulator_for(model, drug=drug, fate=True)
     initial = fate_state(model, core_baseline(cl, drug))
-    return sim, values, initial, DRUG_INPUTS[get_drug(drug).name]
+    return sim, values, initial, key
 
 
 def viabilities(ctx: Context, cell_line: str, drug: str = "selinexor", hours: float = 72.0,
@@ -91,8 +96,7 @@ def fate_readouts(ctx: Context, cell_line: str, concentration_nM: float,
     """After ``hours`` at ``concentration_nM`` of ``drug``: ``g1_arrested_fraction`` (share
     of live cells arrested in G1), ``apoptotic_fraction`` (annexin V+ share of all cells)
     and ``viability`` (ATP-holding cells relative to the untreated control)."""
-    sim, values, initial, _ = _dish(ctx, cell_line, "selinexor")
-    drug_key = DRUG_INPUTS[get_drug(drug).name]
+    sim, values, initial, drug_key = _dish(ctx, cell_line, drug)
     outputs = ["g1_arrested_fraction", "apoptotic_fraction", "viable_cells"]
     res = sim.run([0.0, float(hours)], parameters={**values, drug_key: float(
         concentration_nM)}, initial=initial, outputs=outputs)
