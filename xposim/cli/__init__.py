@@ -87,8 +87,9 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _interrupted(name: str) -> str:
-    return f"error: interrupted by {name}: stopped before completing; no result was written"
+def _interrupted(name: str, detail: str | None = None) -> str:
+    said = detail or "stopped before completing; no result was written"
+    return f"error: interrupted by {name}: {_one_line(said)}"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -100,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         with signals_raise():
             code = app(args=args, standalone_mode=False)
     except Interrupted as exc:
-        print(_interrupted(exc.name), file=sys.stderr)
+        print(_interrupted(exc.name, exc.detail), file=sys.stderr)
         sys.exit(exc.exit_code)
     except (InputError, ModelError) as exc:
         print(f"error: {_one_line(str(exc))}", file=sys.stderr)

@@ -19,10 +19,12 @@ HANDLED: tuple[signal.Signals, ...] = (signal.SIGINT, signal.SIGTERM)
 
 
 class Interrupted(BaseException):
-    """The process received ``signum`` (SIGINT or SIGTERM)."""
+    """The process received ``signum`` (SIGINT or SIGTERM). ``detail`` says what was kept
+    (the CLI's one line; default: nothing was written), e.g. a resumable run folder."""
 
-    def __init__(self, signum: int) -> None:
+    def __init__(self, signum: int, detail: str | None = None) -> None:
         self.signum = int(signum)
+        self.detail = detail
         super().__init__(signal.Signals(self.signum).name)
 
     @property
