@@ -34,7 +34,7 @@ app = typer.Typer(
 
 #: The CLI's table of contents: one command module per entry, registered in this order.
 COMMANDS = ("demo", "calibrate", "cell", "ic50", "params", "pk", "regimen", "sbml", "nm", "nca",
-            "synergy")
+            "synergy", "patient")
 
 
 def _register_commands() -> None:
