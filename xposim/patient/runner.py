@@ -178,6 +178,26 @@ class ClinicalPatientSimulator:
         rules = self._rules_for(arm, pm)
         return _Patient(pm, sim, rules, patient, arm, seed, record_step_h).run()
 
+    def untreated_course(self, patient: VirtualPatient, days: Sequence[float],
+                         outputs: Sequence[str], *, drugs: Sequence[str] = ("selinexor",)
+                         ) -> pd.DataFrame:
+        """The patient without treatment (natural history): ``outputs`` at ``days`` (one
+        column each, ``day`` first), on the model of ``drugs`` with no dose given."""
+        pm, sim = self.model_for(drugs)
+        arm = ArmPlan(name="untreated", regimen=" + ".join(f"{d} 1 mg PO once" for d in
+                                                            pm.drugs),
+                      label=None, rule_sets=(), disabled_rules=(), rule_book={},
+                      cycle_days=28.0, treatment_days=0.0,
+                      follow_up_days=max(float(max(days)), 1e-9), lab_days=(),
+                      assessment_days=())
+        p = _Patient(pm, sim, None, patient, arm, 0, None)
+        state = p.prepare()
+        res = sim.run(np.asarray(days, float) * DAY, parameters=p.params, initial=state,
+                      outputs=list(outputs), subject=patient.subject_id)
+        frame = pd.DataFrame(res.values, columns=list(outputs))
+        frame.insert(0, "day", np.asarray(days, float))
+        return frame
+
     def model_for(self, drugs: Sequence[str]) -> tuple[PatientModel, Any]:
         """(patient model, simulator) for a drug set, built on first use."""
         from xposim.engine import Simulator
@@ -280,16 +300,13 @@ class _Patient:
         self.plans, self.label = _plans(arm)
 
     # ---------------------------------------------------------------- run
-    def run(self) -> PatientRun:
-        pm, arm = self.pm, self.arm
-        model = pm.model
-        species = list(pm.species)
-        outputs = list(pm.outputs)
-        self.names = [*species, *outputs]
-        self.out_index = {n: len(species) + i for i, n in enumerate(outputs)}
+    def prepare(self) -> dict[str, float]:
+        """The patient's untreated initial state; sets the untreated references of the
+        coupling in the run parameters (the signals of the patient's own untreated cell)."""
+        pm = self.pm
         values = self._resolved()
         state: dict[str, float] = {}
-        model.evaluate_initial(values, state)
+        pm.model.evaluate_initial(values, state)
         for red in pm.reductions.values():
             state.update(red.initial_state(values))  # type: ignore[attr-defined]
         if pm.cell == "detailed":
@@ -299,6 +316,15 @@ class _Patient:
                              subject=self.sid).values[0]
         self.params["death_drive_untreated"] = float(first[0])
         self.params["arrest_fraction_untreated"] = float(first[1])
+        return state
+
+    def run(self) -> PatientRun:
+        pm, arm = self.pm, self.arm
+        species = list(pm.species)
+        outputs = list(pm.outputs)
+        self.names = [*species, *outputs]
+        self.out_index = {n: len(species) + i for i, n in enumerate(outputs)}
+        state = self.prepare()
         horizon = arm.follow_up_days
         if self.patient.dropout_day is not None:
             horizon = min(horizon, self.patient.dropout_day)
