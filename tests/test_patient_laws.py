@@ -7,6 +7,7 @@ compares the model with a figure it was fitted to.
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -135,7 +136,7 @@ def test_patient_hazard_ranks_tumours_as_their_dish_ic50s():
         value = ic50(preset)
         ic50s.append(math.inf if value is None else value)
     assert ic50s == sorted(ic50s)  # the presets above are listed by dish IC50
-    assert all(a > b for a, b in zip(hazards, hazards[1:], strict=False)), (ic50s, hazards)
+    assert all(a > b for a, b in pairwise(hazards)), (ic50s, hazards)
 
 
 def test_results_do_not_change_with_tighter_tolerances():

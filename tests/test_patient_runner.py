@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import pickle
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from xposim.errors import InputError
-from xposim.patient.arm import default_arm, packaged_rule_book, typical_patient
+from xposim.patient.arm import default_arm, packaged_rule_book
 from xposim.patient.outcome import (
     DECISION_COLUMNS,
     DOSE_COLUMNS,
@@ -150,7 +149,7 @@ def test_unknown_parameters_are_refused_and_pk_of_absent_drugs_ignored(sim, arm)
 def test_arms_the_model_cannot_run_fail_at_once(sim):
     arm = default_arm("label:selinexor-dex", "myeloma", 4)
     bad = ArmPlan(**{**arm.__dict__, "disabled_rules": ()})  # haemoglobin rule left on
-    with pytest.raises(InputError, match="sel-hb-lt8.*hemoglobin"):
+    with pytest.raises(InputError, match=r"sel-hb-lt8.*hemoglobin"):
         sim.check_arm(bad)
     with pytest.raises(InputError, match="weeks"):
         default_arm("label:selinexor-dex", "myeloma", -1)
