@@ -76,9 +76,10 @@ Y_TOLERANCE = 0.01
 #: A 2-D table is represented by the fewest products a(y)·b(x) within this share of its
 #: range (singular value decomposition): a rank-1 table costs one 1-D function.
 RANK_TOLERANCE = 0.005
-#: Number of Hill sigmoids z/(1+z), z = (x/K)^h, that represent a table along free XPO1:
-#: smooth (a piecewise-linear table has a kink at every knot, and each kink crossed after
-#: a dose costs the stiff solver a restart-like step cut) and a few terms per output.
+#: Number of basis functions x/(x + K_k) (K_k geometric over the grid) that represent a
+#: table along free XPO1: smooth (a piecewise-linear table has a kink at every knot, and
+#: each kink crossed after a dose costs the stiff solver a step cut) and cheap (one
+#: addition and one division per term; least-squares weights).
 BASIS_SIZE = 10
 #: Lag rates above this (1/h) are taken as instantaneous (no lag state).
 K_INSTANT = 15.0
@@ -105,8 +106,8 @@ class Reduction:
     ``units``), or (1, len(x)) when it does not depend on the second input.
     ``factors[o]``: what the model evaluates: a sum of products ``a_r(y)·b_r(x)`` (rank-R
     approximation of the table, R the smallest within :data:`RANK_TOLERANCE`), each
-    ``b_r(x) = c0 + Σ_k c_k·z_k/(1 + z_k)``, ``z_k = (x/K_k)^h`` over the shared Hill
-    basis (``centres`` K_k, ``hill`` h), and ``a_r(y)`` a polynomial (coefficients from
+    ``b_r(x) = c0 + Σ_k c_k·x/(x + K_k)`` over the shared basis (``centres`` K_k;
+    ``hill`` = 1), and ``a_r(y)`` a polynomial (coefficients from
     the constant term up); ``table_error[o]``: the representation's largest error on the
     grid, as a share of the table's range. ``w`` and ``k`` (1/h): the lag of
     each output; ``fit_error``: RMS error / range of each output on the reference
@@ -168,16 +169,20 @@ class Reduction:
 
 
 def _sigmoids(x: np.ndarray, centres: np.ndarray, hill: float) -> np.ndarray:
-    """(n, k) values of the Hill basis z/(1 + z), z = (x/K_k)^h, at x >= 0."""
-    z = (np.maximum(x, 0.0)[:, None] / centres[None, :]) ** hill
+    """(n, k) values of the basis x/(x + K_k) at x >= 0 (``hill`` is 1: kept as a field
+    so a steeper basis can be tried without changing the data layout)."""
+    xx = np.maximum(x, 0.0)[:, None]
+    if hill == 1.0:
+        return xx / (xx + centres[None, :])
+    z = (xx / centres[None, :]) ** hill
     return z / (1.0 + z)
 
 
 def _hill_basis(x: np.ndarray) -> tuple[np.ndarray, float]:
-    """Centres (geometric, inside the grid) and the shared Hill coefficient (neighbouring
-    sigmoids overlap by about a third of their rise)."""
-    centres = np.geomspace(2 * x[0], x[-1] / 2, BASIS_SIZE)
-    return centres, 1.5 / math.log(centres[1] / centres[0])
+    """Centres (geometric, inside the grid) of the Michaelis-Menten basis x/(x + K):
+    smooth, and one addition and one division per term (a Hill exponent would cost a
+    power per term in every right-hand-side evaluation)."""
+    return np.geomspace(2 * x[0], x[-1] / 2, BASIS_SIZE), 1.0
 
 
 def _factorise(table: np.ndarray, x: np.ndarray, y: np.ndarray, centres: np.ndarray,
@@ -563,19 +568,19 @@ def reduced_module(red: Reduction, name: str = "tumour_block_qss") -> Module:
                   "output (libRoadRunner inlines assignment rules)", "convention",
                   "rate of the instant part of the reduced block outputs"),
     ]
-    params.append(Parameter("qss_hill", _knot(red.hill), "dimensionless",
-                            "convention: shared Hill coefficient of the basis "
-                            "(xposim.patient.reduction.BASIS_SIZE)", "convention",
-                            f"steepness of the basis sigmoids in {red.inputs[0]}"))
-    assignments: list[Assignment] = []
+    if red.hill != 1.0:
+        raise ModelError("reduction: the model form supports the basis x/(x + K) only")
+    assignments: list[Assignment] = [
+        Assignment("qss_x", f"max({red.inputs[0]}, 0)", red.units.get(red.inputs[0], "nM")
+                   if red.inputs[0] in red.units else "nM",
+                   f"{red.inputs[0]}, never below 0")]
     for k, centre in enumerate(red.centres):
         params.append(Parameter(f"qss_K{k}", _knot(float(centre)), "nM", "convention: "
-                                "centres of the basis, geometric inside the grid",
-                                "convention", f"centre of basis sigmoid {k}"))
-        assignments.append(Assignment(f"qss_z{k}", f"(max({red.inputs[0]}, 0) / qss_K{k}) "
-                                      "** qss_hill", "1", f"({red.inputs[0]}/K{k})^h"))
-        assignments.append(Assignment(f"qss_g{k}", f"qss_z{k} / (1 + qss_z{k})", "1",
-                                      f"basis sigmoid {k}"))
+                                "centres of the basis, geometric inside the grid "
+                                "(xposim.patient.reduction.BASIS_SIZE)",
+                                "convention", f"centre of basis function {k}"))
+        assignments.append(Assignment(f"qss_g{k}", f"qss_x / (qss_x + qss_K{k})", "1",
+                                      f"basis function {k}: x/(x + K{k})"))
     two_d = len(red.inputs) == 2
     if two_d:
         params += [Parameter("qss_y_low", _knot(float(red.y[0])), "dimensionless",

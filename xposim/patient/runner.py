@@ -433,7 +433,7 @@ class _Patient:
             dense.append((np.array([last_day * DAY]), visit_rows[-1][1][None, :]))
         return self._finish(visit_rows, dense, decisions, doses, grades, marker_days,
                             marker_values, end_day, end_reason, auc_at, failure,
-                            first_segment)
+                            first_segment, admin_cache)
 
     # ---------------------------------------------------------------- pieces
     def _resolved(self) -> dict[str, float]:
@@ -511,9 +511,11 @@ class _Patient:
                "sodium_mmol_per_l": float(current[self.out_index["sodium_mmol_per_l"]]),
                "weight_loss_fraction": float(current[self.out_index["weight_loss_fraction"]])}
         unit = self.params.get("probability_unit", self.pm.defaults["probability_unit"])
+        if not hasattr(self, "_ae_index"):
+            self._ae_index = {ae: [self.names.index(f"{ae}_p{g}") for g in range(4)]
+                              for ae in GRADED}
         for ae in GRADED:
-            p = np.array([max(float(current[self.names.index(f"{ae}_p{g}")]), 0.0)
-                          for g in range(4)]) / unit
+            p = np.maximum(current[self._ae_index[ae]], 0.0) / unit
             total = p.sum()
             p = p / total if total > 0 else np.array([1.0, 0.0, 0.0, 0.0])
             g = int(min(np.searchsorted(np.cumsum(p), self.rng.random(), side="right"), 3))
@@ -550,39 +552,45 @@ class _Patient:
                 doses: list[tuple[float, str, float]], grades: dict[str, list],
                 marker_days: list[float], marker_values: list[float], end_day: float,
                 end_reason: str, auc_at: Mapping[float, float], failure: str | None,
-                first_segment: list[tuple[np.ndarray, np.ndarray]]) -> PatientRun:
+                first_segment: list[tuple[np.ndarray, np.ndarray]],
+                admin_cache: Mapping[tuple[str, int], tuple[list[float], list[float], list[str]]]
+                ) -> PatientRun:
         from xposim.patient.model import STANDARD_OUTPUTS
 
         pm, sid = self.pm, self.sid
-        std = {k: v for k, v in STANDARD_OUTPUTS.items() if v in self.out_index}
         units = {"m_protein_g_dl": "g/dL", "spd_cm2": "cm2", "platelets_1e9_per_l": "10^9/L",
                  "neutrophils_1e9_per_l": "10^9/L", "sodium_mmol_per_l": "mmol/L",
                  "xpo1_occupancy": "1"}
-        rows = []
-        for day, vals in visit_rows:
-            for name, out in std.items():
-                rows.append((sid, day, name, float(vals[self.out_index[out]]), units[name]))
-            for drug in pm.drugs:
-                o = f"Cp_{drug}_mg_l"
-                if o in self.out_index:
-                    rows.append((sid, day, f"Cp_{drug}_ng_ml",
-                                 float(vals[self.out_index[o]]) * 1000.0, "ng/mL"))
-        tc = pd.DataFrame(rows, columns=["subject_id", "day", "variable", "value", "unit"])
-        tc["subject_id"] = tc["subject_id"].astype("int64")
-        dec_df = pd.DataFrame([(float(d.day), d.drug, d.action, d.old_level, d.new_level)
-                               for d in decisions],
-                              columns=["day", "drug", "action", "old_level", "new_level"])
-        dose_df = pd.DataFrame([(sid, d, drug, mg, "mg") for d, drug, mg in doses],
-                               columns=["subject_id", "day", "drug", "amount", "unit"])
-        dose_df["subject_id"] = dose_df["subject_id"].astype("int64")
+        cols = [(k, self.out_index[v], units[k], 1.0) for k, v in STANDARD_OUTPUTS.items()
+                if v in self.out_index]
+        cols += [(f"Cp_{d}_ng_ml", self.out_index[f"Cp_{d}_mg_l"], "ng/mL", 1000.0)
+                 for d in pm.drugs if f"Cp_{d}_mg_l" in self.out_index]
+        days = np.array([d for d, _ in visit_rows])
+        values = np.array([v for _, v in visit_rows])
+        idx = [c[1] for c in cols]
+        scale = np.array([c[3] for c in cols])
+        n_v, n_t = len(cols), days.size
+        tc = pd.DataFrame({
+            "subject_id": np.full(n_t * n_v, sid, dtype=np.int64),
+            "day": np.repeat(days, n_v),
+            "variable": np.tile(np.array([c[0] for c in cols], dtype=object), n_t),
+            "value": (values[:, idx] * scale).reshape(-1),
+            "unit": np.tile(np.array([c[2] for c in cols], dtype=object), n_t)})
+        dose_df = pd.DataFrame({
+            "subject_id": np.full(len(doses), sid, dtype=np.int64),
+            "day": np.array([d[0] for d in doses], dtype=float),
+            "drug": np.array([d[1] for d in doses], dtype=object),
+            "amount": np.array([d[2] for d in doses], dtype=float),
+            "unit": np.array(["mg"] * len(doses), dtype=object)})
         dec_out = decision_table(sid, decisions)
         dense_df = self._dense(dense)
         if failure is not None:
             out = PatientOutcome.failed(sid, failure, time_course=tc, decisions=dec_out,
                                         doses=dose_df)
             return PatientRun(out, dense_df, pm)
-        summary = self._summary(visit_rows, dec_df, dose_df, grades, marker_days,
-                                marker_values, end_day, end_reason, auc_at, first_segment)
+        summary = self._summary(visit_rows, decisions, doses, grades, marker_days,
+                                marker_values, end_day, end_reason, auc_at, first_segment,
+                                admin_cache)
         out = PatientOutcome(sid, summary, time_course=tc, decisions=dec_out, doses=dose_df)
         return PatientRun(out, dense_df, pm)
 
@@ -617,19 +625,23 @@ class _Patient:
         return df.drop_duplicates(subset=["day", "variable"], keep="first").reset_index(
             drop=True)
 
-    def _summary(self, visit_rows: list[tuple[float, np.ndarray]], dec: pd.DataFrame,
-                 dose_df: pd.DataFrame, grades: dict[str, list], marker_days: list[float],
-                 marker_values: list[float], end_day: float, end_reason: str,
-                 auc_at: Mapping[float, float], dense: list) -> OutcomeSummary:
+    def _summary(self, visit_rows: list[tuple[float, np.ndarray]], decisions: list[Any],
+                 doses: list[tuple[float, str, float]], grades: dict[str, list],
+                 marker_days: list[float], marker_values: list[float], end_day: float,
+                 end_reason: str, auc_at: Mapping[float, float], dense: list,
+                 admin_cache: Mapping[tuple[str, int], tuple[list[float], list[float],
+                                                             list[str]]]) -> OutcomeSummary:
         from xposim.disease import hyponatremia_grade, neutrophil_grade, platelet_grade
+        from xposim.patient.model import STANDARD_OUTPUTS
         from xposim.patient.response import assess_imwg, assess_lugano
 
         pm = self.pm
         lab_set = set(self.arm.lab_days)
         labs = [(d, v) for d, v in visit_rows if d in lab_set] or visit_rows[:1]
-        plt = np.array([v[self.out_index["plt_1e9_per_l"]] for _, v in labs])
-        neu = np.array([v[self.out_index["neu_1e9_per_l"]] for _, v in labs])
-        na = np.array([v[self.out_index["sodium_mmol_per_l"]] for _, v in labs])
+        lab_values = np.array([v for _, v in labs])
+        plt = lab_values[:, self.out_index["plt_1e9_per_l"]]
+        neu = lab_values[:, self.out_index["neu_1e9_per_l"]]
+        na = lab_values[:, self.out_index["sodium_mmol_per_l"]]
         lab_days = [d for d, _ in labs]
         i_min = int(np.argmin(plt))
         series = {"thrombocytopenia": platelet_grade(plt), "neutropenia": neutrophil_grade(neu),
@@ -652,7 +664,7 @@ class _Patient:
             max_grade[tox] = int(g.max()) if g.size else 0
         # response
         criteria = "IMWG" if pm.disease == "myeloma" else "Lugano"
-        if len(marker_days) >= 1:
+        if marker_days:
             assess = assess_imwg if pm.disease == "myeloma" else assess_lugano
             r = assess(marker_days, marker_values).subject(0)
             best, ttr, dor, cens, pd_day, change = (r.best_response, r.days_to_response,
@@ -662,26 +674,20 @@ class _Patient:
         else:
             best, ttr, dor, cens, pd_day, change = "NE", None, None, False, None, None
         last_assess = marker_days[-1] if marker_days else 0.0
-        pfs_event = pd_day is not None
-        pfs = pd_day if pd_day is not None else last_assess
-        # dosing
+        # dosing: holds and reductions of the drugs with their own rules (followers such as
+        # dexamethasone in Xd pause with their leader and are not counted twice)
         leading = set()
         if self.rules is not None:
             leading = {rs.drug for rs in self.rules.rule_sets
                        if rs.drug != "supportive" and rs.held_with is None}
-        lead = dec[dec["drug"].isin(leading)] if len(dec) else dec
-        holds = int(lead[lead["action"] == "hold"][["day", "drug"]].drop_duplicates().shape[0]) \
-            if len(lead) else 0
-        reductions = 0
-        if len(lead):
-            moved = lead[lead["action"].isin(["reduce", "resume"])]
-            reductions = int(((moved["new_level"].fillna(-1) > moved["old_level"].fillna(-1))
-                              & moved["new_level"].notna()).sum())
-        rdi = self._rdi(dose_df, end_day)
+        lead = [d for d in decisions if d.drug in leading]
+        holds = len({(d.day, d.drug) for d in lead if d.action == "hold"})
+        reductions = len({(d.day, d.drug) for d in lead if d.action in ("reduce", "resume")
+                          and d.new_level is not None and d.old_level is not None
+                          and d.new_level > d.old_level})
+        rdi = self._rdi(doses, end_day, admin_cache)
         exposure = self._exposure(auc_at, dense, end_day)
         base_vals = visit_rows[0][1]
-        from xposim.patient.model import STANDARD_OUTPUTS
-
         baseline = {k: float(base_vals[self.out_index[v]]) for k, v in STANDARD_OUTPUTS.items()
                     if v in self.out_index}
         return OutcomeSummary(
@@ -689,23 +695,29 @@ class _Patient:
             days_to_response=ttr, duration_of_response_days=dor, response_censored=cens,
             progression_day=pd_day, best_change=change, tumour_marker=(
                 "m_protein_g_dl" if pm.disease == "myeloma" else "spd_cm2"),
-            pfs_days=float(pfs), pfs_event=pfs_event, os_days=None, os_event=None,
+            pfs_days=float(pd_day if pd_day is not None else last_assess),
+            pfs_event=pd_day is not None, os_days=None, os_event=None,
             end_of_treatment_day=float(end_day), end_of_treatment_reason=end_reason,
             follow_up_days=float(visit_rows[-1][0]),
             platelet_nadir_1e9_per_l=float(plt[i_min]), platelet_nadir_day=float(lab_days[i_min]),
             first_grade34_day=first34, first_any_grade_day=first_any, max_grade=max_grade,
-            dose_holds=holds,
-            dose_reductions=reductions, dose_modified=bool(holds or reductions),
-            relative_dose_intensity=rdi, exposure=exposure, baseline=baseline)
+            dose_holds=holds, dose_reductions=reductions,
+            dose_modified=bool(holds or reductions), relative_dose_intensity=rdi,
+            exposure=exposure, baseline=baseline)
 
-    def _rdi(self, dose_df: pd.DataFrame, end_day: float) -> dict[str, float]:
+    def _rdi(self, doses: list[tuple[float, str, float]], end_day: float,
+             cache: Mapping[tuple[str, int], tuple[list[float], list[float], list[str]]]
+             ) -> dict[str, float]:
+        """Dose given / dose planned (the starting level's schedule) before ``end_day``."""
         out = {}
         end_h = end_day * DAY
         for drug, plan in self.plans.items():
-            times, amounts, _ = plan.administrations(0, max(end_h, 0.0), self.bsa)
-            planned = float(sum(a for t, a in zip(times, amounts, strict=True) if t < end_h))
-            given = float(dose_df.loc[(dose_df["drug"] == drug)
-                                      & (dose_df["day"] * DAY < end_h), "amount"].sum())
+            if (drug, 0) in cache:
+                times, amounts, _ = cache[(drug, 0)]
+            else:
+                times, amounts, _ = plan.administrations(0, max(end_h, 0.0), self.bsa)
+            planned = sum(a for t, a in zip(times, amounts, strict=True) if t < end_h)
+            given = sum(mg for day, d, mg in doses if d == drug and day * DAY < end_h)
             out[drug] = given / planned if planned > 0 else 1.0
         return out
 
