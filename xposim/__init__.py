@@ -47,6 +47,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "Parameter", "RateRule", "Reaction", "Species", "compose",
     ),
     "xposim.model.tables": ("parameter_table",),
+    "xposim.patient.arm": ("default_arm", "typical_patient"),
+    "xposim.patient.model": ("patient_model",),
+    "xposim.patient.runner": ("ClinicalPatientSimulator", "PatientRun"),
     "xposim.pharmacology.bsa": ("bsa_m2", "dubois_bsa", "mosteller_bsa"),
     "xposim.pharmacology.dose": ("Dose", "DoseRecord"),
     "xposim.pharmacology.dose_events": ("dose_events",),
@@ -148,6 +151,15 @@ if TYPE_CHECKING:
         compose as compose,
     )
     from xposim.model.tables import parameter_table as parameter_table
+    from xposim.patient.arm import (
+        default_arm as default_arm,
+        typical_patient as typical_patient,
+    )
+    from xposim.patient.model import patient_model as patient_model
+    from xposim.patient.runner import (
+        ClinicalPatientSimulator as ClinicalPatientSimulator,
+        PatientRun as PatientRun,
+    )
     from xposim.pharmacology.bsa import (
         bsa_m2 as bsa_m2,
         dubois_bsa as dubois_bsa,
