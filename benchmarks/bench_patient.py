@@ -11,8 +11,9 @@ and the same simulation as a bare libRoadRunner loop over the exported SBML.
 - ``bare_engine_subject_years_per_second_per_core``: the same patients' SBML, doses
   (as the rules gave them), initial state, parameters, tolerances and output times in a
   bare libRoadRunner loop (set the dose amounts, reinitialise, simulate to the next
-  event), with no rules, visits or bookkeeping; ``patient_vs_bare_roadrunner``: the time
-  ratio (target <= 1.2).
+  event, recording what the runner records at the visits: every species and the outputs),
+  with no rules, AE draws or bookkeeping; ``patient_vs_bare_roadrunner``: the median
+  per-pair time ratio (target <= 1.2).
 
 Pairs alternate (bare, xposim) so a load change on the shared machine hits both.
 """
@@ -25,7 +26,7 @@ import time
 import numpy as np
 
 RUNS_24 = 15
-BLOCKS = 3
+BLOCKS = 5
 PATIENTS = 6
 
 
@@ -81,7 +82,10 @@ def _bare(pm, sim, run, params, state):
     times = np.array(visits) * 24.0
     end = float(times[-1])
     events = sorted(t for t in by_time if t < end)
-    selections = list(pm.outputs)
+    # what the runner records at a visit: every species (its restart state) and the
+    # outputs, in the engine's selection form
+    selections = [f"[{n}]" if not species[n].amount else n for n in pm.species]
+    selections += list(pm.outputs)
 
     def once() -> None:
         m.setGlobalParameterValues(load_idx, pvals)
@@ -128,17 +132,20 @@ def run() -> dict[str, dict[str, object]]:
         state = helper.prepare()
         bares.append(_bare(pm, sim, r, helper.params, state))
         runs.append(p)
-    ours_t, bare_t = [], []
+    ours_t, bare_t, ratios = [], [], []
     for _ in range(BLOCKS):
         for p, bare in zip(runs, bares, strict=True):
             t = time.perf_counter()
             bare()
-            bare_t.append(time.perf_counter() - t)
+            tb = time.perf_counter() - t
             t = time.perf_counter()
             sim.run(p, arm52, seed=1)
-            ours_t.append(time.perf_counter() - t)
-    ours_mean = statistics.fmean(ours_t)
-    bare_mean = statistics.fmean(bare_t)
+            to = time.perf_counter() - t
+            bare_t.append(tb)
+            ours_t.append(to)
+            ratios.append(to / tb)
+    ours_mean = statistics.median(ours_t)
+    bare_mean = statistics.median(bare_t)
     return {
         "patient_first_use_s": {
             "value": first, "unit": "s",
@@ -158,8 +165,10 @@ def run() -> dict[str, dict[str, object]]:
             "note": "the same SBML, doses, initial state, parameters, tolerances and output "
                     "times in a bare libRoadRunner loop (no rules, visits or bookkeeping)"},
         "patient_vs_bare_roadrunner": {
-            "value": ours_mean / bare_mean, "unit": "x", "target": "<= 1.2",
-            "note": "time per subject, xposim patient runner over the bare loop"},
+            "value": statistics.median(ratios), "unit": "x", "target": "<= 1.2",
+            "note": f"median of {len(ratios)} alternating pairs of the time per subject, "
+                    "xposim patient runner over the bare loop (both record every species "
+                    "and the outputs at the visits)"},
     }
 
 

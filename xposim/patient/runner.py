@@ -515,10 +515,16 @@ class _Patient:
             self._ae_index = {ae: [self.names.index(f"{ae}_p{g}") for g in range(4)]
                               for ae in GRADED}
         for ae in GRADED:
-            p = np.maximum(current[self._ae_index[ae]], 0.0) / unit
-            total = p.sum()
-            p = p / total if total > 0 else np.array([1.0, 0.0, 0.0, 0.0])
-            g = int(min(np.searchsorted(np.cumsum(p), self.rng.random(), side="right"), 3))
+            p = [max(float(current[i]), 0.0) for i in self._ae_index[ae]]
+            total = p[0] + p[1] + p[2] + p[3]
+            u, g, acc = self.rng.random() * total, 3, 0.0
+            for j in range(4):
+                acc += p[j]
+                if u < acc:
+                    g = j
+                    break
+            if total <= 0.0:
+                g = 0
             for j in range(4):  # the chain is now known to be in grade g
                 state[f"{ae}_p{j}"] = unit if j == g else 0.0
             grades[ae].append((day, g))
