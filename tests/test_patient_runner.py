@@ -132,7 +132,7 @@ def test_doses_given_follow_the_decisions(sim, arm):
 
 
 def test_a_solver_failure_is_returned_naming_subject_and_time(sim, arm):
-    out = sim.simulate(_patient(subject=42, mm_kill_hill=1e4), arm, seed=1)  # overflows
+    out = sim.simulate(_patient(subject=42, mm_kill_hill=500.0), arm, seed=1)  # overflows
     assert out.summary is None
     assert "subject 42" in out.failure and "day" in out.failure
 
@@ -146,10 +146,22 @@ def test_unknown_parameters_are_refused_and_pk_of_absent_drugs_ignored(sim, arm)
     assert a.summary == b.summary
 
 
+def test_a_value_in_the_wrong_unit_is_refused(sim, arm):
+    """Patient parameters are canonical (XPO1_total0 in nM): 0.9 meant as uM is 300-fold
+    below the bounds and refused, naming the parameter and its unit."""
+    with pytest.raises(InputError, match=r"XPO1_total0.*canonical model units \(nM\)"):
+        sim.simulate(_patient(XPO1_total0=0.9), arm, seed=1)
+    with pytest.raises(InputError, match="plt_base"):
+        sim.simulate(_patient(plt_base=190.0), arm, seed=1)  # 10^9/L, not cells/L
+
+
 def test_arms_the_model_cannot_run_fail_at_once(sim):
     arm = default_arm("label:selinexor-dex", "myeloma", 4)
-    bad = ArmPlan(**{**arm.__dict__, "disabled_rules": ()})  # haemoglobin rule left on
-    with pytest.raises(InputError, match=r"sel-hb-lt8.*hemoglobin"):
+    book = packaged_rule_book()
+    book["labs"]["ldh_u_per_l"] = {"unit": "U/L", "description": "not simulated"}  # type: ignore[index]
+    book["selinexor-mm"]["rules"][0]["when"] = "ldh_u_per_l > 250"  # type: ignore[index]
+    bad = ArmPlan(**{**arm.__dict__, "rule_book": book})
+    with pytest.raises(InputError, match=r"sel-plt-25-75.*ldh_u_per_l.*does not simulate"):
         sim.check_arm(bad)
     with pytest.raises(InputError, match="weeks"):
         default_arm("label:selinexor-dex", "myeloma", -1)
@@ -159,6 +171,17 @@ def test_arms_the_model_cannot_run_fail_at_once(sim):
     book["selinexor-mm"]["rules"][0]["when"] = "ldh_u_per_l > 250"  # type: ignore[index]
     with pytest.raises(InputError, match="unknown lab 'ldh_u_per_l'"):
         default_arm("label:selinexor-dex", "myeloma", 4, rule_book=book)
+
+
+def test_labs_the_model_does_not_simulate_read_as_absent_or_normal(sim):
+    """Haemoglobin, bleeding, febrile neutropenia, neuropathy and other grade 3-4 events
+    are not simulated: a protocol that leaves their rules on runs, and they never fire."""
+    arm = default_arm("label:selinexor-dex", "myeloma", 8)
+    on = ArmPlan(**{**arm.__dict__, "disabled_rules": ()})
+    out = sim.simulate(_patient(), on, seed=1)
+    assert not out.decisions["rule"].isin(["sel-hb-lt8", "sel-other-g34"]).any()
+    off = sim.simulate(_patient(), arm, seed=1)
+    assert out.summary == off.summary
 
 
 def test_treatment_stops_at_confirmed_progression():

@@ -7,7 +7,8 @@ patient (``xposim patient``) :func:`default_arm` builds it from a regimen alone:
   and the rule sets of :data:`LABEL_RULE_SETS`; any other regimen text has no dose levels,
   so no rules (the doses are given as written);
 - **rules reading labs the model does not simulate** (haemoglobin, neuropathy, "other"
-  non-haematological grade) are switched off and listed (:func:`unmodelled_rules`);
+  non-haematological grade) are switched off and listed (:func:`unmodelled_rules`; the
+  runner would read those labs as normal or absent anyway, so they could not fire);
   bleeding and febrile neutropenia are read as absent;
 - **visits** (assumed, after STORM's schedule): labs weekly (days 0, 7, 14, ...; the label
   asks for blood counts "more frequently during the first three months"), response

@@ -144,7 +144,15 @@ class Reduction:
         for a, c in self.factors[output]:
             bx = (c[0] + sig @ c[1:]).reshape(np.shape(x))
             out = out + np.polynomial.polynomial.polyval(yy, a) * bx
+        if self.nonnegative(output):
+            out = np.maximum(out, 0.0)
         return out
+
+    def nonnegative(self, output: str) -> bool:
+        """True when every tabulated value of ``output`` is >= 0 (a concentration or a
+        share): its representation is then clamped at 0 (the least-squares fit may dip a
+        hair below where the table is ~0)."""
+        return bool(np.all(self.tables[output] >= 0.0))
 
     def untreated_inputs(self, values: Mapping[str, float]) -> dict[str, float]:
         """The slow inputs of the untreated cell for canonical parameter ``values``."""
@@ -630,7 +638,10 @@ def reduced_module(red: Reduction, name: str = "tumour_block_qss") -> Module:
                 parts.append(f"({ay}) * ({bx})")
             else:
                 parts.append(f"({bx})")  # one-dimensional: a(y) = 1
-        assignments.append(Assignment(f"qss_{o}_ss", " + ".join(parts), unit,
+        expr = " + ".join(parts)
+        if red.nonnegative(o):
+            expr = f"max({expr}, 0)"
+        assignments.append(Assignment(f"qss_{o}_ss", expr, unit,
                                       f"quasi-steady {o} at the current slow inputs"))
         scale = " * qss_conc_unit" if unit == "1" else ""
         unscale = " / qss_conc_unit" if unit == "1" else ""

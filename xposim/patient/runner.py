@@ -44,8 +44,12 @@ from xposim.patient.outcome import (
 
 DAY = 24.0
 #: Labs the rules may read that the model does not simulate, and the value the runner
-#: supplies (the event is taken as absent: no bleeding, no fever).
-ABSENT_EVENTS: Mapping[str, float] = MappingProxyType({"bleeding": 0.0, "febrile": 0.0})
+#: supplies: the event is absent (no bleeding, no febrile neutropenia, no neuropathy, no
+#: other grade 3-4 event) and haemoglobin is normal, so the rules reading them never fire
+#: (docs/patient.md lists them; the rules stay in the log's vocabulary).
+ABSENT_EVENTS: Mapping[str, float] = MappingProxyType({
+    "bleeding": 0.0, "febrile": 0.0, "neuropathy_grade": 0.0, "other_nonheme_grade": 0.0,
+    "hemoglobin_g_per_dl": 12.0})
 #: Model parameters the runner sets itself (not patient parameters).
 _INTERNAL = ("death_drive_untreated", "arrest_fraction_untreated", "auc_rate_unit")
 #: Covariates of a VirtualPatient and the model parameter each sets (with its unit).
@@ -772,6 +776,7 @@ def _parameters(pm: PatientModel, patient: VirtualPatient) -> dict[str, float]:
     known = pm.defaults
     for name, value in patient.parameters.items():
         if name in known:
+            _check_scale(pm, name, float(value))
             params[name] = float(value)
         elif not name.startswith(("btz_", "dex_", "sel_")):
             raise InputError(f"parameters.{name}", f"is not a parameter of the patient model "
@@ -788,6 +793,26 @@ def _parameters(pm: PatientModel, patient: VirtualPatient) -> dict[str, float]:
                 for n in ("mm_mprotein_secretion", "mm_mprotein_kdeg", "mm_mprotein_volume")}
         params["mm_burden0"] = burden_for_m_protein(float(cov["m_protein_g_dl"]), over)
     return params
+
+
+#: A patient value this many times outside its parameter's bounds is refused: values are in
+#: canonical model units (nM, cells/L, 1/h), and a value in the declared unit instead
+#: (0.9 for a 0.9 uM XPO1, 139 for a 139 mmol/L sodium) is off by 1e3-1e9.
+UNIT_GUARD = 100.0
+
+
+def _check_scale(pm: PatientModel, name: str, value: float) -> None:
+    bounds = pm.bounds(name)
+    if bounds is None:
+        return
+    lo, hi = bounds
+    low_ok = lo <= 0 or value >= lo / UNIT_GUARD
+    high_ok = hi <= 0 or value <= hi * UNIT_GUARD
+    if not (low_ok and high_ok):
+        unit = pm.model.unit_of(name)
+        raise InputError(f"parameters.{name}", f"is {UNIT_GUARD:g}-fold outside its bounds "
+                         f"[{lo:.4g}, {hi:.4g}] {unit}: patient parameters are in canonical "
+                         f"model units ({unit}); was it given in another unit?", got=value)
 
 
 def _bsa(patient: VirtualPatient, pm: PatientModel) -> float | None:
