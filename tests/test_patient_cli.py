@@ -46,6 +46,9 @@ def test_json_of_the_typical_patient(tmp_path):
     doses = pd.read_csv(out / "doses.csv")
     assert set(doses["drug"]) == {"selinexor", "dexamethasone"}
     assert json.loads((out / "summary.json").read_text()) == summary
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert len(manifest["model_hash"]) == 64 and manifest["regimen"] == "label:selinexor-dex"
+    assert manifest["disabled_rules"] == ["sel-hb-lt8", "sel-other-g34"]
     page = (out / "report.html").read_text()
     assert len(re.findall(r'<img alt="(marker|platelets|exposure|doses)" '
                           r'src="data:image/png;base64,', page)) == 4
@@ -83,6 +86,13 @@ def test_bad_input_is_one_error_and_writes_nothing(tmp_path, args, field):
     lines = [x for x in err.strip().splitlines() if x.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:") and field in lines[0], err
     assert not out.exists()
+
+
+def test_an_output_path_that_is_a_file_is_refused_before_work(tmp_path):
+    target = tmp_path / "taken"
+    target.write_text("mine")
+    code, _, err = run_cli("patient", "--weeks", "4", "--out", str(target))
+    assert code == 2 and "out" in err and target.read_text() == "mine"
 
 
 def test_a_rule_reading_an_unknown_lab_is_refused(tmp_path):

@@ -75,8 +75,8 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="print the summary as "
                                               "JSON")] = False,
         out: Annotated[Path | None, typer.Option(help="write timecourse.parquet, "
-                                                 "decisions.csv, doses.csv, summary.json and "
-                                                 "report.html here")] = None,
+                                                 "decisions.csv, doses.csv, summary.json, "
+                                                 "manifest.json and report.html here")] = None,
     ) -> None:
         """Simulate one patient visit to visit: PK, tumour, platelets, toxicities, dose rules."""
         from xposim.patient.coupling import disease_prefix
@@ -93,6 +93,8 @@ def register(app: typer.Typer) -> None:
             raise InputError("seed", "seed and subject must be >= 0", got=f"{seed}/{subject}")
         if cell not in ("reduced", "detailed"):
             raise InputError("cell", "must be reduced or detailed", got=cell)
+        if out is not None and out.exists() and not out.is_dir():
+            raise InputError("out", "exists and is not a folder", got=str(out))
         from xposim.patient.arm import default_arm, typical_patient
         from xposim.patient.rules import load_rule_book
         from xposim.patient.runner import ClinicalPatientSimulator
@@ -121,7 +123,17 @@ def register(app: typer.Typer) -> None:
             raise SimulationError(run.outcome.failure)
         summary = patient_summary(run)
         if out is not None:
-            _write(out, run, summary, {"disease": disease, "regimen": regimen,
+            manifest = {"xposim_version": _version(), "model_hash": pm.model.hash,
+                        "model": pm.model.name, "disease": disease, "regimen": regimen,
+                        "weeks": weeks, "cell": cell, "preset": pm.preset,
+                        "patient": {"subject_id": person.subject_id,
+                                    "covariates": dict(person.covariates),
+                                    "parameters": dict(person.parameters)},
+                        "seed": seed, "subject": subject, "rule_sets": list(arm.rule_sets),
+                        "disabled_rules": list(arm.disabled_rules),
+                        "rules_file": str(rules) if rules else None,
+                        "tolerances": {"rtol": sim.rtol, "atol": sim.atol}}
+            _write(out, run, summary, manifest, {"disease": disease, "regimen": regimen,
                                        "weeks": weeks, "patient": "typical" if not drawn
                                        else f"seed {seed}, subject {subject}",
                                        "tumour cell": f"{pm.preset} ({cell})",
@@ -189,7 +201,14 @@ def _drawn_patient(disease: str, seed: int, subject: int, overrides: dict[str, f
                           covariates=cov, parameters=canon)
 
 
-def _write(out: Path, run: Any, summary: dict[str, Any], settings: dict[str, Any]) -> None:
+def _version() -> str:
+    from xposim._version import __version__
+
+    return __version__
+
+
+def _write(out: Path, run: Any, summary: dict[str, Any], manifest: dict[str, Any],
+           settings: dict[str, Any]) -> None:
     import json
 
     from xposim.io import atomic_dir
@@ -205,3 +224,5 @@ def _write(out: Path, run: Any, summary: dict[str, Any], settings: dict[str, Any
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False)
                                           + "\n", encoding="utf-8")
         (tmp / "report.html").write_text(page, encoding="utf-8")
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str)
+                                           + "\n", encoding="utf-8")
