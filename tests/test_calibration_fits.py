@@ -22,11 +22,12 @@ from xposim.calibration import declaration_names, load_declaration, verify
 
 NAMES = declaration_names()
 
+
 def test_every_calibration_is_declared():
     assert set(NAMES) == {
         "transport-affinities", "reduced-export-law", "target-engagement", "pk-selinexor",
         "pk-selinexor-iiv", "pk-dexamethasone", "pk-bortezomib", "pk-bortezomib-pd",
-        "cell-fate", "eif4e-shift"}
+        "cell-fate", "eif4e-shift", "dexamethasone-fate", "bortezomib-fate"}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -46,10 +47,13 @@ def test_fit_transport_affinities_meet_every_baseline():
 def test_fit_target_engagement_meets_every_occupancy_figure():
     """Crochiere 2017 (abstract), doses mapped to humans in calibration-targets.md §2:
     full by 6 h; > 90% needs ~50 mg; held to 48 h needs >= 50-75 mg (each read as declared
-    in calibration/declarations/target-engagement.toml), and the adduct constraint."""
-    ev = verify(load_declaration("target-engagement")).evaluation
-    for t in load_declaration("target-engagement").targets:
-        assert ev.residuals[t.name][0] == 0.0, (t.name, ev.model[t.name])
+    in calibration/declarations/target-engagement.toml), and the adduct constraint. The
+    figures themselves, not the 0.01 margin the fit aims inside them."""
+    cal = load_declaration("target-engagement")
+    ev = verify(cal).evaluation
+    for t in cal.targets:
+        m = float(ev.model[t.name])
+        assert (t.low is None or m >= t.low) and (t.high is None or m <= t.high), (t.name, m)
 
 
 @pytest.mark.parametrize("name, figures", [

@@ -63,10 +63,10 @@ def test_cancer_presets_push_tumor_suppressors_to_the_cytoplasm(runs):
 @pytest.mark.parametrize("cell", ["myeloma", "dlbcl"])
 @pytest.mark.parametrize("conc", [100.0, 1000.0])
 def test_selinexor_relocalises_tumor_suppressors_in_hours(runs, cell, conc):
-    """Nuclear accumulation of tumor suppressors is visible by 2-4 h and maximal by
-    8-24 h at 0.1-1 uM (calibration-targets.md §3, preclinical reports). 'Visible' is
-    taken as >= 25% of the 24 h shift by 4 h and at least +0.05 absolute; 'near maximal'
-    as >= 85% of the 24 h shift by 8 h."""
+    """The nuclear *share* of tumor suppressors shifts within hours at 0.1-1 uM: shuttling
+    is fast once export stops (>= 25% of the 24 h shift and +0.05 by 4 h, >= 85% by 8 h).
+    The accumulation of nuclear protein, slower because it needs stabilisation, is held to
+    the reference's 2-4 h / 8-24 h window in tests/test_cell_fits.py."""
     r = runs[cell, conc]
     t = r.result.time
     for cargo in ("p53", "FOXO3a", "BRCA1"):

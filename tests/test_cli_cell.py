@@ -91,3 +91,16 @@ def test_sbml_export_opens_in_a_fresh_roadrunner(tmp_path):
     rr = roadrunner.RoadRunner(str(path))
     assert rr["XPO1_total0"] == 900.0  # nM, the myeloma preset
     assert "kinact_drug" in rr.model.getGlobalParameterIds()
+
+
+def test_cell_set_changes_the_run_and_bad_names_exit_2(tmp_path):
+    """`--set` on `xposim cell`: a faster adduct reversal lowers occupancy at 24 h; an
+    unknown name is one line, exit 2, nothing written."""
+    args = ("cell", "--cell-line", "myeloma", "--drug", "selinexor=30nM", "--hours", "24",
+            "--json")
+    base = json.loads(run_cli(*args)[1])["occupancy"]
+    fast = json.loads(run_cli(*args, "--set", "t_half_reversal=1h")[1])["occupancy"]
+    assert fast < base
+    code, _, err = run_cli(*args, "--set", "T0=1", "--out", str(tmp_path / "x"))
+    assert code == 2 and "set T0: not a parameter of the cell model" in err
+    assert list(tmp_path.iterdir()) == []

@@ -72,6 +72,10 @@ def test_out_writes_grid_scores_and_plots_atomically(plate, tmp_path):
     ((), "grid: give either --grid FILE or --cell-line"),
     (("--cell-line", "myeloma", "--drug", "selinexor=0,10nM"), "drug: give exactly two"),
     (("--cell-line", "myeloma", "--drug", "selinexor"), "drug: must be NAME="),
+    (("--cell-line", "MM.1S", "--drugs", "selinexor,dexamethasone", "--set", "GR_emax=0"),
+     "set GR_emax: not a parameter of the cell-fate model of MM.1S"),
+    (("--cell-line", "MM.1S", "--drugs", "selinexor,dexamethasone", "--set",
+      "GR_sel_emax=1uM"), "set GR_sel_emax: unit must convert to dimensionless"),
 ])
 def test_errors_are_one_line_exit_2(args, message, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -100,7 +104,7 @@ def test_cell_line_mode_passes_axes_fixed_drug_and_hours_to_the_viability_model(
 
     calls = []
 
-    def fake(cell_line, concentrations, *, hours=72.0):
+    def fake(cell_line, concentrations, *, hours=72.0, overrides=()):
         calls.append((cell_line, dict(concentrations), hours))
         s, d = concentrations["selinexor"], concentrations["dexamethasone"]
         return (1 - s / (s + 40.0)) * (1 - d / (d + 8.0)) * 0.8
@@ -125,7 +129,7 @@ def test_drugs_option_uses_each_drugs_default_dish_axis(monkeypatch):
 
     calls = []
 
-    def fake(cell_line, concentrations, *, hours=72.0):
+    def fake(cell_line, concentrations, *, hours=72.0, overrides=()):
         calls.append(dict(concentrations))
         return 1.0 / (1.0 + concentrations["selinexor"] / 50.0)
 
@@ -149,3 +153,38 @@ def test_bad_drugs_option_is_one_line_exit_2(drugs, message, tmp_path, monkeypat
     code, _, err = run_cli("synergy", "--cell-line", "MM.1S", "--drugs", drugs, "--out", "x")
     assert code == 2 and err.strip().startswith(f"error: {message}"), err
     assert not (tmp_path / "x").exists()
+
+
+def test_readout_survival_scores_the_share_of_cells_not_killed(monkeypatch):
+    # `--readout survival` puts surviving_fraction (death) in each well instead of CTG
+    # viability; the plumbing only, with a stand-in
+    import xposim.experiments.viability as viability_module
+
+    calls = []
+
+    def fake(cell_line, concentrations, *, hours=72.0, overrides=()):
+        calls.append(dict(concentrations))
+        s, d = concentrations["selinexor"], concentrations["dexamethasone"]
+        return (1 - s / (s + 40.0)) * (1 - d / (d + 8.0))
+
+    monkeypatch.setattr(viability_module, "surviving_fraction", fake)
+    code, out, err = run_cli("synergy", "--cell-line", "MM.1S", "--drug",
+                             "selinexor=0,10,30,100nM", "--drug", "dexamethasone=0,3,30,100nM",
+                             "--readout", "survival", "--json")
+    assert code == 0, err
+    # Bliss-independent stand-in: excess 0 exactly
+    assert len(calls) == 16
+    assert json.loads(out)["bliss"]["max"] == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--cell-line", "MM.1S", "--drugs", "selinexor,dexamethasone", "--readout", "apoptosis"],
+     "readout: must be one of viability, survival"),
+    (["--grid", "plate.csv", "--readout", "survival"], "readout: applies to a simulated"),
+])
+def test_bad_readout_is_one_line_exit_2(args, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "plate.csv").write_text("selinexor_nM,dexamethasone_nM,viability\n"
+                                        "0,0,1\n0,3,0.9\n10,0,0.8\n10,3,0.7\n")
+    code, _, err = run_cli("synergy", *args, "--json")
+    assert code == 2 and err.strip().startswith(f"error: {message}"), err

@@ -43,6 +43,25 @@ def test_linear_scale_reaches_a_zero_bound():
     assert f.estimates_["sd"] == pytest.approx(0.0, abs=1e-10)
 
 
+def _rounded(values):
+    """Residuals known to 1e-6, as an ODE solver's output is: zero within 1e-6 of k = 2."""
+    k = values["k"]
+    return np.round(np.array([math.log(k / 2.0), 0.1 * (k - 2.0)]), 6)
+
+
+@pytest.mark.parametrize("start, scale", [(1.0, "log"), (0.8, "log"), (0.0, "linear"),
+                                          (9.9, "log")])
+def test_a_diff_step_moves_the_search_from_any_start(start, scale):
+    """The finite-difference step is diff_step * max(1, |x|) in the searched coordinate,
+    never ~1e-8: SciPy scales a user's step by |x| alone, so a log-scale start at exactly
+    1 (x = log 1 = 0), a linear one at 0 - or a search passing through them - got a step
+    below the residual's noise, a zero Jacobian, and stopped where it stood. Near the upper
+    bound the step goes backward."""
+    f = Fitter(bounds={"k": (0.1 if scale == "log" else 0.0, 10.0)}, scale=scale,
+               diff_step=1e-3).fit(_rounded, {"k": start})
+    assert f.estimates_["k"] == pytest.approx(2.0, rel=1e-4)
+
+
 def test_best_of_several_starts_wins():
     """(x² − 4)² + x has a shallow minimum near +2 and a deeper one near −2."""
     def res(v):

@@ -146,6 +146,44 @@ def test_ss_bolus_with_lag_is_the_cycle_at_phase_ii_minus_alag(method):
     close(run(data, method, ALAG1=lag), want)
 
 
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("lag", [12.0, 15.0, 30.0])
+def test_ss_bolus_with_lag_at_least_ii_carries_the_peak(method, lag):
+    # ALAG >= II: the phase II - ALAG is clamped at 0 (NONMEM 7.6.0, measured by
+    # FeRx-NLME/ferx-core PR #1125: PRED at the record = (D/V)/(1 - e^{-k·II}), the
+    # steady-state peak; docs/nonmem-semantics.md). The record's own dose arrives at ALAG,
+    # its additional dose (ADDL=1) at ALAG + II.
+    tau, d = 12.0, 100.0
+    g = 1 / (1 - math.exp(-K * tau))
+    times = [0.0, 5.0, lag - 0.5, lag + 1.0, lag + tau + 2.0]
+    data = frame(dose(0, d, II=tau, SS=1, ADDL=1), *[obs(t) for t in times])
+
+    def want(t: float) -> float:
+        c = d / V * g * math.exp(-K * t)
+        c += sum(d / V * math.exp(-K * (t - ta)) for ta in (lag, lag + tau) if ta <= t)
+        return c
+
+    close(run(data, method, ALAG1=lag), [want(0.0)] + [want(t) for t in times])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_ss_infusion_with_lag_at_least_ii(method):
+    # ALAG >= II: the record carries the un-lagged cycle at phase 0 (the trough as an
+    # infusion starts); that implied infusion keeps running DUR + (ALAG - II) after the
+    # record, as NONMEM 7.6.0 does (ferx-core PR #1125: "delivers T_inf + (ALAG − II)
+    # hours of drug — not mass-balanced"); the record's own infusion starts at ALAG.
+    tau, rate, dur, lag = 12.0, 20.0, 5.0, 14.0
+    c0 = _periodic([(dur, rate), (tau - dur, 0.0)])
+    end = dur + lag - tau                                     # 7 h after the record
+    c_end = c0 * math.exp(-K * end) + _inf(end, rate, end)
+    data = frame(dose(0, 100, RATE=rate, II=tau, SS=1), obs(3.0), obs(7.0), obs(10.0),
+                 obs(16.0))
+    want = [c0, c0 * math.exp(-K * 3) + _inf(3.0, rate, 99.0), c_end,
+            c_end * math.exp(-K * 3),
+            c_end * math.exp(-K * 9) + _inf(16.0 - lag, rate, dur)]
+    close(run(data, method, ALAG1=lag), want)
+
+
 def _periodic(pieces: list[tuple[float, float]]) -> float:
     """Trough c0 of a 1-cmt cycle with input rate r_i over lengths h_i: c0 = c(τ)."""
     num, decay = 0.0, 1.0
@@ -188,10 +226,13 @@ def test_ss_infusion_longer_than_interval_overlaps(method):
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_ss_constant_infusion(method):
-    # SS=1, AMT=0, RATE=R, II=0: C = R/CL from the record on, for ever
-    data = frame(dose(0, 0, RATE=7.0, SS=1), obs(50.0))
-    close(run(data, method), [7 / CL, 7 / CL])
+def test_ss_constant_infusion_ends_at_the_record(method):
+    # SS=1, AMT=0, RATE=R, II=0: the record carries the infusion's steady state R/CL and
+    # "the infusion terminates at the event time of the SS dose record" (NONMEM help, SS
+    # dose event record): afterwards the system decays, C(t) = R/CL·e^{-k(t - t_rec)}
+    data = frame(dose(10.0, 0, RATE=7.0, SS=1), obs(10.0), obs(15.0), obs(60.0))
+    close(run(data, method), [7 / CL, 7 / CL, 7 / CL * math.exp(-K * 5),
+                              7 / CL * math.exp(-K * 50)])
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -1,30 +1,28 @@
-"""Provenance moved from Python to data (presets/params/*.toml) without moving a value.
+"""Provenance moved from Python to data (presets/params/*.toml) without moving a value:
+the PK models.
 
-The fixture (tests/fixtures/params_before.json.xz) holds what `xposim params` printed
-for every cell preset, and the parameter tables of the MM.1S / PBMC / eIF4E-high cell-fate
-models, the Ran-cycle model and the three PK models, captured from the code before the
-move. Names, order, values, units, canonical values, bounds, modules and descriptions
-must be identical. The only differences allowed are listed here, each with its reason:
-honest kind relabels (``convention``, and ``measured`` only with a cited measurement),
-and sources that named an entry point that no longer exists (calibrations now run as
-``xposim calibrate NAME``).
+The fixture (tests/fixtures/params_before.json.xz) holds parameter tables captured from
+the code before the move. Names, order, values, units, canonical values, bounds, modules
+and descriptions must be identical. The only differences allowed are listed here, each
+with its reason: honest kind relabels (``convention``, and ``measured`` only with a cited
+measurement), and sources that named an entry point that no longer exists (calibrations
+now run as ``xposim calibrate NAME``).
+
+The cell and Ran-cycle tables of the fixture are no longer compared: the cell-science work
+(issue 11) changed the cell models on purpose (fate signals against a common reference,
+cargo half-lives, the XPO1 mRNA feedback, refitted calibrations), and a snapshot that any
+intended change breaks cannot tell a defect from a change. Their parameters are checked by
+what they do (tests/test_cell_*.py) and by the provenance rules (test_provenance_kinds.py).
 """
 
 from __future__ import annotations
 
-import io
-from contextlib import redirect_stdout
-
 import pytest
-from params_fixture import load_fixture, parse_csv, parse_markdown
+from params_fixture import load_fixture, parse_csv
 
-from xposim.biology.cell import cell_fate_model
-from xposim.biology.ran_cycle import ran_cycle_module
-from xposim.cli import main
 from xposim.model import compose
 from xposim.model.tables import parameter_table
 from xposim.pharmacology.pk import pk_model
-from xposim.presets.cell_lines import cell_line_names
 
 #: name -> (kind before, kind now). Conventions: reference levels, switches and
 #: structural zeros, unit conventions, "1e6 h = stable" and the typical subject's defaults;
@@ -65,14 +63,6 @@ FIXTURE = load_fixture()
 SEEN_KIND_CHANGES: set[str] = set()
 
 
-def _params_md(cell_line: str | None) -> str:
-    out = io.StringIO()
-    args = ["params", "--format", "md"] + (["--cell-line", cell_line] if cell_line else [])
-    with redirect_stdout(out):
-        main(args)
-    return out.getvalue()
-
-
 def _compare(before, now) -> None:
     assert list(before["name"]) == list(now["name"]), "parameter names or order changed"
     b, n = before.set_index("name"), now.set_index("name")
@@ -90,17 +80,7 @@ def _compare(before, now) -> None:
                 pytest.fail(f"{name}.{col} changed: {old!r} -> {new!r}")
 
 
-@pytest.mark.parametrize("cell_line", [None, *cell_line_names()])
-def test_xposim_params_output_is_unchanged_but_for_listed_relabels(cell_line):
-    key = f"cell_{(cell_line or 'default').replace('.', '_')}.md"
-    _compare(parse_markdown(FIXTURE[key]), parse_markdown(_params_md(cell_line)))
-
-
 MODELS = {
-    "cell_fate_MM_1S.csv": lambda: cell_fate_model("MM.1S"),
-    "cell_fate_PBMC.csv": lambda: cell_fate_model("PBMC"),
-    "cell_fate_myeloma-eIF4E-high.csv": lambda: cell_fate_model("myeloma-eIF4E-high"),
-    "ran_cycle.csv": lambda: compose(ran_cycle_module(), name="ran"),
     **{f"pk_{d}.csv": (lambda d=d: compose(pk_model(d).module, name=d))
        for d in ("selinexor", "dexamethasone", "bortezomib")},
 }
@@ -114,11 +94,11 @@ def test_model_parameter_tables_keep_every_value(key):
 
 
 def test_every_listed_relabel_happened():
-    """The allowed changes are not a blank cheque: each listed relabel occurs."""
+    """The allowed changes are not a blank cheque: each listed relabel of a PK parameter
+    occurs."""
     for key in MODELS:
         _compare(parse_csv(FIXTURE[key]), parse_csv(parameter_table(MODELS[key]()).to_csv(
             index=False)))
-    for line in ("MM.1S", "myeloma"):
-        key = f"cell_{line.replace('.', '_')}.md"
-        _compare(parse_markdown(FIXTURE[key]), parse_markdown(_params_md(line)))
-    assert set(KIND_CHANGES) == SEEN_KIND_CHANGES
+    pk = {n for n in KIND_CHANGES if n in {p for key in MODELS for p in parse_csv(
+        FIXTURE[key])["name"]}}
+    assert pk == SEEN_KIND_CHANGES

@@ -32,16 +32,26 @@ def test_first_dose_looks_rapidly_cleared(figures):
     assert_close(figures["d1_half_life_h"], 11.5, rtol=0.15, what="C1D1 t½ (h)", source=REV)
 
 
-@pytest.mark.parametrize("cycle", ["c1", "c3"])
-def test_repeated_doses_clearance_half_life_and_volume(figures, cycle):
-    # repeated dosing: CL 18.2-28.0 L/h (the fit is a compromise with SC AUClast 155, which
-    # implies 15 L/h: allow 10% below the range), t½ 75.6-108.6 h, Vss 1613-2213 L (±5%)
-    assert_in_range(figures[f"{cycle}_d11_cl_l_h"], 0.9 * 18.2, 28.0,
-                    what=f"{cycle} D11 CL (L/h)", source=REV)
-    assert_in_range(figures[f"{cycle}_d11_half_life_h"], 75.6, 108.6,
-                    what=f"{cycle} D11 t½ (h)", source=REV)
-    assert_in_range(figures[f"{cycle}_d11_vss_l"], 0.95 * 1613, 2213,
-                    what=f"{cycle} D11 Vss (L)", source=REV)
+# The published ranges of the repeated-dose figures (Reece 2011 in Transl Res 2018
+# Table 2), unwidened. The fit (xposim calibrate pk-bortezomib) is a compromise with the
+# SC AUClast 155 ng*h/mL, which implies ~15 L/h, so some figures fall just outside their
+# range: those are strict xfails stating the model value (docs/known-gaps.md).
+REPEATED = {"cl_l_h": (18.2, 28.0, "CL (L/h)"), "half_life_h": (75.6, 108.6, "t½ (h)"),
+            "vss_l": (1613.0, 2213.0, "Vss (L)")}
+MISSES = {("c1", "cl_l_h"): "model 17.9 L/h, below the published 18.2-28.0 L/h",
+          ("c3", "cl_l_h"): "model 16.4 L/h, below the published 18.2-28.0 L/h",
+          ("c3", "vss_l"): "model 1612.6 L, 0.4 L below the published 1613-2213 L"}
+
+
+@pytest.mark.parametrize("cycle, figure", [
+    pytest.param(c, f, marks=pytest.mark.xfail(strict=True, reason=MISSES[c, f]))
+    if (c, f) in MISSES else (c, f) for c in ("c1", "c3") for f in REPEATED])
+def test_repeated_doses_clearance_half_life_and_volume(figures, cycle, figure):
+    """Repeated dosing (C1D11, C3D11), 1.3 mg/m2 IV: CL 18.2-28.0 L/h, t½ 75.6-108.6 h,
+    Vss 1613-2213 L (Reece 2011 via Transl Res 2018 Table 2), published ranges as read."""
+    lo, hi, what = REPEATED[figure]
+    assert_in_range(figures[f"{cycle}_d11_{figure}"], lo, hi, what=f"{cycle} D11 {what}",
+                    source=REV)
 
 
 def test_exposure_rises_from_day_1_to_day_11(figures):

@@ -123,3 +123,43 @@ def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, args, message):
     assert message in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_population_output_times_and_a_fine_nca(tmp_path):
+    # --obs-every 1d records the population daily; the NCA still uses the --step grid
+    out = tmp_path / "daily"
+    code, js, err = run_cli("pk", "--regimen", "selinexor 80 mg PO days 1,3 weekly x 2 weeks",
+                            "--n", "4", "--seed", "3", "--obs-every", "1d", "--json",
+                            "--out", str(out))
+    assert code == 0, err
+    _, ref, _ = run_cli("pk", "--regimen", "selinexor 80 mg PO days 1,3 weekly x 2 weeks",
+                        "--n", "4", "--seed", "3", "--json")
+    assert json.loads(js)["population"] == json.loads(ref)["population"]
+    df = pd.read_parquet(out / "pk.parquet")
+    pop = df[(df.kind == "population") & (df.variable == "Cp_selinexor_ng_ml")]
+    assert sorted(set(pop.time_h)) == [24.0 * k for k in range(13)]  # 0..288 h, daily
+    nm = read_dataset(out / "nonmem.csv")
+    assert len(nm[(nm.ID == 0) & (nm.EVID == 0)]) == 13
+    code, _, err = run_cli("pk", "--regimen", "selinexor 80 mg PO once", "--n", "2",
+                           "--obs-times", "0,1,2,4,8,24h", "--json")
+    assert code == 0, err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--obs-every", "1d", "--obs-times", "0,1h"], "obs-times: give --obs-every or"),
+    (["--obs-every", "1"], "obs-every: must end with a unit"),
+    (["--obs-every", "0h"], "obs-every: must be > 0"),
+    (["--obs-times", "4,2h"], "obs-times: must be finite, >= 0 h and increasing"),
+    (["--obs-times", "0,500h"], "obs-times: must end within the simulated time"),
+])
+def test_bad_output_times(tmp_path, args, message):
+    out = tmp_path / "never"
+    code, _, err = run_cli("pk", "--regimen", "selinexor 80 mg PO once", "--n", "2", *args,
+                           "--out", str(out))
+    assert code == 2 and message in err, err
+    assert not out.exists()
+
+
+def test_output_times_without_a_population_are_refused():
+    code, _, err = run_cli("pk", "--regimen", "selinexor 80 mg PO once", "--obs-every", "1d")
+    assert code == 2 and "obs-every: sets the times a population is recorded at" in err

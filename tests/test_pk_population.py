@@ -169,3 +169,93 @@ def test_lag_and_bioavailability_shift_and_scale_the_profile(pk, sim):
                                atol=1e-9)
     np.testing.assert_allclose(lag.iloc[4:, 0].to_numpy(), ref.iloc[:-4].to_numpy(),
                                rtol=1e-5, atol=1e-6)
+
+
+# --- closed form, chunks and streaming (scale) ------------------------------------------
+
+@pytest.mark.parametrize(("drug", "regimen"), [
+    ("selinexor", "selinexor 80 mg PO days 1,3 weekly x 2 weeks"),
+    ("dexamethasone", "dex 20 mg PO days 1,3 weekly x 2 weeks"),
+])
+def test_closed_form_equals_the_engine(drug, regimen):
+    # a linear model runs as e^{K·h} per subject (exact); the engine integrates the same
+    # equations with CVODE (rtol 1e-8): they agree to 1e-6 of the peak
+    from xposim.pharmacology.pk import pk_model
+
+    pk = pk_model(drug)
+    grid = np.arange(0.0, 400.0, 0.5)
+    kw = {"n": 6, "seed": 4, "times_h": grid}
+    a = simulate_population(pk, parse_regimen(regimen), method="closed-form", **kw)
+    b = simulate_population(pk, parse_regimen(regimen), method="engine", **kw)
+    for var in a.values:
+        x, y = a.values[var], b.values[var]
+        np.testing.assert_allclose(x, y, rtol=0, atol=1e-6 * np.max(np.abs(y)), err_msg=var)
+    pd.testing.assert_frame_equal(a.subjects, b.subjects)
+
+
+def test_a_nonlinear_model_has_no_closed_form():
+    from xposim.pharmacology.pk import pk_model
+
+    btz = pk_model("bortezomib")
+    doses = [Dose("bortezomib", 1.3, "mg/m2", "SC")]
+    with pytest.raises(InputError, match=r"method: model .* has no closed form"):
+        simulate_population(btz, doses, n=1, times_h=GRID, method="closed-form")
+    # auto: the engine
+    auto = simulate_population(btz, doses, n=1, times_h=GRID)
+    eng = simulate_population(btz, doses, n=1, times_h=GRID, method="engine")
+    pd.testing.assert_frame_equal(auto.frame, eng.frame)
+
+
+def test_chunks_are_the_whole_population_and_extra_times_the_same_subjects(pk):
+    from xposim.pharmacology.pk.population import iter_population, population_chunks
+
+    doses = [Dose("selinexor", 80.0, ii_h=48.0, addl=3)]
+    whole = simulate_population(pk, doses, n=7, seed=2, times_h=GRID)
+    parts = list(iter_population(pk, doses, n=7, seed=2, times_h=GRID, chunk_subjects=3))
+    assert [len(p.subject_ids) for p in parts] == [3, 3, 1]
+    for var in whole.values:
+        np.testing.assert_array_equal(np.concatenate([p.values[var] for p in parts]),
+                                      whole.values[var])
+    fine = np.arange(0.0, 48.0, 0.25)
+    (coarse, at_fine), = population_chunks(pk, doses, n=7, seed=2, times_h=GRID,
+                                           extra_times=fine)
+    direct = simulate_population(pk, doses, n=7, seed=2, times_h=fine, residual_error=False)
+    np.testing.assert_allclose(at_fine.values[at_fine.concentration_variable],
+                               direct.values[direct.concentration_variable], rtol=1e-12)
+    # the extra times only add steps to the propagation (same residual draws)
+    np.testing.assert_allclose(coarse.values["Cobs_selinexor_ng_ml"],
+                               whole.values["Cobs_selinexor_ng_ml"], rtol=1e-12)
+
+
+def test_nonmem_records_per_subject(pk):
+    res = simulate_population(pk, [Dose("selinexor", 45.0, "mg/m2", ii_h=48.0, addl=1)],
+                              n=3, seed=1, times_h=(0.0, 24.0, 48.0, 60.0))
+    nm = res.to_nonmem()
+    assert list(nm.columns) == ["ID", "TIME", "AMT", "EVID", "CMT", "RATE", "II", "ADDL",
+                                "SS", "DV", "MDV", "WT", "SEX", "HT"]
+    one = nm[nm.ID == 1]
+    # dose records before the observation at the same time; mg/m2 x the subject's BSA
+    assert one.TIME.tolist() == [0.0, 0.0, 24.0, 48.0, 48.0, 60.0]
+    assert one.EVID.tolist() == [1, 0, 0, 1, 0, 0]
+    bsa = res.subjects.bsa_m2[1]
+    np.testing.assert_allclose(one.AMT[one.EVID == 1], [45 * bsa] * 2)
+    np.testing.assert_array_equal(one.DV[one.EVID == 0],
+                                  res.values["Cobs_selinexor_ng_ml"][1])
+
+
+def test_a_large_population_keeps_only_what_the_plot_needs(monkeypatch, tmp_path):
+    # past KEEP_VALUES the population is not kept whole: the NCA summary is unchanged,
+    # the plot's copy is thinned, and writing it later asks for the streamed path
+    from xposim.pharmacology.pk import pkrun
+
+    regimen = "selinexor 80 mg PO days 1,3 weekly x 2 weeks"
+    whole = pkrun.run_pk(regimen, n=6, seed=2)
+    monkeypatch.setattr(pkrun, "KEEP_VALUES", 10)
+    monkeypatch.setattr(pkrun, "PLOT_VALUES", 6 * 100)
+    small = pkrun.run_pk(regimen, n=6, seed=2)
+    assert small.summary() == whole.summary()
+    pop = small.drugs[0].population
+    assert pop.thinned and set(pop.values) == {"Cp_selinexor_ng_ml"}
+    assert len(pop.times_h) <= 100
+    with pytest.raises(InputError, match="too large to keep in memory"):
+        small.write(tmp_path)

@@ -41,14 +41,22 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "xposim.engine": ("Bolus", "Result", "Set", "Simulator"),
     "xposim.experiments.combination": ("combination_grid",),
     "xposim.experiments.dose_response": ("DoseResponse", "run_dose_response"),
-    "xposim.experiments.viability": ("fate_timecourse", "viability", "viability_curve"),
+    "xposim.experiments.predictions": ("bliss_excess", "c528s_shift", "therapeutic_window"),
+    "xposim.experiments.sensitivity": ("local_sensitivity",),
+    "xposim.experiments.viability": ("fate_timecourse", "surviving_fraction", "viability",
+                                     "viability_curve"),
     "xposim.model": (
         "Assignment", "Compartment", "Conservation", "Derived", "Input", "Model", "Module",
         "Parameter", "RateRule", "Reaction", "Species", "compose",
     ),
+    "xposim.model.overrides": ("Override", "parse_override"),
     "xposim.model.tables": ("parameter_table",),
     "xposim.patient.arm": ("default_arm", "typical_patient"),
     "xposim.patient.model": ("patient_model",),
+    "xposim.patient.outcome": (
+        "ArmPlan", "OutcomeSummary", "PatientOutcome", "PatientSimulator", "SimulatorRecipe",
+        "VirtualPatient",
+    ),
     "xposim.patient.runner": ("ClinicalPatientSimulator", "PatientRun"),
     "xposim.pharmacology.bsa": ("bsa_m2", "dubois_bsa", "mosteller_bsa"),
     "xposim.pharmacology.dose": ("Dose", "DoseRecord"),
@@ -62,6 +70,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "Regimen", "parse_regimen", "regimen_from_nonmem", "regimen_to_nonmem", "regimen_to_text",
     ),
     "xposim.presets.cell_lines": ("CellLine", "all_cell_lines", "get_cell_line"),
+    "xposim.trials.endpoints": ("trial_endpoints",),
+    "xposim.trials.protocol": ("load_protocol", "protocol_names"),
+    "xposim.trials.run": ("run_trial",),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -131,8 +142,15 @@ if TYPE_CHECKING:
         DoseResponse as DoseResponse,
         run_dose_response as run_dose_response,
     )
+    from xposim.experiments.predictions import (
+        bliss_excess as bliss_excess,
+        c528s_shift as c528s_shift,
+        therapeutic_window as therapeutic_window,
+    )
+    from xposim.experiments.sensitivity import local_sensitivity as local_sensitivity
     from xposim.experiments.viability import (
         fate_timecourse as fate_timecourse,
+        surviving_fraction as surviving_fraction,
         viability as viability,
         viability_curve as viability_curve,
     )
@@ -150,12 +168,24 @@ if TYPE_CHECKING:
         Species as Species,
         compose as compose,
     )
+    from xposim.model.overrides import (
+        Override as Override,
+        parse_override as parse_override,
+    )
     from xposim.model.tables import parameter_table as parameter_table
     from xposim.patient.arm import (
         default_arm as default_arm,
         typical_patient as typical_patient,
     )
     from xposim.patient.model import patient_model as patient_model
+    from xposim.patient.outcome import (
+        ArmPlan as ArmPlan,
+        OutcomeSummary as OutcomeSummary,
+        PatientOutcome as PatientOutcome,
+        PatientSimulator as PatientSimulator,
+        SimulatorRecipe as SimulatorRecipe,
+        VirtualPatient as VirtualPatient,
+    )
     from xposim.patient.runner import (
         ClinicalPatientSimulator as ClinicalPatientSimulator,
         PatientRun as PatientRun,
@@ -202,3 +232,9 @@ if TYPE_CHECKING:
         all_cell_lines as all_cell_lines,
         get_cell_line as get_cell_line,
     )
+    from xposim.trials.endpoints import trial_endpoints as trial_endpoints
+    from xposim.trials.protocol import (
+        load_protocol as load_protocol,
+        protocol_names as protocol_names,
+    )
+    from xposim.trials.run import run_trial as run_trial

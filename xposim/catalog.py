@@ -14,9 +14,18 @@ def _cell(cell_line: str = "normal") -> Model:
     return cell_model(cell_line)
 
 
+def _cell_fate(cell_line: str = "normal") -> Model:
+    from xposim.biology.cell import cell_fate_model
+
+    return cell_fate_model(cell_line)
+
+
 #: Model name -> (builder taking an optional preset name, one-line description).
 MODELS: dict[str, tuple[Callable[..., Model], str]] = {
-    "cell": (_cell, "XPO1 export core + selinexor target engagement of a cell preset"),
+    "cell": (_cell, "XPO1 export core + selinexor target engagement of a cell preset "
+             "(what `xposim cell` simulates)"),
+    "cell-fate": (_cell_fate, "the cell model with arrest, apoptosis and the cell "
+                  "population (what `xposim ic50` and `xposim synergy` simulate)"),
 }
 
 

@@ -4,7 +4,10 @@
   help: "additional doses, exactly like the present dose"), for bolus and infusion, with
   lag and bioavailability.
 - An SS=1 dose is the limit of a long train of identical doses (NONMEM SS dose help: "the
-  last of a series of implied doses ... leading to steady state").
+  last of a series of implied doses ... leading to steady state"). With ALAG >= II, as
+  NONMEM computes it (steady state without lag, phase II - ALAG clamped at 0), an SS=1
+  bolus is the limit of an un-lagged train whose last dose is at the record, followed by
+  the record's own dose at ALAG (and its ADDL doses every II after that).
 - The closed-form path and the ODE path agree; a dataset written and read back is the same.
 
 XPOSIM_HYPOTHESIS_EXAMPLES raises the number of examples (25 by default).
@@ -30,8 +33,9 @@ FAST = settings(max_examples=int(os.environ.get("XPOSIM_HYPOTHESIS_EXAMPLES", "2
 COLS = ["ID", "TIME", "AMT", "EVID", "CMT", "RATE", "II", "ADDL", "SS"]
 
 
-def _frame(rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame([{c: r.get(c, 1 if c == "ID" else 0) for c in COLS} for r in rows])
+def _frame(rows: list[dict], extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    return pd.DataFrame([{c: r.get(c, 1 if c == "ID" else 0) for c in (*COLS, *extra)}
+                         for r in rows])
 
 
 dose_shapes = st.fixed_dictionaries({
@@ -86,14 +90,45 @@ def test_ss1_is_the_limit_of_a_long_dose_train(d, obs_after):
     np.testing.assert_allclose(ca, cb, rtol=1e-7, atol=1e-10 * max(1.0, float(np.max(cb))))
 
 
+@FAST
+@given(dose_shapes, st.floats(1.0, 3.0), st.integers(0, 3),
+       st.lists(st.floats(0.0, 150.0), min_size=1, max_size=6))
+def test_ss1_bolus_with_lag_at_least_ii_is_a_train_then_the_lagged_dose(d, lag_ii, addl,
+                                                                         obs_after):
+    lag = lag_ii * d["ii"]
+    k_min = min(d["cl"] / 20.0, d["ka"])
+    n = math.ceil(40.0 / (k_min * d["ii"]))
+    t_ss = n * d["ii"]
+    one = {"AMT": d["amt"], "EVID": 1, "CMT": d["cmt"], "II": d["ii"]}
+    obs = [{"TIME": t_ss + t, "EVID": 0, "CMT": 2, "LAG": 0.0} for t in sorted(obs_after)]
+    # ALAG from a column: the train's doses have none, the record's own dose has ALAG
+    ss = _frame([{"TIME": t_ss, **one, "SS": 1, "ADDL": addl, "LAG": lag}, *obs], ("LAG",))
+    train = _frame([{"TIME": 0.0, **one, "ADDL": n, "LAG": 0.0},
+                    {"TIME": t_ss, **one, "ADDL": addl, "LAG": lag}, *obs], ("LAG",))
+    p = _params(d) | {f"ALAG{d['cmt']}": "@LAG"}
+    a = nm_simulate(ss, "1cmt-oral", p, ["C=A2/V"])
+    b = nm_simulate(train, "1cmt-oral", p, ["C=A2/V"])
+    ca = a.loc[a["EVID"] == 0, "C"].to_numpy()
+    cb = b.loc[b["EVID"] == 0, "C"].to_numpy()
+    np.testing.assert_allclose(ca, cb, rtol=1e-7, atol=1e-10 * max(1.0, float(np.max(cb))))
+
+
 @settings(max_examples=max(5, int(os.environ.get("XPOSIM_HYPOTHESIS_EXAMPLES", "25")) // 5),
           deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(dose_shapes, st.sampled_from([0, 1, 2]))
-def test_closed_form_equals_ode(d, ss):
+@given(dose_shapes, st.sampled_from([0, 1, 2]), st.floats(0.0, 2.5),
+       st.sampled_from(["dose", "constant"]))
+def test_closed_form_equals_ode(d, ss, lag_ii, second):
+    # lags up to 2.5 II (ALAG >= II included) and steady-state constant infusions
+    d = d | {"lag": lag_ii * d["ii"]}
     one = {"AMT": d["amt"], "EVID": 1, "CMT": d["cmt"], "RATE": d["rate"], "II": d["ii"],
            "ADDL": d["addl"]}
+    if second == "constant":
+        again = {"AMT": 0.0, "EVID": 1, "CMT": d["cmt"], "RATE": d["rate"] or 10.0,
+                 "SS": ss or 1}
+    else:
+        again = {**one, "SS": ss}
     rows = [{"TIME": 0.0, **one}, *[{"TIME": t, "EVID": 0, "CMT": 2} for t in (1, 5, 30)],
-            {"TIME": 40.0, **one, "SS": ss}, {"TIME": 45.0, "EVID": 0, "CMT": 2}]
+            {"TIME": 40.0, **again}, *[{"TIME": t, "EVID": 0, "CMT": 2} for t in (41, 45, 90)]]
     data = _frame(rows)
     a = nm_simulate(data, "1cmt-oral", _params(d), ["C=A2/V"])["C"].to_numpy()
     b = nm_simulate(data, "1cmt-oral", _params(d), ["C=A2/V"], method="ode")["C"].to_numpy()

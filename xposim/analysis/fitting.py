@@ -46,7 +46,10 @@ class Fitter:
     max_evaluations:
         upper bound on residual evaluations per start (None: SciPy's default).
     diff_step:
-        relative finite-difference step for ``least_squares`` (None: SciPy's default).
+        finite-difference step for ``least_squares``: ``diff_step * max(1, |x|)`` in the
+        searched coordinate ``x`` (the log of the value on a log scale, so a step of
+        ``diff_step`` is a relative change of the value), forward, backward at an upper
+        bound. None: SciPy's default step (~1.5e-8, for smooth residuals only).
     penalty:
         residual value substituted, for every component, when the residual function
         raises one of ``recoverable`` or returns non-finite values (steers the search
@@ -184,13 +187,50 @@ class Fitter:
         self.start_costs_ = [float(res[1]) for res in results]
         return self
 
+    def _with_jacobian(self, evaluate: Callable[[np.ndarray], np.ndarray], hi: np.ndarray,
+                       ) -> tuple[Callable[[np.ndarray], np.ndarray],
+                                  Callable[[np.ndarray], np.ndarray]]:
+        """The residuals (the last point remembered, so the Jacobian reuses it) and their
+        forward-difference Jacobian with steps ``diff_step * max(1, |x|)``.
+
+        SciPy scales a user's relative step by ``|x|`` alone, so at x = 0 - a log-scale
+        parameter at exactly 1, or a linear one at 0 - the step falls to ~1.5e-8, below
+        the noise of a residual computed by an ODE solver: the Jacobian is then 0 and the
+        search stops where it stands. SciPy's own default step uses ``max(1, |x|)``; so
+        does this one, with the caller's step size.
+        """
+        step = float(self.diff_step)  # type: ignore[arg-type]
+        last: dict[bytes, np.ndarray] = {}
+
+        def f(x: np.ndarray) -> np.ndarray:
+            key = np.asarray(x, float).tobytes()
+            if key not in last:
+                last.clear()
+                last[key] = evaluate(x)
+            return last[key]
+
+        def jac(x: np.ndarray) -> np.ndarray:
+            f0 = f(x)
+            out = np.empty((f0.size, x.size))
+            for i in range(x.size):
+                h = step * max(1.0, abs(float(x[i])))
+                if x[i] + h > hi[i]:  # stay inside the bounds: step backward
+                    h = -h
+                xi = np.array(x, float)
+                xi[i] += h
+                out[:, i] = (evaluate(xi) - f0) / (xi[i] - x[i])
+            return out
+
+        return f, jac
+
     def _run(self, evaluate: Callable[[np.ndarray], np.ndarray], x0: np.ndarray,
              lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, float, bool, str, int]:
         if self.method == "least_squares":
             kw: dict[str, Any] = {}
+            fun = evaluate
             if self.diff_step is not None:
-                kw["diff_step"] = self.diff_step
-            sol = optimize.least_squares(evaluate, x0, bounds=(lo, hi), xtol=self.xtol,
+                fun, kw["jac"] = self._with_jacobian(evaluate, hi)
+            sol = optimize.least_squares(fun, x0, bounds=(lo, hi), xtol=self.xtol,
                                          ftol=self.ftol, gtol=self.gtol,
                                          max_nfev=self.max_evaluations, **kw)
             return sol.x, float(sol.cost), sol.success, sol.message, sol.nfev

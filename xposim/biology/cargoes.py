@@ -174,6 +174,36 @@ def _load() -> tuple[tuple[Cargo, ...], tuple[CargoComplex, ...]]:
 #: (presets/params/cargoes.toml).
 DEFAULT_CARGOES: tuple[Cargo, ...] = _load()[0]
 DEFAULT_COMPLEXES: tuple[CargoComplex, ...] = _load()[1]
+#: The IkBa / NF-kB shuttle. Its transport constants (NES affinities, import, leak) are
+#: export-core data: the reduced export law is calibrated and checked against the detailed
+#: Ran-cycle model with these cargoes aboard (their turnover here is a first-order stand-in
+#: for that check). In the cell, the Lipniacki NF-kB core
+#: (:mod:`xposim.biology.signaling.nfkb`) carries them instead, with IKK, A20 and
+#: NF-kB-driven IkBa synthesis, reading the same transport constants.
+NFKB_SHUTTLE: tuple[str, ...] = ("IkBa", "NFkB", "IkBa_NFkB")
+#: Cargoes and complexes of the cell's export core (all but the NF-kB shuttle).
+CELL_CARGOES: tuple[Cargo, ...] = tuple(c for c in DEFAULT_CARGOES
+                                        if c.name not in NFKB_SHUTTLE)
+CELL_COMPLEXES: tuple[CargoComplex, ...] = tuple(cx for cx in DEFAULT_COMPLEXES
+                                                 if cx.name not in NFKB_SHUTTLE)
+
+
+def default_cargo(name: str) -> Cargo:
+    """A cargo of presets/params/cargoes.toml by name (a complex gives its own transport)."""
+    for c in (*DEFAULT_CARGOES, *(cx.cargo for cx in DEFAULT_COMPLEXES)):
+        if c.name == name:
+            return c
+    raise ModelError(f"no cargo {name!r} in presets/params/cargoes.toml")
+
+
+def default_complex(name: str) -> CargoComplex:
+    """A cargo complex of presets/params/cargoes.toml by name."""
+    for cx in DEFAULT_COMPLEXES:
+        if cx.name == name:
+            return cx
+    raise ModelError(f"no cargo complex {name!r} in presets/params/cargoes.toml")
+
+
 #: Tumor suppressors reported in the CLI's nuclear_fraction output.
 REPORTED_CARGOES: tuple[str, ...] = ("p53", "p21", "FOXO3a", "BRCA1", "IkBa", "NFkB",
                                       "oncoRNA")

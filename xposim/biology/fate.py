@@ -1,40 +1,66 @@
-"""Cell fate: nuclear tumor-suppressor signal -> G1 arrest and apoptosis of a cell population.
+"""Cell fate: nuclear tumour-suppressor and glucocorticoid signals -> G1 arrest and
+apoptosis of a cell population.
 
-Signals (dimensionless, 0 in the untreated cell) are fold rises of *nuclear* tumor
-suppressors over the line's own untreated level (``*_ref``, the untreated steady state of
-the preset's XPO1 core, set by :func:`xposim.biology.cell.build_cell_model`)::
+**Signals against a common reference.** Nuclear p53, p21 and FOXO3a act through their
+target promoters, whose occupancy depends on the absolute nuclear concentration, not on a
+fold change over each line's own untreated level. The signals are therefore read against
+one reference for every line, the untreated nuclear level of the reference normal cell
+(``<X>_n_scale``, derived, presets/params/fate.toml)::
 
-    s_X       = max(X_n / X_n_ref - 1, 0)                       X = p53, p21, FOXO3a
-    arrest    = (s_p21 + p53_function * w_p21_by_p53 * s_p53)   p53 transactivates CDKN1A
-                * (1 - w_cyclinD * survival_translation)       cyclin D titrates p21
-    death     = p53_function * w_p53 * s_p53 + w_FOXO3a * s_FOXO3a
-                + w_gr * gr_death_signal + w_proteotoxic * proteotoxic_signal
-    support   = (1 - w_nfkb * nfkb_survival) * (1 - w_translation * survival_translation)
+    s_X = max(X_n / X_n_scale - 1, 0)                          X = p53, p21, FOXO3a
 
-Apoptosis follows a rising-threshold rule (Paek et al., Cell 2016): pro-apoptotic
-effectors ``apo_drive`` (BH3-only proteins made by nuclear p53/FOXO3a) build up towards
-``oncogenic_stress * death * support``; the threshold ``apo_threshold`` starts at
-``T0`` and rises while the cell signals (drug-induced IAPs), so a fast rise kills and a
-slow one is outpaced. The hazard is ``k_apo * D**n / (T**n + D**n)``.
-Normal cells (low ``oncogenic_stress``: little mitochondrial priming, Ni Chonghaile et
-al., Science 2011, and little addiction to eIF4E-driven oncogene translation, Truitt et
-al., Cell 2015) arrest partly but rarely reach the threshold; arrest reverses when the
-signal falls (washout).
+A line that keeps its suppressors out of the nucleus with more XPO1 starts below the
+reference and needs more of its XPO1 inactivated - more drug, since the unbound XPO1 left
+at a given concentration scales with the line's XPO1 - to reach the same signal: XPO1
+abundance protects (Crochiere et al., Oncotarget 2017), while occupancy still saturates.
+
+**Arrest** (reversible G1) has two independent routes, combined as independent events::
+
+    arrest_tsp = A**h / (arrest_ec50**h + A**h)
+        A = (s_p21 + p53_function * w_p21_by_p53 * s_p53) * (1 - w_cyclinD * survival_translation)
+    arrest_gr  = g**hg / (gr_arrest_ec50**hg + g**hg)          g = gr_death_signal (dexamethasone)
+    arrest_fraction = 1 - (1 - arrest_tsp) * (1 - arrest_gr)
+
+**Apoptosis.** The nuclear-suppressor (and proteotoxic) route follows a rising threshold
+(Paek et al., Cell 2016): effectors ``apo_drive`` build up towards the death drive, the
+threshold starts at ``T0`` and rises while the cell signals; hazard
+``k_apo * D**n / (T**n + D**n)``::
+
+    death_signal = (p53_function * w_p53 * s_p53 + w_FOXO3a * s_FOXO3a) * replication
+                   + w_oncoprotein_loss * oncogene_addiction * oncoprotein_loss
+                   + w_proteotoxic * proteotoxic_signal
+    replication  = 1 - w_replication_stress * (1 - oncogenic_drive * cycling_share)
+    oncoprotein_loss = 1 - min(oncoprotein_translation, 1) / min(oncoprotein_translation_ref, 1)
+    support      = 1 - w_nfkb * nfkb_survival
+    death_drive  = apoptotic_priming * death_signal * support
+
+The glucocorticoid route is a separate hazard (GR -> BIM/GILZ, REDD1 -> mTORC1; it needs
+no nuclear retention of the suppressors, Argueta et al., Oncotarget 2018)::
+
+    gr_hazard = k_gr_apo * x**m / (gr_apo_ec50**m + x**m)      x = apoptotic_priming * g
+
+Independent routes combine as independent events, so a drug pair is Bliss-additive unless
+a modelled mechanism couples them - for selinexor with dexamethasone, the induction of GR
+by XPO1 blockade (:mod:`xposim.biology.signaling.gr`).
+
+**What spares normal cells** (per-line parameters, 1 for the reference myeloma line):
+``apoptotic_priming`` - mitochondria far from the apoptotic threshold (BH3 profiling: normal
+tissues poorly primed, Ni Chonghaile et al., Science 2011); ``oncogene_addiction`` - survival
+and division that do not hang on XPO1/eIF4E-exported oncoproteins (myeloma cells die when
+MCL1 falls, Derenne et al., Blood 2002; normal cells need far less eIF4E-driven
+translation, Truitt et al., Cell 2015); ``oncogenic_drive`` - no
+oncogene-driven replication against nuclear suppressors, so no replication-stress DNA
+damage (Burke et al., Oncotarget 2017: little damage and less death in non-transformed
+lines), and a cell whose intact checkpoint arrests it leaves the replication-stress share
+(``cycling_share``).
 
 Population (cells; Simeoni et al., Cancer Res 2004 damage transit)::
 
     proliferating --k_prolif*growth_factor--> 2x proliferating
-    growth_factor = max(1 - min(oncogenic_stress, 1) * w_growth
+    growth_factor = max(1 - oncogene_addiction * w_growth
                           * (1 - min(oncoprotein_translation, 1)
                                  / min(oncoprotein_translation_ref, 1)), 0)
-
-Division follows the translated oncoproteins (cyclin D1, MYC) rather than their exported
-mRNA (``proliferation_drive``): an eIF4E-high cell translates the mRNA that still
-reaches the cytoplasm more efficiently and keeps dividing (Blood Adv 2023;7:2926).
-Translation above the reference cell's level (1) is a reserve, not faster division;
-``oncoprotein_translation_ref`` (the line's untreated level) keeps untreated division at
-the preset's doubling time.
-    proliferating <-> arrested (G1; in at k_arrest * a(arrest), back at k_release*(1-a))
+    proliferating <-> arrested (G1; in at k_arrest * a, back at k_release * (1 - a))
     proliferating, arrested --hazard--> dying_1 -> dying_2 -> dying_3 -> dead
 
 ``dying_1`` is committed but still metabolically active; ``dying_2``/``dying_3`` are
@@ -64,32 +90,36 @@ from xposim.presets.loader import parameter_file
 FATE_CARGOES: tuple[str, ...] = ("p53", "p21", "FOXO3a")
 
 #: Line-specific fate parameters a preset sets (name -> unit).
-LINE_PARAMETERS: dict[str, str] = {"doubling_time": "h", "p53_function": "dimensionless",
-                                   "oncogenic_stress": "dimensionless"}
+LINE_PARAMETERS: dict[str, str] = {
+    "doubling_time": "h", "p53_function": "dimensionless",
+    "apoptotic_priming": "dimensionless", "oncogenic_drive": "dimensionless",
+    "oncogene_addiction": "dimensionless"}
 
 
 def fate_parameters() -> tuple[Parameter, ...]:
     """The module's constants (presets/params/fate.toml): weights of the signals, arrest,
-    apoptosis and population constants (arrest_ec50, T0 and k_apo written by ``xposim
-    calibrate cell-fate``), and the reference levels ``<X>_n_ref`` of each
-    :data:`FATE_CARGOES` and ``oncoprotein_translation_ref`` (placeholders of 1 that
-    :func:`xposim.biology.cell.build_cell_model` sets to the preset's untreated state)."""
+    apoptosis and population constants (the calibrated ones written by ``xposim calibrate
+    cell-fate`` and ``xposim calibrate dexamethasone-fate``), the common references
+    ``<X>_n_scale`` of each :data:`FATE_CARGOES` and ``oncoprotein_translation_ref`` (a
+    placeholder of 1 that :func:`xposim.biology.cell.build_cell_model` sets to the preset's
+    untreated state)."""
     return parameter_file("fate").parameters()
 
 
 def fate_module(*, volumes: CellVolumes | None = None, name: str = "cell_fate") -> Module:
-    """Arrest, rising-threshold apoptosis and a proliferating / arrested / dying / dead
-    population driven by nuclear p53, p21 and FOXO3a (inputs ``*_n``, nM) and by the
-    optional signalling outputs (inputs with neutral defaults)."""
+    """Arrest, apoptosis and a proliferating / arrested / dying / dead population driven by
+    nuclear p53, p21 and FOXO3a (inputs ``*_n``, nM) and by the signalling outputs (inputs
+    with neutral defaults)."""
     volumes = volumes or CellVolumes.reference()
-    signals = tuple(Assignment(f"s_{c}", f"max({c}_n / {c}_n_ref - 1, 0)", "1",
-                               f"fold rise of nuclear {c} over the untreated cell")
+    signals = tuple(Assignment(f"s_{c}", f"max({c}_n / {c}_n_scale - 1, 0)", "1",
+                               f"rise of nuclear {c} above the common reference")
                     for c in FATE_CARGOES)
     live = "fate_proliferating + fate_arrested"
     return Module(
         name=name,
-        description="G1 arrest and rising-threshold apoptosis of a cell population driven by "
-                    "nuclear tumor suppressors (Paek 2016; Simeoni 2004 transit)",
+        description="G1 arrest and apoptosis of a cell population driven by nuclear tumor "
+                    "suppressors against a common reference (Paek 2016 rising threshold) and "
+                    "by glucocorticoid signalling (independent route); Simeoni 2004 transit",
         compartments=volumes.compartments(),
         parameters=fate_parameters(),
         derived=(
@@ -104,7 +134,7 @@ def fate_module(*, volumes: CellVolumes | None = None, name: str = "cell_fate") 
         ),
         species=(
             Species("fate_proliferating", "cell", "cells_seeded", "cells",
-                    "cycling cells", amount=True),
+                    "cycling cells (resting cells of a non-dividing line)", amount=True),
             Species("fate_arrested", "cell", 0.0, "cells", "G1-arrested cells", amount=True),
             Species("fate_dying1", "cell", 0.0, "cells", "committed to apoptosis, still "
                     "metabolically active", amount=True),
@@ -148,9 +178,12 @@ def fate_module(*, volumes: CellVolumes | None = None, name: str = "cell_fate") 
         ),
         assignments=(
             *signals,
-            Assignment("growth_factor", "max(1 - min(oncogenic_stress, 1) * w_growth * "
-                       "(1 - min(oncoprotein_translation, 1) / min("
-                       "oncoprotein_translation_ref, 1)), 0)", "1",
+            Assignment("oncoprotein_loss", "max(1 - min(oncoprotein_translation, 1) / min("
+                       "oncoprotein_translation_ref, 1), 0)", "1",
+                       "fall of eIF4E-translated oncoproteins (MCL1, cyclin D1, MYC) below the "
+                       "untreated cell's level (0-1)"),
+            Assignment("growth_factor", "max(1 - oncogene_addiction * w_growth * "
+                       "oncoprotein_loss, 0)", "1",
                        "division rate relative to the untreated cell: cancer cells are "
                        "addicted to eIF4E-driven oncogene translation, normal cells much "
                        "less (Truitt et al., Cell 2015)"),
@@ -159,20 +192,40 @@ def fate_module(*, volumes: CellVolumes | None = None, name: str = "cell_fate") 
             Assignment("arrest_drive", "arrest_signal * (1 - w_cyclinD * "
                        "survival_translation)", "1", "arrest signal left after cyclin "
                        "D-CDK4/6 titrates p21 (eIF4E-driven translation)"),
-            Assignment("arrest_fraction", "arrest_drive**arrest_hill / (arrest_ec50**"
+            Assignment("arrest_tsp", "arrest_drive**arrest_hill / (arrest_ec50**"
                        "arrest_hill + arrest_drive**arrest_hill)", "1",
-                       "share of cycling cells pushed to G1 arrest (0-1)"),
-            Assignment("death_signal", "p53_function * w_p53 * s_p53 + w_FOXO3a * s_FOXO3a "
-                       "+ w_gr * gr_death_signal + w_proteotoxic * proteotoxic_signal", "1",
-                       "weighted pro-apoptotic signal"),
-            Assignment("survival_support", "(1 - w_nfkb * nfkb_survival) * (1 - "
-                       "w_translation * survival_translation)", "1",
-                       "share of the death signal not cancelled by survival signalling"),
-            Assignment("death_drive", "oncogenic_stress * death_signal * survival_support",
+                       "arrest by nuclear suppressors (0-1)"),
+            Assignment("arrest_gr", "gr_death_signal**gr_arrest_hill / (gr_arrest_ec50**"
+                       "gr_arrest_hill + gr_death_signal**gr_arrest_hill)", "1",
+                       "arrest by glucocorticoid signalling (p21/p27; 0-1)"),
+            Assignment("arrest_fraction", "1 - (1 - arrest_tsp) * (1 - arrest_gr)", "1",
+                       "share of cycling cells pushed to G1 arrest (independent routes)"),
+            Assignment("cycling_share", f"fate_proliferating / max({live}, 1e-30)", "1",
+                       "share of live cells still cycling"),
+            Assignment("replication_factor", "1 - w_replication_stress * (1 - "
+                       "oncogenic_drive * cycling_share)", "1",
+                       "share of the suppressor death signal left after the "
+                       "replication-stress part (needs oncogenic drive and cycling cells)"),
+            Assignment("death_signal", "(p53_function * w_p53 * s_p53 + w_FOXO3a * "
+                       "s_FOXO3a) * replication_factor + w_oncoprotein_loss * "
+                       "oncogene_addiction * oncoprotein_loss + w_proteotoxic * "
+                       "proteotoxic_signal", "1", "pro-apoptotic signal of nuclear "
+                       "suppressors, loss of survival oncoproteins (MCL1) in addicted cells "
+                       "and proteotoxic stress"),
+            Assignment("survival_support", "1 - w_nfkb * nfkb_survival", "1",
+                       "share of the death signal not cancelled by NF-kB survival "
+                       "signalling"),
+            Assignment("death_drive", "apoptotic_priming * death_signal * survival_support",
                        "1", "death drive the effectors build up towards"),
-            Assignment("apoptosis_hazard", "k_apo * apo_drive**apo_hill / (apo_threshold**"
-                       "apo_hill + apo_drive**apo_hill)", "1/h",
-                       "apoptotic commitment rate"),
+            Assignment("apoptosis_hazard_tsp", "k_apo * apo_drive**apo_hill / ("
+                       "apo_threshold**apo_hill + apo_drive**apo_hill)", "1/h",
+                       "apoptotic commitment rate of the suppressor / proteotoxic route"),
+            Assignment("gr_apoptosis_hazard", "k_gr_apo * (apoptotic_priming * "
+                       "gr_death_signal)**gr_apo_hill / (gr_apo_ec50**gr_apo_hill + ("
+                       "apoptotic_priming * gr_death_signal)**gr_apo_hill)", "1/h",
+                       "apoptotic commitment rate of the glucocorticoid route"),
+            Assignment("apoptosis_hazard", "apoptosis_hazard_tsp + gr_apoptosis_hazard",
+                       "1/h", "apoptotic commitment rate (independent routes add)"),
             Assignment("viable_cells", f"{live} + fate_dying1", "cells",
                        "ATP-holding cells (what CellTiter-Glo measures)"),
             Assignment("total_cells", f"{live} + fate_dying1 + fate_dying2 + fate_dying3 + "
@@ -184,13 +237,13 @@ def fate_module(*, volumes: CellVolumes | None = None, name: str = "cell_fate") 
         ),
         inputs=(
             *(Input(f"{c}_n", "nM", 0.0, f"nuclear {c} (export core)") for c in FATE_CARGOES),
-            Input("gr_death_signal", "1", 0.0, "GR-driven death signal 0-1 (signalling "
-                  "module; 0 without dexamethasone)"),
+            Input("gr_death_signal", "1", 0.0, "GR-driven (REDD1/mTORC1, BIM) signal 0-1 "
+                  "(GR module; 0 without dexamethasone)"),
             Input("proteotoxic_signal", "1", 0.0, "proteotoxic stress 0-1 (signalling "
                   "module; 0 without a proteasome inhibitor)"),
             Input("nfkb_survival", "1", 0.0, "NF-kB survival signal 0-1 (signalling module)"),
-            Input("survival_translation", "1", 0.0, "eIF4E-dependent survival translation "
-                  "0-1 (signalling module)"),
+            Input("survival_translation", "1", 0.0, "eIF4E-dependent translation (cyclin D) "
+                  "0-1 (signalling module; titrates p21 in the arrest signal)"),
             Input("oncoprotein_translation", "1", 1.0, "eIF4E-translated oncoproteins "
                   "(cyclin D1, MYC) relative to the reference untreated cell (eIF4E "
                   "module); 1 without it"),

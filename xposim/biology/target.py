@@ -6,12 +6,22 @@
     XPO1_adduct → XPO1_free + drug_in           slow retro-Michael reversal (krev)
     XPO1 made from its mRNA; free and complexed XPO1 degraded at kdeg_XPO1, the adduct
     at kdeg_adduct (CRL5-ASB8 ubiquitin ligase)
-    XPO1 mRNA induced by XPO1 blockade (feedback; Emax on occupancy)
+    XPO1 mRNA induced while the drug holds XPO1 (feedback; Emax on intracellular drug,
+    gated by occupancy)
 
 Species live in the whole-cell compartment ``cell`` (nM, averaged over nucleus and
 cytoplasm: a 443 Da drug crosses the nuclear envelope in seconds). ``occupancy`` is the
 drug-bound share of XPO1. The C528S mutant keeps the reversible step but cannot form the
-bond (``kinact = 0``). No selinexor KI/kinact/krev has been published: these are
+bond (``kinact = 0``).
+
+The XPO1 mRNA feedback follows drug exposure, not occupancy: transcription rises by
+``fb_emax * occupancy * drug_in / (drug_in + fb_drug_ec50)``. In patients XPO1 mRNA peaks
+4-8 h after a dose (Abdul Razak et al., JCO 2016; recalled, unverified), when unbound
+selinexor peaks (Tmax 2-4 h, t1/2 6-8 h), whereas occupancy stays above 90% for half a day
+and above 50% for two (Crochiere et al., Oncotarget 2017): an occupancy-driven induction
+peaks near 20 h. The occupancy gate keeps the C528S cell (no occupancy) uninduced.
+
+No selinexor KI/kinact/krev has been published: these are
 calibrated (``xposim calibrate target-engagement``; see each parameter's ``fitted_to``) or
 assumed with the range searched. Values and provenance: presets/params/target.toml.
 """
@@ -97,9 +107,10 @@ def target_module(*, volumes: CellVolumes | None = None, covalent: bool = True,
             Reaction("XPO1_adduct_degradation", "kdeg_adduct * XPO1_adduct",
                      {"XPO1_adduct": 1}, (), "cell", "CRL5-ASB8-mediated degradation"),
             Reaction("XPO1_transcription",
-                     "kdeg_XPO1_mRNA * XPO1_mRNA0 * (1 + fb_emax * occupancy / (fb_ec50 + "
-                     "occupancy))",
-                     (), {"XPO1_mRNA": 1}, "cell", "XPO1 transcription, induced by blockade"),
+                     "kdeg_XPO1_mRNA * XPO1_mRNA0 * (1 + fb_emax * occupancy * drug_in / ("
+                     "fb_drug_ec50 + drug_in))",
+                     (), {"XPO1_mRNA": 1}, "cell",
+                     "XPO1 transcription, induced while the drug holds XPO1"),
             Reaction("XPO1_mRNA_decay", "kdeg_XPO1_mRNA * XPO1_mRNA", {"XPO1_mRNA": 1}, (),
                      "cell", "XPO1 mRNA decay"),
         ),

@@ -33,8 +33,22 @@ app = typer.Typer(
 
 
 #: The CLI's table of contents: one command module per entry, registered in this order.
-COMMANDS = ("demo", "calibrate", "cell", "ic50", "params", "pk", "regimen", "sbml", "nm", "nca",
-            "synergy", "patient")
+COMMANDS = (
+    "demo",
+    "calibrate",
+    "cell",
+    "ic50",
+    "params",
+    "pk",
+    "regimen",
+    "sbml",
+    "nm",
+    "nca",
+    "synergy",
+    "patient",
+    "trial",
+    "serve",
+)
 
 
 def _register_commands() -> None:

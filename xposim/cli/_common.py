@@ -10,9 +10,25 @@ from __future__ import annotations
 import json
 import math
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xposim.errors import InputError
+
+if TYPE_CHECKING:
+    from xposim.model.overrides import Override
+
+#: Help text of the ``--set`` option every simulation command takes.
+SET_HELP = ("NAME=VALUE[unit]: run with a model parameter changed (repeatable; names as in "
+            "`xposim params`, e.g. XPO1_total0=0.9uM or GR_sel_emax=0; no unit = the "
+            "parameter's own unit)")
+
+
+def parse_set_options(items: list[str] | None) -> tuple[Override, ...]:
+    """The ``--set NAME=VALUE[unit]`` options of a command, parsed once for every command
+    (the model that runs checks the names and converts the units)."""
+    from xposim.model.overrides import parse_overrides
+
+    return parse_overrides(items or [])
 
 
 def parse_drug_concentration(text: str, *, field: str = "drug") -> tuple[str, float]:

@@ -9,7 +9,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from xposim.cli._common import parse_drug_concentration, print_json, use_file_backend
+from xposim.cli._common import (
+    SET_HELP,
+    parse_drug_concentration,
+    parse_set_options,
+    print_json,
+    use_file_backend,
+)
 from xposim.errors import InputError
 
 
@@ -29,6 +35,7 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path | None, typer.Option(help="write timecourse.parquet and "
                                                  "exposure.png here")] = None,
         list_: Annotated[bool, typer.Option("--list", help="list cell presets")] = False,
+        set_: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
     ) -> None:
         """Expose a cell preset to a drug and report occupancy and cargo localisation."""
         from xposim.presets.cell_lines import all_cell_lines
@@ -42,6 +49,7 @@ def register(app: typer.Typer) -> None:
             return
         if cell_line is None:
             raise InputError("cell-line", "is required (see xposim cell --list)")
+        overrides = parse_set_options(set_)
         drugs = [parse_drug_concentration(d) for d in (drug or [])]
         if len(drugs) != 1:
             raise InputError("drug", "give exactly one XPO1 inhibitor, e.g. "
@@ -50,7 +58,8 @@ def register(app: typer.Typer) -> None:
 
         name, conc = drugs[0]
         exposure = Exposure(cell_line=cell_line, drug=name, concentration_nM=conc,
-                            hours=hours, washout_at_h=washout_at, step_h=step)
+                            hours=hours, washout_at_h=washout_at, step_h=step,
+                            overrides=overrides)
         result = run_exposure(exposure)
         if out is not None:
             use_file_backend()

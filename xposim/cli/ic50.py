@@ -9,7 +9,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from xposim.cli._common import parse_drug_concentration, print_json, use_file_backend
+from xposim.cli._common import (
+    SET_HELP,
+    parse_drug_concentration,
+    parse_set_options,
+    print_json,
+    use_file_backend,
+)
 from xposim.errors import InputError
 
 
@@ -47,10 +53,12 @@ def register(app: typer.Typer) -> None:
                                               '"ci95_nm": [lo, hi], ...}')] = False,
         out: Annotated[Path | None, typer.Option(help="write dose_response.parquet and "
                                                  "dose_response.png here")] = None,
+        set_: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
     ) -> None:
         """Viability curve (fraction of the untreated control) and 4-parameter Hill IC50."""
         if cell_line is None:
             raise InputError("cell-line", "is required (see xposim cell --list)")
+        overrides = parse_set_options(set_)
         from xposim.experiments.dose_response import (
             DEFAULT_CONCENTRATIONS_NM,
             DoseResponse,
@@ -61,7 +69,8 @@ def register(app: typer.Typer) -> None:
                 else DEFAULT_CONCENTRATIONS_NM)
         held = dict(parse_drug_concentration(f, field="fixed") for f in (fixed or []))
         experiment = DoseResponse(cell_line=cell_line, drug=drug, hours=hours,
-                                  concentrations_nM=conc, fixed=tuple(held.items()))
+                                  concentrations_nM=conc, fixed=tuple(held.items()),
+                                  overrides=overrides)
         result = run_dose_response(experiment)
         if out is not None:
             use_file_backend()

@@ -16,11 +16,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from xposim.cli._common import parse_drug_concentration, print_json, use_file_backend
+from xposim.cli._common import (
+    SET_HELP,
+    parse_drug_concentration,
+    parse_set_options,
+    print_json,
+    use_file_backend,
+)
 from xposim.errors import InputError
 
 if TYPE_CHECKING:
     from xposim.analysis.synergy import CombinationGrid
+    from xposim.model.overrides import Override
 
 
 def _axis_option(text: str) -> tuple[str, list[float]]:
@@ -117,10 +124,16 @@ def register(app: typer.Typer) -> None:
             "--fixed", help="third drug in every well, NAME=CONCENTRATION, e.g. "
             "bortezomib=2nM")] = None,
         hours: Annotated[float, typer.Option(help="exposure for --cell-line (h)")] = 72.0,
+        readout: Annotated[str, typer.Option(
+            help="what --cell-line wells report: viability (CTG-like, relative to the "
+            "untreated control) or survival (share of cells not killed: Bliss on the "
+            "probabilities of death)")] = "viability",
         as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON"),
                            ] = False,
         out: Annotated[Path | None, typer.Option(
             help="write grid.csv, scores.csv and the plots here")] = None,
+        set_: Annotated[list[str] | None, typer.Option(
+            "--set", help=SET_HELP + "; with --cell-line only")] = None,
     ) -> None:
         """Bliss, HSA, Loewe and ZIP excess (mean, max) and the combination index."""
         from xposim.analysis import synergy as syn
@@ -129,9 +142,15 @@ def register(app: typer.Typer) -> None:
             raise InputError("grid", "give either --grid FILE or --cell-line with two "
                              "--drug axes")
         fixed_nm = dict(parse_drug_concentration(f, field="fixed") for f in (fixed or []))
+        overrides = parse_set_options(set_)
         if grid is not None:
             if drug or drugs:
                 raise InputError("drug", "axes come from the --grid file; drop --drug/--drugs")
+            if overrides:
+                raise InputError("set", "changes the simulated cell; a --grid plate is data")
+            if readout != "viability":
+                raise InputError("readout", "applies to a simulated --cell-line grid; a "
+                                 "--grid plate states its own column", got=readout)
             g = _read_plate(grid, fixed_nm)  # --fixed records a third drug in every well
         else:
             axes = _default_axes(drugs) if drugs else {}
@@ -140,7 +159,7 @@ def register(app: typer.Typer) -> None:
                 raise InputError("drug", "give exactly two distinct axes, e.g. --drug "
                                  "selinexor=0,10,30,100nM --drug dexamethasone=0,5,50,500nM",
                                  got=len(axes))
-            g = _simulate(cell_line or "", axes, fixed_nm, hours)
+            g = _simulate(cell_line or "", axes, fixed_nm, hours, overrides, readout)
         summary = syn.summary(g, effect=0.5)
         if out is not None:
             _write(out, g, 0.5)
@@ -163,19 +182,20 @@ def register(app: typer.Typer) -> None:
 
 
 def _simulate(cell_line: str, axes: dict[str, list[float]], fixed: dict[str, float],
-              hours: float) -> CombinationGrid:
+              hours: float, overrides: tuple[Override, ...] = (),
+              readout: str = "viability") -> CombinationGrid:
     from functools import partial
 
     from xposim.experiments.combination import combination_grid
 
     try:
-        from xposim.experiments.viability import viability
+        from xposim.experiments.viability import readout_function
     except ImportError as exc:  # the cell-fate layer is optional at this point
         raise InputError("cell-line", "the cell viability model is not available in this "
                          "installation") from exc
     names = list(axes)
-    return combination_grid(partial(viability, cell_line, hours=hours), names, axes,
-                            fixed, progress=False)
+    return combination_grid(partial(readout_function(readout), cell_line, hours=hours,
+                                    overrides=overrides), names, axes, fixed, progress=False)
 
 
 def _write(out: Path, g: CombinationGrid, effect: float) -> None:

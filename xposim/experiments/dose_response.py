@@ -22,6 +22,7 @@ import pandas as pd
 from xposim.analysis.doseresponse import HillFit, fit_hill
 from xposim.errors import InputError
 from xposim.experiments.viability import MAX_HOURS, viability_curve
+from xposim.model.overrides import Override
 from xposim.presets.cell_lines import get_cell_line
 from xposim.presets.drugs import get_drug
 
@@ -36,15 +37,21 @@ DEFAULT_CONCENTRATIONS_NM: tuple[float, ...] = (0.0, *(float(round(10 ** (k / 2)
 @dataclass(frozen=True)
 class DoseResponse:
     """``cell_line`` exposed for ``hours`` to each of ``concentrations_nM`` of ``drug``
-    (free medium concentration, nM), other drugs held at ``fixed`` ({drug: nM})."""
+    (free medium concentration, nM), other drugs held at ``fixed`` ({drug: nM}), with
+    parameter ``overrides`` (``--set``) for this experiment only."""
 
     cell_line: str
     drug: str = "selinexor"
     hours: float = 72.0
     concentrations_nM: tuple[float, ...] = DEFAULT_CONCENTRATIONS_NM
     fixed: tuple[tuple[str, float], ...] = field(default=())
+    overrides: tuple[Override, ...] = field(default=())
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "overrides", tuple(self.overrides))
+        if not all(isinstance(o, Override) for o in self.overrides):
+            raise InputError("set", "overrides must be Override objects "
+                             "(xposim.model.overrides.parse_override)")
         object.__setattr__(self, "cell_line", get_cell_line(self.cell_line).name)
         object.__setattr__(self, "drug", get_drug(self.drug).name)
         if isinstance(self.fixed, Mapping):
@@ -134,7 +141,8 @@ def run_dose_response(experiment: DoseResponse) -> DoseResponseResult:
     """Simulate the series and fit it (top fixed at 1, the control)."""
     e = experiment
     c = np.asarray(e.concentrations_nM)
-    v = viability_curve(e.cell_line, e.drug, c, hours=e.hours, fixed=dict(e.fixed))
+    v = viability_curve(e.cell_line, e.drug, c, hours=e.hours, fixed=dict(e.fixed),
+                        overrides=e.overrides)
     if float(np.min(v)) > 0.5:
         return DoseResponseResult(e, v, None, f"no 50% effect up to {c.max():g} nM "
                                   f"(lowest viability {float(np.min(v)):.2f})")
@@ -143,8 +151,9 @@ def run_dose_response(experiment: DoseResponse) -> DoseResponseResult:
 
 
 def ic50(cell_line: str, drug: str = "selinexor", *, hours: float = 72.0,
-         concentrations_nM: Sequence[float] = DEFAULT_CONCENTRATIONS_NM) -> float | None:
+         concentrations_nM: Sequence[float] = DEFAULT_CONCENTRATIONS_NM,
+         overrides: Sequence[Override] = ()) -> float | None:
     """Fitted IC50 (nM) of ``drug`` in ``cell_line`` at ``hours``; ``None`` if viability
     never falls below 50%."""
-    return run_dose_response(DoseResponse(cell_line, drug, hours,
-                                          tuple(concentrations_nM))).ic50_nM
+    return run_dose_response(DoseResponse(cell_line, drug, hours, tuple(concentrations_nM),
+                                          overrides=tuple(overrides))).ic50_nM

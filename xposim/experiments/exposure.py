@@ -20,6 +20,7 @@ from xposim.biology.cell import cell_model
 from xposim.engine import Set, Simulator
 from xposim.engine.results import Result
 from xposim.errors import InputError
+from xposim.model.overrides import Override
 from xposim.presets.cell_lines import get_cell_line
 from xposim.presets.drugs import get_drug
 
@@ -30,7 +31,8 @@ MAX_HOURS = 24.0 * 28
 @dataclass(frozen=True)
 class Exposure:
     """A dish experiment: ``cell_line`` exposed to ``concentration_nM`` of ``drug`` for
-    ``hours``; the medium is replaced by drug-free medium at ``washout_at_h`` if given."""
+    ``hours``; the medium is replaced by drug-free medium at ``washout_at_h`` if given;
+    ``overrides`` (``--set``) change parameter values for this experiment only."""
 
     cell_line: str
     concentration_nM: float
@@ -38,8 +40,10 @@ class Exposure:
     drug: str = "selinexor"
     washout_at_h: float | None = None
     step_h: float = 0.25
+    overrides: tuple[Override, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "overrides", tuple(self.overrides))
         get_cell_line(self.cell_line)  # raises InputError with the choices
         drug = get_drug(self.drug)
         if not drug.xpo1_inhibitor:
@@ -65,9 +69,10 @@ class Exposure:
 
 
 @lru_cache(maxsize=64)
-def untreated_state(cell_line: str, drug: str = "selinexor") -> tuple[tuple[str, float], ...]:
+def untreated_state(cell_line: str, drug: str = "selinexor",
+                    overrides: tuple[Override, ...] = ()) -> tuple[tuple[str, float], ...]:
     """Steady state of the untreated cell (memoised per preset; immutable tuple)."""
-    sim = Simulator(cell_model(cell_line, drug))
+    sim = Simulator(cell_model(cell_line, drug, overrides))
     return tuple(sim.steady_state().items())
 
 
@@ -103,12 +108,13 @@ class ExposureResult:
 
 def run_exposure(exposure: Exposure, *, simulator: Simulator | None = None) -> ExposureResult:
     """Simulate ``exposure`` from the untreated steady state."""
-    model = cell_model(exposure.cell_line, exposure.drug)
+    model = cell_model(exposure.cell_line, exposure.drug, exposure.overrides)
     sim = simulator or Simulator(model)
     events = [Set(0.0, "drug_ext", float(exposure.concentration_nM))]
     if exposure.washout_at_h is not None:
         events.append(Set(exposure.washout_at_h, "drug_ext", 0.0))
     res = sim.run(exposure.times, initial=dict(untreated_state(exposure.cell_line,
-                                                               exposure.drug)),
+                                                               exposure.drug,
+                                                               exposure.overrides)),
                   events=events, outputs=outputs_for(), subject=exposure.cell_line)
     return ExposureResult(exposure, res)

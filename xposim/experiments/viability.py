@@ -5,12 +5,17 @@ cells committed to apoptosis but not yet dying, see :mod:`xposim.biology.fate`) 
 by the untreated control at the same time. The medium is an infinite reservoir; its
 concentration is the free concentration (no serum protein binding modelled). Each preset's
 model is compiled once per process and reused for every concentration.
+
+Every function takes ``overrides`` (:class:`~xposim.model.overrides.Override`, what the
+CLI's ``--set NAME=VALUE[unit]`` gives): parameter values changed for this experiment
+only, applied before the untreated state is computed (so ``XPO1_total0`` makes the cell
+a line with that much XPO1).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -20,6 +25,7 @@ from xposim.biology.cell import cell_fate_model, fate_initial_state, simulator_f
 from xposim.engine import Set, Simulator
 from xposim.engine.results import Result
 from xposim.errors import InputError
+from xposim.model.overrides import Override
 from xposim.presets.cell_lines import get_cell_line
 from xposim.presets.drugs import get_drug
 
@@ -51,13 +57,21 @@ class _Dish:
                                   initial=dict(self.initial), **kwargs)  # type: ignore[arg-type]
 
 
-@lru_cache(maxsize=32)
-def _dish(cell_line: str) -> _Dish:
+Overrides = Sequence[Override]
+
+
+@lru_cache(maxsize=64)
+def _dish_cached(cell_line: str, overrides: tuple[Override, ...]) -> _Dish:
     name = get_cell_line(cell_line).name
-    model = cell_fate_model(name)
+    model = cell_fate_model(name, overrides=overrides)
     sim, values = simulator_for(model, fate=True)
-    return _Dish(name, sim, tuple(values.items()), tuple(fate_initial_state(name).items()),
+    return _Dish(name, sim, tuple(values.items()),
+                 tuple(fate_initial_state(name, overrides=overrides).items()),
                  frozenset(i.name for i in model.inputs))
+
+
+def _dish(cell_line: str, overrides: Overrides = ()) -> _Dish:
+    return _dish_cached(cell_line, tuple(overrides))
 
 
 def _hours(hours: float) -> float:
@@ -85,12 +99,13 @@ def _conc(value: object, field: str) -> float:
     return float(value)
 
 
-def drug_parameters(cell_line: str, concentrations: Mapping[str, float]) -> dict[str, float]:
+def drug_parameters(cell_line: str, concentrations: Mapping[str, float],
+                    overrides: Overrides = ()) -> dict[str, float]:
     """Validated model inputs (nM) for ``{drug: nM}``."""
     if not isinstance(concentrations, Mapping):
         raise InputError("concentrations", "must map drug name -> concentration in nM",
                          got=type(concentrations).__name__)
-    dish = _dish(cell_line)
+    dish = _dish(cell_line, overrides)
     out: dict[str, float] = {}
     for drug, c in concentrations.items():
         key = _input_of(dish, drug)
@@ -101,31 +116,68 @@ def drug_parameters(cell_line: str, concentrations: Mapping[str, float]) -> dict
 
 
 @lru_cache(maxsize=256)
-def control_cells(cell_line: str, hours: float = 72.0) -> float:
-    """ATP-holding cells of the untreated control at ``hours`` (cells)."""
-    dish = _dish(cell_line)
+def _control_cells(cell_line: str, hours: float, overrides: tuple[Override, ...]) -> float:
+    dish = _dish(cell_line, overrides)
     res = dish.run([0.0, _hours(hours)], outputs=["viable_cells"])
     return float(res["viable_cells"][-1])
 
 
+def control_cells(cell_line: str, hours: float = 72.0, overrides: Overrides = ()) -> float:
+    """ATP-holding cells of the untreated control at ``hours`` (cells)."""
+    return _control_cells(cell_line, hours, tuple(overrides))
+
+
 def viability(cell_line: str, concentrations: Mapping[str, float], *,
-              hours: float = 72.0) -> float:
+              hours: float = 72.0, overrides: Overrides = ()) -> float:
     """Viability (0-1, relative to the untreated control) of ``cell_line`` after ``hours``
     in medium holding ``concentrations`` ({drug: nM}, free)."""
-    params = drug_parameters(cell_line, concentrations)
-    dish = _dish(cell_line)
+    params = drug_parameters(cell_line, concentrations, overrides)
+    dish = _dish(cell_line, overrides)
     h = _hours(hours)
     res = dish.run([0.0, h], parameters=params, outputs=["viable_cells"])
-    return float(res["viable_cells"][-1]) / control_cells(dish.cell_line, h)
+    return float(res["viable_cells"][-1]) / control_cells(dish.cell_line, h, overrides)
+
+
+def surviving_fraction(cell_line: str, concentrations: Mapping[str, float], *,
+                       hours: float = 72.0, overrides: Overrides = ()) -> float:
+    """Share (0-1) of all cells present in the dish over the experiment that are still
+    alive (ATP-holding) after ``hours``: 1 minus the share killed, as a cumulative death
+    assay (annexin V/PI counts plus the cells already cleared) reads it. 1 untreated.
+
+    Unlike :func:`viability` it does not fall when cells merely stop dividing, so Bliss
+    independence on it is independence of the *probabilities of death* - the readout of
+    "synergistic cell death" claims - while Bliss on CTG viability also scores two
+    cytostatic drugs against each other (docs/combinations.md)."""
+    params = drug_parameters(cell_line, concentrations, overrides)
+    dish = _dish(cell_line, overrides)
+    res = dish.run([0.0, _hours(hours)], parameters=params,
+                   outputs=["viable_cells", "total_cells"])
+    return float(res["viable_cells"][-1] / res["total_cells"][-1])
+
+
+#: Dish readouts a combination grid can score: :func:`viability` and
+#: :func:`surviving_fraction`, both 1 untreated and falling with drug effect.
+READOUTS: tuple[str, ...] = ("viability", "survival")
+
+
+def readout_function(name: str) -> Callable[..., float]:
+    """The readout called ``name`` (:data:`READOUTS`), a function of (cell line,
+    {drug: nM}, hours=, overrides=); InputError listing the choices."""
+    if name == "viability":
+        return viability
+    if name == "survival":
+        return surviving_fraction
+    raise InputError("readout", f"must be one of {', '.join(READOUTS)}", got=name)
 
 
 def viability_curve(cell_line: str, drug: str, concentrations_nM: Sequence[float] | np.ndarray,
-                    hours: float = 72.0, fixed: Mapping[str, float] | None = None) -> np.ndarray:
+                    hours: float = 72.0, fixed: Mapping[str, float] | None = None, *,
+                    overrides: Overrides = ()) -> np.ndarray:
     """Viability at each of ``concentrations_nM`` of ``drug``, other drugs held at
     ``fixed`` ({drug: nM}); one compiled model, one run per concentration (a few ms each)."""
-    dish = _dish(cell_line)
+    dish = _dish(cell_line, overrides)
     key = _input_of(dish, drug)
-    base = drug_parameters(cell_line, fixed or {})
+    base = drug_parameters(cell_line, fixed or {}, overrides)
     if key in base:
         raise InputError("fixed", f"already holds the varied drug {drug}", got=drug)
     conc = np.asarray(concentrations_nM, dtype=float) if not isinstance(
@@ -135,7 +187,7 @@ def viability_curve(cell_line: str, drug: str, concentrations_nM: Sequence[float
     for c in conc:
         _conc(float(c), f"concentration of {drug}")
     h = _hours(hours)
-    ctrl = control_cells(dish.cell_line, h)
+    ctrl = control_cells(dish.cell_line, h, overrides)
     out = np.empty(conc.size)
     for i, c in enumerate(conc):
         res = dish.run([0.0, h], parameters={**base, key: float(c)}, outputs=["viable_cells"])
@@ -146,11 +198,12 @@ def viability_curve(cell_line: str, drug: str, concentrations_nM: Sequence[float
 def fate_timecourse(cell_line: str, concentrations: Mapping[str, float], *,
                     hours: float = 72.0, step_h: float = 1.0,
                     washout_at_h: float | None = None,
-                    outputs: Sequence[str] = FATE_OUTPUTS) -> Result:
+                    outputs: Sequence[str] = FATE_OUTPUTS,
+                    overrides: Overrides = ()) -> Result:
     """Time courses of arrest, apoptosis, cell counts and localisation in the dish; the
     medium is replaced by drug-free medium at ``washout_at_h`` if given."""
-    params = drug_parameters(cell_line, concentrations)
-    dish = _dish(cell_line)
+    params = drug_parameters(cell_line, concentrations, overrides)
+    dish = _dish(cell_line, overrides)
     h = _hours(hours)
     if not (isinstance(step_h, int | float) and 0 < step_h <= h):
         raise InputError("step", "must be > 0 h and <= hours", got=step_h)

@@ -16,8 +16,9 @@ _KEYS = {"description", "lineage", "malignant", "distinguishing", "sources", "xp
 
 P53_STATUS = ("wild-type", "mutant", "null")
 LINEAGES = ("normal", "myeloma", "dlbcl")
-_BIOLOGY_KEYS = {"p53_status", "doubling_time_h", "oncogenic_stress", "gr_level",
-                 "nfkb_dependence", "eif4e_level", "pi_resistance_fold", "facts", "kinds"}
+_BIOLOGY_KEYS = {"p53_status", "doubling_time_h", "apoptotic_priming", "oncogenic_drive",
+                 "oncogene_addiction", "gr_level", "nfkb_dependence", "eif4e_level",
+                 "pi_resistance_fold", "facts", "kinds", "ranges"}
 #: Fields that are relative to the line's own parental line: 1 there by definition.
 _SELF_RELATIVE = {"eif4e_level": 1.0, "pi_resistance_fold": 1.0}
 _FACT_KINDS = ("measured", "assumed", "convention")
@@ -77,23 +78,30 @@ class CellBiology:
 
     ``p53_status``: wild-type / mutant / null (mutant and null carry no p53
     transcriptional function); ``doubling_time_h``: untreated doubling time (h), ``None`` for
-    non-dividing cells (resting PBMC); ``oncogenic_stress``: apoptotic priming relative to a
-    reference myeloma line (0-3); ``gr_level``: glucocorticoid receptor relative to MM.1S
-    (0-3); ``nfkb_dependence``: 0-1; ``eif4e_level``: eIF4E relative to the parental line
-    (0.1-20); ``pi_resistance_fold``: rise of the cellular bortezomib IC50 (>= 1; 1 =
-    PI-sensitive). ``facts``: field -> citation; ``kinds``: field -> provenance kind where
-    the citation alone does not say it (e.g. ``convention`` for a reference level).
+    non-dividing cells (resting PBMC); ``apoptotic_priming``: mitochondrial priming relative
+    to the reference myeloma line (0-3, BH3 profiling); ``oncogenic_drive``: oncogene-driven
+    replication relative to it (0-1; 0 = non-transformed); ``oncogene_addiction``: dependence
+    of division and survival on XPO1/eIF4E-exported oncoproteins (0-1); ``gr_level``:
+    glucocorticoid receptor relative to MM.1S (0-3); ``nfkb_dependence``: 0-1;
+    ``eif4e_level``: eIF4E relative to the parental line (0.1-20); ``pi_resistance_fold``:
+    rise of the cellular bortezomib IC50 (>= 1; 1 = PI-sensitive). ``facts``: field ->
+    citation; ``kinds``: field -> provenance kind where the citation alone does not say it
+    (e.g. ``convention`` for a reference level); ``ranges``: field -> (low, high), the
+    plausible range of an assumed value (what sensitivity analyses scan).
     """
 
     p53_status: str = "wild-type"
     doubling_time_h: float | None = 30.0
-    oncogenic_stress: float = 1.0
+    apoptotic_priming: float = 1.0
+    oncogenic_drive: float = 1.0
+    oncogene_addiction: float = 1.0
     gr_level: float = 1.0
     nfkb_dependence: float = 0.5
     eif4e_level: float = 1.0
     pi_resistance_fold: float = 1.0
     facts: tuple[tuple[str, str], ...] = ()
     kinds: tuple[tuple[str, str], ...] = ()
+    ranges: tuple[tuple[str, tuple[float, float]], ...] = ()
     where: str = "cell line"
 
     def __post_init__(self) -> None:
@@ -103,18 +111,27 @@ class CellBiology:
                              f"{self.p53_status!r}")
         if self.doubling_time_h is not None:
             _number(w, "doubling_time_h", self.doubling_time_h, 10.0, 1000.0)
-        _number(w, "oncogenic_stress", self.oncogenic_stress, 0.0, 3.0)
+        _number(w, "apoptotic_priming", self.apoptotic_priming, 0.0, 3.0)
+        _number(w, "oncogenic_drive", self.oncogenic_drive, 0.0, 1.0)
+        _number(w, "oncogene_addiction", self.oncogene_addiction, 0.0, 1.0)
         _number(w, "gr_level", self.gr_level, 0.0, 3.0)
         _number(w, "nfkb_dependence", self.nfkb_dependence, 0.0, 1.0)
         _number(w, "eif4e_level", self.eif4e_level, 0.1, 20.0)
         _number(w, "pi_resistance_fold", self.pi_resistance_fold, 1.0, 1000.0)
-        fields = _BIOLOGY_KEYS - {"facts", "kinds"}
+        fields = _BIOLOGY_KEYS - {"facts", "kinds", "ranges"}
         unknown = {k for k, _ in self.facts} - fields - {"xpo1"}
         if unknown:
             raise ModelError(f"{w}: facts for unknown fields {sorted(unknown)}")
         unknown = {k for k, _ in self.kinds} - fields
         if unknown:
             raise ModelError(f"{w}: kinds for unknown fields {sorted(unknown)}")
+        for key, (lo, hi) in self.ranges:
+            if key not in fields or key in ("p53_status", "doubling_time_h"):
+                raise ModelError(f"{w}: ranges.{key}: not a numeric biology field")
+            value = getattr(self, key)
+            if not (math.isfinite(lo) and math.isfinite(hi) and lo <= value <= hi):
+                raise ModelError(f"{w}: ranges.{key} must be [low, high] around the value "
+                                 f"{value}, got [{lo}, {hi}]")
         for key, kind in self.kinds:
             if kind not in _FACT_KINDS:
                 raise ModelError(f"{w}: kinds.{key} must be one of {_FACT_KINDS}, got "
@@ -129,6 +146,9 @@ class CellBiology:
 
     def fact(self, field: str) -> str:
         return dict(self.facts).get(field, "")
+
+    def range(self, field: str) -> tuple[float, float] | None:
+        return dict(self.ranges).get(field)
 
     def kind(self, field: str, value: float) -> str:
         """Provenance kind of a field: as stated in ``kinds``; else ``measured`` when its
@@ -185,15 +205,20 @@ class CellLine:
             kind = b.kind(key, value)
             default = "by definition" if kind == "convention" else "assumed"
             return Parameter(name, value, unit, f"{src}: {fact or default}",
-                             kind, what)  # type: ignore[arg-type]
+                             kind, what, b.range(key))  # type: ignore[arg-type]
 
         return (
             par("doubling_time", b.doubling_time_h if b.doubling_time_h is not None else 1e7,
                 "h", "doubling_time_h", "population doubling time (1e7 h: not dividing)"),
             par("p53_function", b.p53_function, "dimensionless", "p53_status",
                 f"TP53 {b.p53_status}"),
-            par("oncogenic_stress", b.oncogenic_stress, "dimensionless", "oncogenic_stress",
-                "apoptotic priming relative to a reference myeloma line"),
+            par("apoptotic_priming", b.apoptotic_priming, "dimensionless",
+                "apoptotic_priming", "mitochondrial priming relative to the reference "
+                "myeloma line"),
+            par("oncogenic_drive", b.oncogenic_drive, "dimensionless", "oncogenic_drive",
+                "oncogene-driven replication relative to the reference myeloma line"),
+            par("oncogene_addiction", b.oncogene_addiction, "dimensionless",
+                "oncogene_addiction", "dependence on XPO1/eIF4E-exported oncoproteins"),
             par("GR_level", b.gr_level, "dimensionless", "gr_level",
                 "glucocorticoid receptor relative to MM.1S"),
             par("nfkb_dependence", b.nfkb_dependence, "dimensionless", "nfkb_dependence",
@@ -221,9 +246,15 @@ def _build(name: str, entry: Mapping[str, Any]) -> CellLine:
             raise ModelError(f"{where}.biology: unknown keys {sorted(unknown_bio)}")
         facts = tuple((str(k), str(v)) for k, v in bio.pop("facts", {}).items())
         kinds = tuple((str(k), str(v)) for k, v in bio.pop("kinds", {}).items())
+        try:
+            ranges = tuple((str(k), (float(v[0]), float(v[1])))
+                           for k, v in bio.pop("ranges", {}).items())
+        except (TypeError, ValueError, IndexError) as exc:
+            raise ModelError(f"{where}.biology.ranges: each must be [low, high]") from exc
         if bio.get("doubling_time_h") == "none":
             bio["doubling_time_h"] = None
-        biology = CellBiology(**bio, facts=facts, kinds=kinds, where=f"{where}.biology")
+        biology = CellBiology(**bio, facts=facts, kinds=kinds, ranges=ranges,
+                              where=f"{where}.biology")
         return CellLine(name=name, description=entry["description"], lineage=entry["lineage"],
                         malignant=bool(entry["malignant"]),
                         distinguishing=entry["distinguishing"],

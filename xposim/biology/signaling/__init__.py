@@ -2,8 +2,9 @@
 
 - :func:`gr_module`: glucocorticoid receptor and dexamethasone (Jusko fifth-generation
   model), GR induced by XPO1 blockade; output ``gr_death_signal``.
-- :func:`nfkb_module`: bortezomib–proteasome binding driving IκBα degradation in the
-  export core; outputs ``proteasome_activity``, ``nfkb_survival``, ``proteotoxic_signal``.
+- :func:`nfkb_module`: the Lipniacki 2004 NF-κB module (IKK, IκBα and A20 feedback,
+  XPO1-dependent IκBα export) with bortezomib on the proteasome; outputs
+  ``proteasome_activity``, ``nfkb_survival``, ``proteotoxic_signal``.
 - :func:`eif4e_module`: eIF4E-dependent export of oncogene mRNAs; outputs
   ``proliferation_drive`` and ``survival_translation``.
 
@@ -23,7 +24,8 @@ from xposim.engine import Simulator
 from xposim.model.module import Model
 
 #: Reference parameters and the species whose untreated steady state they hold.
-REFERENCES: dict[str, str] = {"NFkB_n_ref": "NFkB_n", "oncoRNA_c_ref": "oncoRNA_c"}
+REFERENCES: dict[str, str] = {"NFkB_target_mRNA_ref": "NFkB_target_mRNA",
+                              "oncoRNA_c_ref": "oncoRNA_c"}
 
 #: Outputs the cell-fate layer reads (all dimensionless, 0-1 except proliferation_drive).
 SIGNALING_OUTPUTS: tuple[str, ...] = ("gr_death_signal", "proteasome_activity",
@@ -48,8 +50,8 @@ def untreated_references(model: Model,
 
 
 def with_untreated_references(model: Model) -> Model:
-    """A copy of ``model`` whose ``NFkB_n_ref`` / ``oncoRNA_c_ref`` are its own untreated
-    steady state, so ``nfkb_activity`` and ``proliferation_drive`` start at 1."""
+    """A copy of ``model`` whose ``NFkB_target_mRNA_ref`` / ``oncoRNA_c_ref`` are its own
+    untreated steady state, so ``nfkb_activity`` and ``proliferation_drive`` start at 1."""
     values = untreated_references(model)
     if not values:
         return model

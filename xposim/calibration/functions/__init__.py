@@ -32,6 +32,7 @@ def _table() -> Mapping[str, TargetFunction]:
         "ic50": cell.ic50,
         "ic50_ratio": cell.ic50_ratio,
         "g1_arrest": cell.g1_arrest,
+        "fate_readouts": cell.fate_readouts,
     })
 
 

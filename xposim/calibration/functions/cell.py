@@ -22,6 +22,7 @@ from xposim.biology.cell import (
     cell_fate_model,
     cell_model,
     core_baseline,
+    fate_state,
     simulator_for,
 )
 from xposim.calibration.context import Context
@@ -40,7 +41,12 @@ def _core_names(cell_line: str) -> frozenset[str]:
 def _dish(ctx: Context, cell_line: str, drug: str,
           ) -> tuple[Simulator, dict[str, float], dict[str, float], str]:
     """(simulator, per-run parameters, untreated initial state, drug input) of a preset's
-    fate model at the trial values."""
+    fate model at the trial values, for varying ``drug``. The cell core is built for
+    ``drug`` when it is an XPO1 inhibitor, else for selinexor (bortezomib and
+    dexamethasone act on modules every cell model carries)."""
+    key = DRUG_INPUTS[get_drug(drug).name]
+    if not get_drug(drug).xpo1_inhibitor:
+        drug = "selinexor"
     cl = get_cell_line(cell_line)
     base = cell_fate_model(cl.name)
     overrides = ctx.parameters_for(base)
@@ -54,14 +60,8 @@ def _dish(ctx: Context, cell_line: str, drug: str,
         model = base
     model = model.override(*fate) if fate else model
     sim, values = simulator_for(model, drug=drug, fate=True)
-    defaults = model.default_values()
-    baseline = core_baseline(cl, drug)
-    initial = {s.name: baseline[s.name] for s in model.species if s.name in baseline}
-    initial.update({"fate_proliferating": defaults["cells_seeded"], "fate_arrested": 0.0,
-                    "fate_dying1": 0.0, "fate_dying2": 0.0, "fate_dying3": 0.0,
-                    "fate_dead": 0.0, "apo_drive": 0.0,
-                    "apo_threshold": defaults["T0"] * defaults["signal_unit"]})
-    return sim, values, initial, DRUG_INPUTS[get_drug(drug).name]
+    initial = fate_state(model, core_baseline(cl, drug))
+    return sim, values, initial, key
 
 
 def viabilities(ctx: Context, cell_line: str, drug: str = "selinexor", hours: float = 72.0,
@@ -91,20 +91,48 @@ def g1_arrest(ctx: Context, cell_line: str, concentration_nM: float,
             "arrest_drive": float(res["arrest_drive"][-1])}
 
 
+def fate_readouts(ctx: Context, cell_line: str, concentration_nM: float,
+                  drug: str = "selinexor", hours: float = 24.0) -> dict[str, float]:
+    """After ``hours`` at ``concentration_nM`` of ``drug``: ``g1_arrested_fraction`` (share
+    of live cells arrested in G1), ``apoptotic_fraction`` (annexin V+ share of all cells)
+    and ``viability`` (ATP-holding cells relative to the untreated control)."""
+    sim, values, initial, drug_key = _dish(ctx, cell_line, drug)
+    outputs = ["g1_arrested_fraction", "apoptotic_fraction", "viable_cells"]
+    res = sim.run([0.0, float(hours)], parameters={**values, drug_key: float(
+        concentration_nM)}, initial=initial, outputs=outputs)
+    ctrl = sim.run([0.0, float(hours)], parameters=values, initial=initial,
+                   outputs=["viable_cells"])
+    return {"g1_arrested_fraction": float(res["g1_arrested_fraction"][-1]),
+            "apoptotic_fraction": float(res["apoptotic_fraction"][-1]),
+            "viability": float(res["viable_cells"][-1] / ctrl["viable_cells"][-1])}
+
+
+#: Highest concentration of the IC50 series (nM): where a censored IC50 starts.
+_C_MAX = float(max(DEFAULT_CONCENTRATIONS_NM))
+
+
 def ic50(ctx: Context, cell_line: str, drug: str = "selinexor", hours: float = 72.0,
          ) -> dict[str, float]:
-    """``ic50_nM`` (NaN when viability never falls below 0.5) and ``min_viability``."""
+    """``ic50_nM`` (NaN when viability never falls below 0.5), ``min_viability`` and
+    ``ic50_censored_nM``: the IC50, or for a line that never reaches 50% a continuous
+    stand-in above the series, ``c_max * (2 * min_viability)**10`` (10 uM at a minimum of
+    exactly 0.5, ~20-fold higher at 0.68), so a fit sees how far such a line is from 50%
+    instead of a missing value."""
     c = np.asarray(DEFAULT_CONCENTRATIONS_NM)
     v = viabilities(ctx, cell_line, drug, hours)
+    vmin = float(v.min())
     value = math.nan
-    if float(v.min()) <= 0.5:
+    if vmin <= 0.5:
         value = fit_hill(c, v, kind="viability", top=1.0).ic50_nM
-    return {"ic50_nM": float(value), "min_viability": float(v.min())}
+    censored = value if math.isfinite(value) else _C_MAX * (2.0 * vmin) ** 10
+    return {"ic50_nM": float(value), "min_viability": vmin,
+            "ic50_censored_nM": float(censored)}
 
 
 def ic50_ratio(ctx: Context, cell_line: str, reference: str, drug: str = "selinexor",
                hours: float = 72.0) -> dict[str, float]:
-    """``ratio``: IC50 of ``cell_line`` over that of ``reference`` (and both IC50s, nM)."""
-    a = ic50(ctx, cell_line, drug, hours)["ic50_nM"]
-    b = ic50(ctx, reference, drug, hours)["ic50_nM"]
+    """``ratio``: IC50 of ``cell_line`` over that of ``reference`` (and both IC50s, nM;
+    censored as in :func:`ic50` when a line never reaches 50%)."""
+    a = ic50(ctx, cell_line, drug, hours)["ic50_censored_nM"]
+    b = ic50(ctx, reference, drug, hours)["ic50_censored_nM"]
     return {"ratio": a / b, "ic50_nM": a, "reference_ic50_nM": b}

@@ -66,16 +66,25 @@ class LinearModel:
                 k[:, dst - 1, src - 1] += kr
         return k
 
-    def check(self, p: Mapping[str, np.ndarray], rows: np.ndarray) -> None:
-        """Parameters must be > 0 (volumes, rates) or >= 0 (clearances); rows 1-based."""
+    def problems(self, p: Mapping[str, np.ndarray]
+                 ) -> list[tuple[np.ndarray, str, np.ndarray]]:
+        """(records breaking it, rule, values) for each parameter rule: volumes and KA
+        > 0, clearances >= 0."""
+        out = []
         for name in self.parameters:
             v = p[name]
-            bad = ~(v > 0) if name.startswith(("V", "KA")) else ~(v >= 0)
+            strict = name.startswith(("V", "KA"))
+            bad = ~(v > 0) if strict else ~(v >= 0)
+            out.append((bad, f"parameter {name} of model {self.name} must be "
+                        f"{'>' if strict else '>='} 0", v))
+        return out
+
+    def check(self, p: Mapping[str, np.ndarray], rows: np.ndarray) -> None:
+        """Parameters must be > 0 (volumes, rates) or >= 0 (clearances); rows 0-based."""
+        for bad, problem, v in self.problems(p):
             if bad.any():
                 i = int(np.argmax(bad))
-                raise InputError(f"row {int(rows[i]) + 1}", f"parameter {name} of model "
-                                 f"{self.name} must be {'>' if name[0] in 'VK' else '>='} 0",
-                                 got=float(v[i]))
+                raise InputError(f"row {int(rows[i]) + 1}", problem, got=float(v[i]))
 
     def rhs(self, k: np.ndarray) -> Rhs:
         """The ODE right-hand side of one record's K (for the ODE path)."""
@@ -144,6 +153,10 @@ class MatrixModel:
         size = len(next(iter(p.values()))) if p else 1
         return np.broadcast_to(self.k, (size, self.n, self.n)).copy()
 
+    def problems(self, p: Mapping[str, np.ndarray]
+                 ) -> list[tuple[np.ndarray, str, np.ndarray]]:
+        return []
+
     def check(self, p: Mapping[str, np.ndarray], rows: np.ndarray) -> None:
         return None
 
@@ -171,6 +184,10 @@ class OdeModel:
 
     def canonical(self, name: str) -> str:
         return self.aliases.get(name, name)
+
+    def problems(self, p: Mapping[str, np.ndarray]
+                 ) -> list[tuple[np.ndarray, str, np.ndarray]]:
+        return []
 
     def check(self, p: Mapping[str, np.ndarray], rows: np.ndarray) -> None:
         return None

@@ -4,7 +4,7 @@ itself is the engine's (:func:`xposim.engine.integrate`, SciPy ``solve_ivp``).
 Steady state has no closed form here: as NONMEM's general steady-state routines do, the
 dose cycle is repeated from the current estimate until the amounts stop changing
 (relative tolerance ``ss_rtol``), then the state is advanced to the record's phase
-(II − ALAG) of the cycle.
+(II − ALAG, or 0 when ALAG >= II) of the cycle.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from xposim.engine import IntegrationError, integrate
-from xposim.errors import SimulationError
+from xposim.errors import SimulationError, XposimError
 from xposim.pharmacology.nonmem.events import BOLUS, OUT, RATE, RESET, SS, SteadyState, Steps
 
 RhsRow = Callable[[float, np.ndarray], np.ndarray]
@@ -51,7 +51,7 @@ class OdeSystem:
             return integrate(lambda t, y: f(t, y) + r, a, t0, t0 + h, method=self.method,
                              rtol=self.rtol, atol=self.atol).final
         except IntegrationError as exc:
-            raise SimulationError(f"record {row + 1}: integration failed over {h:g}: "
+            raise SimulationError(f"integration failed over {h:g} h from t={t0:g}: "
                                   f"{exc.reason}") from exc
 
     def _segments(self, spec: SteadyState, start: float, stop: float
@@ -117,42 +117,53 @@ class OdeSystem:
                 break  # at the integrator's noise floor
             prev_delta = delta
         else:
-            raise SimulationError(f"record {spec.row + 1}: no steady state within "
-                                  f"{self.max_cycles} dosing cycles")
+            raise SimulationError(f"no steady state within {self.max_cycles} dosing "
+                                  "cycles")
         if spec.kind == "constant":
             return x
-        return self._through(x, spec, spec.ii - spec.lag, row)
+        return self._through(x, spec, spec.phase, row)
 
 
-def run_steps_ode(system: OdeSystem, steps: Steps, n_rows: int, n: int) -> np.ndarray:
-    """Amounts (records, n) after each record's event, subject by subject."""
+def run_steps_ode(system: OdeSystem, steps: Steps, n_rows: int, n: int
+                  ) -> tuple[np.ndarray, dict[int, tuple[int, XposimError]]]:
+    """Amounts (records, n) after each record's event, subject by subject, and the
+    subjects that failed (subject -> (record, error)); their amounts stay NaN."""
     out = np.full((n_rows, n), np.nan)
+    failed: dict[int, tuple[int, XposimError]] = {}
     n_sub, width = steps.time.shape
     for s in range(n_sub):
         a = np.zeros(n)
         r = np.zeros(n)
         tprev = steps.time[s, 0]
-        for j in range(width):
-            kind = steps.kind[s, j]
-            if kind < 0:
-                break
-            tj = steps.time[s, j]
-            if tj > tprev:
-                a = system.advance(a, r, tj - tprev, int(steps.prow[s, j]), tprev)
-            tprev = tj
-            c = steps.cmt[s, j]
-            if kind == BOLUS:
-                a[c] += steps.value[s, j]
-            elif kind == RATE:
-                r[c] += steps.value[s, j]
-            elif kind == RESET:
-                a[:] = 0.0
-                r[:] = 0.0
-            elif kind == SS:
-                a = a + system.steady_state(steps.ss[steps.ref[s, j]], int(steps.prow[s, j]))
-            elif kind == OUT:
-                out[steps.ref[s, j]] = a
-    return out
+        written: list[int] = []
+        row = int(steps.prow[s, 0])
+        try:
+            for j in range(width):
+                kind = steps.kind[s, j]
+                if kind < 0:
+                    break
+                tj = steps.time[s, j]
+                row = int(steps.prow[s, j])
+                if tj > tprev:
+                    a = system.advance(a, r, tj - tprev, row, tprev)
+                tprev = tj
+                c = steps.cmt[s, j]
+                if kind == BOLUS:
+                    a[c] += steps.value[s, j]
+                elif kind == RATE:
+                    r[c] += steps.value[s, j]
+                elif kind == RESET:
+                    a[:] = 0.0
+                    r[:] = 0.0
+                elif kind == SS:
+                    a = a + system.steady_state(steps.ss[steps.ref[s, j]], row)
+                elif kind == OUT:
+                    out[steps.ref[s, j]] = a
+                    written.append(int(steps.ref[s, j]))
+        except XposimError as exc:
+            failed[s] = (row, exc)
+            out[written] = np.nan
+    return out, failed
 
 
 def rhs_rows(rhs: Callable[[float, np.ndarray, Mapping[str, float]], np.ndarray],

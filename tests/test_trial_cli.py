@@ -1,0 +1,125 @@
+"""``xposim trial``: list, run (refused until the patient model lands), report; bad input
+is one line, exit 2, and the output folder untouched. Runs plug in the test double
+(tests/trial_double.py, never a model) through XPOSIM_PATIENT_MODEL."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from clihelp import run_cli
+
+
+@pytest.fixture
+def double(monkeypatch):
+    monkeypatch.setenv("XPOSIM_PATIENT_MODEL", "trial_double:make_double")
+
+
+def test_list_shows_the_builtin_protocols():
+    code, out, _ = run_cli("trial", "list", "--json")
+    assert code == 0
+    names = {p["name"] for p in json.loads(out)}
+    assert {"storm", "boston-vd", "boston"} <= names
+
+
+def test_run_refuses_clearly_until_the_patient_model_lands(tmp_path, monkeypatch):
+    monkeypatch.delenv("XPOSIM_PATIENT_MODEL", raising=False)
+    code, out, err = run_cli("trial", "run", "storm", "--n", "5", "--out", str(tmp_path / "r"))
+    assert code == 2 and out == ""
+    assert "the patient model is not available yet" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "r").exists()
+
+
+def test_run_json_has_the_documented_keys(tmp_path, double):
+    code, out, err = run_cli("trial", "run", "boston", "--n", "8", "--seed", "2",
+                             "--out", str(tmp_path / "boston"), "--json", "--no-report")
+    assert code == 0, err
+    res = json.loads(out)
+    assert set(res["arms"]) == {"XVd", "Vd"} and res["hazard_ratio_pfs_arms"] == ["XVd", "Vd"]
+    assert isinstance(res["hazard_ratio_pfs"], float)
+    for arm in res["arms"].values():
+        for key in ("n", "orr", "mr_or_better", "median_pfs_months",
+                    "median_time_to_response_weeks", "grade34_thrombocytopenia",
+                    "median_onset_thrombocytopenia_days", "dose_modified"):
+            assert key in arm
+        assert arm["n"] == 8
+    assert not (tmp_path / "boston" / "report.html").exists()
+
+
+def test_run_writes_a_self_contained_report_that_report_rebuilds(tmp_path, double):
+    out_dir = tmp_path / "storm"
+    code, _, err = run_cli("trial", "run", "storm", "--n", "6", "--out", str(out_dir))
+    assert code == 0, err
+    html = (out_dir / "report.html").read_text()
+    assert "data:image/png;base64," in html and "Published figures" in html
+    assert not re.search(r"""(src|href)=["'](?!data:)""", html)  # self-contained
+    (out_dir / "report.html").unlink()
+    code, out, _ = run_cli("trial", "report", str(out_dir))
+    assert code == 0 and (out_dir / "report.html").exists() and "report.html" in out
+
+
+def _protocol(tmp_path, text):
+    p = tmp_path / "p.toml"
+    p.write_text(text)
+    return str(p)
+
+
+BAD_FIELD = """\
+[protocol]
+name = "x"
+title = "x"
+disease = "myeloma"
+population = "storm"
+colour = "red"
+
+[schedule]
+follow_up_days = 84
+lab_every_days = 7
+assessment_every_days = 28
+
+[[arms]]
+name = "A"
+regimen = "selinexor 80 mg PO days 1,3 weekly"
+cycle_days = 28
+"""
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["storm", "--n", "-4"], "n: must be in"),
+    (["nosuchtrial", "--n", "4"], "protocol: not a .toml file or a built-in"),
+    (["storm", "--n", "4", "--workers", "2", "--scheduler", "tcp://127.0.0.1:9"],
+     "give --workers or --scheduler"),
+    (["storm", "--n", "4", "--set", "XPO1_totl0=1"], "XPO1_totl0"),
+    (["storm", "--n", "4", "--set", "GR_level=high"], "set GR_level: value must be a number"),
+    (["storm", "--n", "4", "--scheduler", "tcp://127.0.0.1:9"], "scheduler: cannot reach"),
+])
+def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, double, argv, message):
+    out_dir = tmp_path / "o"
+    code, _, err = run_cli("trial", "run", *argv, "--out", str(out_dir))
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+    assert not out_dir.exists()
+
+
+def test_bad_protocol_files_name_line_and_field(tmp_path, double):
+    code, _, err = run_cli("trial", "run", _protocol(tmp_path, BAD_FIELD), "--n", "2",
+                           "--out", str(tmp_path / "o"))
+    assert code == 2 and "line 6: protocol.colour: unknown field" in err
+    drug = BAD_FIELD.replace('colour = "red"\n', "").replace("selinexor 80", "aspirin 80")
+    code, _, err = run_cli("trial", "run", _protocol(tmp_path, drug), "--n", "2",
+                           "--out", str(tmp_path / "o"))
+    assert code == 2 and "arms[0].regimen" in err and "aspirin" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_folder_holding_another_run_is_refused(tmp_path, double):
+    out_dir = tmp_path / "o"
+    assert run_cli("trial", "run", "storm", "--n", "3", "--out", str(out_dir),
+                   "--no-report", "--json")[0] == 0
+    manifest = (out_dir / "manifest.json").read_text()
+    code, _, err = run_cli("trial", "run", "storm", "--n", "3", "--seed", "9", "--out",
+                           str(out_dir), "--no-report")
+    assert code == 2 and "holds another run" in err
+    assert (out_dir / "manifest.json").read_text() == manifest
+    code, _, err = run_cli("trial", "report", str(tmp_path))
+    assert code == 2 and "holds no xposim trial run" in err

@@ -1,0 +1,170 @@
+"""Virtual populations: declared distributions, sources, per-subject streams, validation.
+
+Checks against the published marginals each population states (STORM median age 65.2,
+53% high-risk; BOSTON 57.1% men, 59.6% aged >= 65, median 2 prior lines) and the
+arithmetic the file derives (omega_CL = sqrt(ln(1 + 0.207^2)) from the label's AUC CV).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from xposim.errors import InputError
+from xposim.trials.parameters import model_parameter_defaults
+from xposim.trials.population import (
+    REQUIRED_COVARIATES,
+    parse_population,
+    population,
+    population_names,
+)
+
+N = 2000
+
+
+@pytest.fixture(scope="module")
+def storm_draws():
+    pop = population("storm")
+    return [pop.draw(11, (i,)) for i in range(N)]
+
+
+@pytest.fixture(scope="module")
+def boston_draws():
+    pop = population("boston")
+    return [pop.draw(11, (i,)) for i in range(N)]
+
+
+def test_named_populations_exist_with_required_covariates():
+    assert set(population_names()) >= {"storm", "boston", "dlbcl-relapsed"}
+    for name in population_names():
+        pop = population(name)
+        names = [e.name for e in pop.covariates]
+        assert set(REQUIRED_COVARIATES[pop.disease]) <= set(names)
+        for e in (*pop.covariates, *pop.parameters, *pop.pk_iiv):
+            assert e.source and e.status in ("excerpt", "derived", "recalled", "assumed")
+
+
+def test_every_population_parameter_is_a_parameter_of_the_model_modules():
+    # a renamed model parameter (XPO1_total0, p53_function, mm_kg0, sel_eta_CL ...) must
+    # fail here, not be silently ignored by a trial
+    known = model_parameter_defaults()
+    for name in population_names():
+        population(name).check_parameters(known, "patient modules")
+
+
+def test_a_misspelt_parameter_is_an_error_naming_it():
+    pop = population("storm").with_setting("XPO1_totl0", 1.0)
+    with pytest.raises(InputError, match=r"XPO1_totl0.*did you mean XPO1_total0"):
+        pop.check_parameters(model_parameter_defaults(), "patient modules")
+
+
+def test_storm_marginals_match_the_published_table(storm_draws):
+    age = np.array([c["age_years"] for c, _, _ in storm_draws])
+    assert abs(np.median(age) - 65.2) < 0.8  # median 65.2 (Chari 2019)
+    assert age.min() >= 40 and age.max() <= 86
+    hr = np.mean([c["high_risk"] for c, _, _ in storm_draws])
+    assert abs(hr - 0.53) < 3 * math.sqrt(0.53 * 0.47 / N)  # 53% high-risk
+    lines = np.array([c["prior_lines"] for c, _, _ in storm_draws])
+    assert np.median(lines) == 7 and lines.min() >= 3 and lines.max() <= 18
+    plt = np.array([c["platelets_1e9_per_l"] for c, _, _ in storm_draws])
+    assert 0.22 < np.mean(plt < 150) < 0.32  # 27% below 150 (derived in the file)
+
+
+def test_boston_marginals_match_the_published_table(boston_draws):
+    age = np.array([c["age_years"] for c, _, _ in boston_draws])
+    assert abs(np.mean(age >= 65) - 0.596) < 0.03  # 59.6% aged >= 65
+    men = np.mean([c["sex"] == "M" for c, _, _ in boston_draws])
+    assert abs(men - 0.571) < 0.03
+    assert np.median([c["prior_lines"] for c, _, _ in boston_draws]) == 2
+
+
+def test_selinexor_cl_variability_is_the_label_derived_omega(storm_draws):
+    omega = math.sqrt(math.log1p((1116 / 5386) ** 2))
+    assert abs(omega - 0.205) < 5e-4
+    eta = np.array([p["sel_eta_CL"] for _, p, _ in storm_draws])
+    assert abs(eta.std() - 0.205) < 0.015 and abs(eta.mean()) < 0.015
+
+
+def test_truncation_is_exact_and_maps_follow_covariates(storm_draws):
+    for c, p, _ in storm_draws[:500]:
+        assert 0.3 <= p["XPO1_total0"] <= 3.0
+        assert p["p53_function"] == (0.0 if c["tp53_altered"] else 1.0)
+        assert p["plt_base"] == c["platelets_1e9_per_l"]
+        assert p["mm_mprotein_kdeg"] == {"IgG": 0.0021, "IgA": 0.0048,
+                                         "light_chain": 0.1733}[c["isotype"]]
+
+
+def test_a_subject_depends_only_on_seed_and_its_key():
+    pop = population("storm")
+    assert pop.draw(5, (3,)) == pop.draw(5, (3,))
+    assert pop.draw(5, (3,)) != pop.draw(5, (4,)) != pop.draw(6, (3,))
+    # adding an entry does not change the others' draws (one stream per name)
+    more = pop.with_setting("GR_level", 1.0)
+    c1, p1, _ = pop.draw(5, (3,))
+    c2, p2, _ = more.draw(5, (3,))
+    assert c1 == c2 and p1["XPO1_total0"] == p2["XPO1_total0"] and p2["GR_level"] == 1.0
+
+
+def test_eligibility_redraws_until_accepted():
+    pop = population("storm")
+    rules = {"platelets_1e9_per_l": (150.0, None)}
+    draws = [pop.draw(1, (i,), eligibility=rules) for i in range(200)]
+    assert all(c["platelets_1e9_per_l"] >= 150 for c, _, _ in draws)
+    assert max(a for _, _, a in draws) > 1
+    with pytest.raises(InputError, match="eligibility"):
+        pop.draw(1, (0,), eligibility={"age_years": (100.0, None)}, max_attempts=20)
+
+
+def test_settings_change_a_declared_field_or_fix_a_parameter():
+    pop = population("storm").with_setting("pk_iiv.sel_eta_CL.omega", 0.0)
+    assert all(p["sel_eta_CL"] == 0.0 for _, p, _ in (pop.draw(1, (i,)) for i in range(5)))
+    with pytest.raises(InputError, match="no pk_iiv entry"):
+        pop.with_setting("pk_iiv.nope.omega", 1.0)
+    with pytest.raises(InputError, match="numeric field"):
+        pop.with_setting("covariates.sex.values", 1.0)
+
+
+def _fixed(v):
+    return {"dist": "fixed", "value": v, "source": "s", "status": "assumed"}
+
+
+BASE = {"title": "t", "disease": "myeloma", "source": "s", "parameters": {},
+        "covariates": {
+            "age_years": {"dist": "normal", "mean": 60, "sd": 5, "source": "s",
+                          "status": "assumed"},
+            "sex": {"dist": "categorical", "values": ["M", "F"], "weights": [1, 1],
+                    "source": "s", "status": "assumed"},
+            **{n: _fixed(v) for n, v in [
+                ("weight_kg", 70), ("height_cm", 170), ("platelets_1e9_per_l", 200),
+                ("neutrophils_1e9_per_l", 3), ("sodium_mmol_per_l", 140),
+                ("m_protein_g_dl", 2), ("isotype", "IgG"), ("prior_lines", 3)]}}}
+
+
+def test_the_minimal_population_parses():
+    pop = parse_population("p", BASE, "test.toml")
+    assert pop.draw(1, (0,))[0]["isotype"] == "IgG"
+
+
+@pytest.mark.parametrize("patch, message", [
+    ({"covariates": {"age_years": {"dist": "normal", "mean": 60, "sd": 5,
+                                   "status": "assumed"}}}, "age_years.source: is required"),
+    ({"covariates": {"age_years": {"dist": "gamma", "source": "s", "status": "assumed"}}},
+     "age_years.dist: must be one of"),
+    ({"covariates": {"age_years": {"dist": "normal", "mean": 60, "sd": -5, "source": "s",
+                                   "status": "assumed"}}}, "age_years.sd: must be > 0"),
+    ({"covariates": {"age_years": {"dist": "normal", "mean": 60, "sd": 5, "source": "s",
+                                   "status": "guessed"}}}, "status: must be one of"),
+    ({"covariates": {"age_years": {"dist": "normal", "mean": 60, "sd": 5, "source": "s",
+                                   "status": "assumed", "colour": 1}}}, "unknown key"),
+    ({"parameters": {"x": {"from_covariate": "nope", "source": "s", "status": "derived"}}},
+     "x.from_covariate"),
+    ({"extra": 1}, "unknown key"),
+])
+def test_bad_population_entries_are_refused_naming_them(patch, message):
+    table = {**BASE, **patch}
+    if "covariates" in patch:
+        table["covariates"] = {**BASE["covariates"], **patch["covariates"]}
+    with pytest.raises(InputError, match=message):
+        parse_population("p", table, "test.toml")

@@ -1,0 +1,421 @@
+"""Run a virtual trial: subjects in chunks, on a serial, process-pool or Dask backend.
+
+Every subject is a pure function of (protocol, seed, arm, subject id): its covariates,
+biology and PK etas come from per-quantity streams of ``SeedSequence(seed, spawn_key=
+(*subject key, ...))`` (:mod:`xposim.trials.population`), its dropout day from another,
+its within-simulation randomness from ``VirtualPatient.rng(seed)``. Chunks are therefore
+independent units of work: any backend, any number of workers, any chunk completion order
+and any interruption give the same tables, which are read back sorted by (arm, subject).
+
+Each finished chunk is written to the run folder at once (:mod:`xposim.trials.store`):
+memory is bounded by the chunks in flight. Re-running the same command resumes; a lost
+worker's chunk is retried (Dask: task retries and worker loss; processes: the pool is
+rebuilt); a solver failure in one subject is recorded (subject, time, message) and the
+others complete.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from xposim.errors import InputError, SimulationError
+from xposim.patient.outcome import (
+    CONTRACT_VERSION,
+    STANDARD_VARIABLES,
+    PatientOutcome,
+    PatientSimulator,
+    SimulatorRecipe,
+    VirtualPatient,
+    stream_key,
+)
+from xposim.trials.protocol import Protocol, parse_protocol
+from xposim.trials.store import RunFolder, identity_of
+
+Backend = Literal["serial", "processes", "dask"]
+#: Limits (bounded work): subjects per arm, subjects per chunk.
+MAX_SUBJECTS_PER_ARM = 1_000_000
+MAX_CHUNK_SIZE = 10_000
+DEFAULT_CHUNK_SIZE = 25
+_DROPOUT_STREAM = 0xD409
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Subjects ``start..stop-1`` of one arm (index = position in the arm)."""
+
+    arm: str
+    index: int
+    start: int
+    stop: int
+
+    @property
+    def size(self) -> int:
+        return self.stop - self.start
+
+
+def plan_chunks(arms: Sequence[str], n: int, chunk_size: int) -> tuple[Chunk, ...]:
+    return tuple(Chunk(arm, i, s, min(n, s + chunk_size)) for arm in arms
+                 for i, s in enumerate(range(0, n, chunk_size)))
+
+
+def subject_key(protocol: Protocol, arm: str, subject_id: int) -> tuple[int, ...]:
+    """Random-stream key of a subject: distinct patients per arm (randomised), or the same
+    patient in every arm when the protocol is ``paired``."""
+    if protocol.spec.protocol.paired:
+        return (subject_id,)
+    return (stream_key("arm", arm), subject_id)
+
+
+def make_patient(protocol: Protocol, arm: str, subject_id: int, seed: int
+                 ) -> tuple[VirtualPatient, int]:
+    """The virtual patient ``subject_id`` of ``arm`` (and how many draws eligibility took)."""
+    import numpy as np
+
+    key = subject_key(protocol, arm, subject_id)
+    cov, params, draws = protocol.population.draw(
+        seed, key, eligibility=protocol.eligibility(), max_attempts=protocol.spec.max_draws)
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(*key,
+                                                                        _DROPOUT_STREAM)))
+    patient = VirtualPatient(subject_id, arm, protocol.population.disease, cov, params,
+                             protocol.dropout_day(rng), key)
+    return patient, draws
+
+
+# -- the unit of work (runs in workers) -----------------------------------------------
+
+_WORKER_CACHE: dict[str, Any] = {}  # per-process: compiled simulators, parsed protocols
+
+
+def _cached(key: str, build: Callable[[], Any]) -> Any:
+    if key not in _WORKER_CACHE:
+        _WORKER_CACHE[key] = build()
+    return _WORKER_CACHE[key]
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """Everything a worker needs for one chunk, as plain picklable data."""
+
+    recipe: SimulatorRecipe
+    protocol_text: str
+    protocol_where: str
+    settings: tuple[tuple[str, float], ...]
+    seed: int
+    chunk: Chunk
+
+
+def _protocol_with(text: str, where: str, settings: Iterable[tuple[str, float]]) -> Protocol:
+    from dataclasses import replace
+
+    p = parse_protocol(text, where=where)
+    pop = p.population
+    for name, value in settings:
+        pop = pop.with_setting(name, value)
+    return replace(p, population=pop)
+
+
+def simulate_chunk(task: ChunkTask) -> dict[str, pd.DataFrame]:
+    """Simulate one chunk; returns its tables (subjects, time_course, decisions, doses)."""
+    sim: PatientSimulator = _cached("sim:" + task.recipe.key(), task.recipe.build)
+    protocol: Protocol = _cached(
+        f"protocol:{hash((task.protocol_text, task.protocol_where, task.settings))}",
+        lambda: _protocol_with(task.protocol_text, task.protocol_where, task.settings))
+    plan = _cached(f"plan:{protocol.sha256}:{task.chunk.arm}",
+                   lambda: protocol.arm_plan(task.chunk.arm))
+    rows, tcs, decs, doses = [], [], [], []
+    keep = set(STANDARD_VARIABLES)
+    for sid in range(task.chunk.start, task.chunk.stop):
+        patient, draws = make_patient(protocol, task.chunk.arm, sid, task.seed)
+        try:
+            out = sim.simulate(patient, plan, seed=task.seed)
+        except SimulationError as exc:
+            out = PatientOutcome.failed(sid, f"subject {sid} (arm {task.chunk.arm}): {exc}")
+        if out.subject_id != sid:
+            raise SimulationError(f"the patient model returned subject {out.subject_id} for "
+                                  f"subject {sid}")
+        row: dict[str, Any] = {"arm": task.chunk.arm, "subject_id": sid, "draws": draws,
+                               "dropout_day": math.nan if patient.dropout_day is None
+                               else patient.dropout_day, "failure": out.failure or ""}
+        row.update({f"cov_{k}": v for k, v in patient.covariates.items()})
+        row.update({f"par_{k}": v for k, v in patient.parameters.items()})
+        if out.summary is not None:
+            row.update(out.summary.to_row())
+        rows.append(row)
+        tcs.append(out.time_course)
+        decs.append(out.decisions)
+        doses.append(out.doses)
+    tc = _concat(tcs)
+    tc = tc[tc["variable"].isin(keep)].reset_index(drop=True)  # only what endpoints/plots use
+    tables = {"subjects": pd.DataFrame(rows), "time_course": tc,
+              "decisions": _concat(decs), "doses": _concat(doses)}
+    for name in ("time_course", "decisions", "doses"):
+        tables[name].insert(0, "arm", task.chunk.arm)
+    return tables
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    nonempty = [f for f in frames if len(f)]
+    return (pd.concat(nonempty, ignore_index=True) if nonempty
+            else frames[0].iloc[0:0].reset_index(drop=True))
+
+
+# -- backends -----------------------------------------------------------------------
+
+
+def _run_serial(tasks: Sequence[ChunkTask], done: Callable[[ChunkTask, Any], None]) -> None:
+    for t in tasks:
+        done(t, simulate_chunk(t))
+
+
+def _run_processes(tasks: Sequence[ChunkTask], done: Callable[[ChunkTask, Any], None],
+                   workers: int, max_retries: int) -> None:
+    import multiprocessing as mp
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    pending = list(tasks)
+    tries: dict[Chunk, int] = {}
+    ctx = mp.get_context("spawn")  # libRoadRunner is not fork-safe; workers compile anew
+    while pending:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            futures = {pool.submit(simulate_chunk, t): t for t in pending}
+            broken = False
+            while futures:
+                finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for f in finished:
+                    t = futures.pop(f)
+                    try:
+                        result = f.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        continue
+                    done(t, result)
+                    pending.remove(t)
+                if broken:
+                    break
+            if broken:
+                for t in pending:
+                    tries[t.chunk] = tries.get(t.chunk, 0) + 1
+                    if tries[t.chunk] > max_retries:
+                        raise SimulationError(f"a worker died {tries[t.chunk]} times on chunk "
+                                              f"{t.chunk.index} of arm {t.chunk.arm} "
+                                              f"(subjects {t.chunk.start}-{t.chunk.stop - 1})")
+                pool.shutdown(wait=False, cancel_futures=True)
+
+
+def connect_dask(scheduler: str | None, workers: int) -> Any:
+    """A dask.distributed Client: to ``scheduler`` (InputError if unreachable) or to a new
+    LocalCluster of ``workers`` single-threaded worker processes."""
+    import logging
+
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            return Client(scheduler, timeout="5s")
+        except (OSError, TimeoutError) as exc:
+            raise InputError("scheduler", f"cannot reach the Dask scheduler ({exc})",
+                             got=scheduler) from None
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                           dashboard_address=None, silence_logs=logging.ERROR)
+    return Client(cluster)
+
+
+def _run_dask(tasks: Sequence[ChunkTask], done: Callable[[ChunkTask, Any], None],
+              client: Any, max_retries: int) -> None:
+    from dask.distributed import as_completed
+
+    # the key names the whole task: two runs sharing a scheduler never share a result
+    futures = {client.submit(simulate_chunk, t, retries=max_retries, pure=False,
+                             key=f"xposim-chunk-{t.chunk.arm}-{t.chunk.index}-"
+                                 f"{identity_of({'task': repr(t)})[:16]}"):
+               t for t in tasks}
+    for f in as_completed(futures):
+        t = futures[f]
+        try:
+            result = f.result()
+        except Exception as exc:  # KilledWorker after repeated loss, or a model bug
+            raise SimulationError(f"chunk {t.chunk.index} of arm {t.chunk.arm} (subjects "
+                                  f"{t.chunk.start}-{t.chunk.stop - 1}) failed on Dask: "
+                                  f"{type(exc).__name__}: {exc}") from exc
+        done(t, result)
+        f.release()
+
+
+# -- the run ---------------------------------------------------------------------------
+
+
+@dataclass
+class TrialRun:
+    """A finished run: its folder and endpoints."""
+
+    folder: RunFolder
+    endpoints: dict[str, Any]
+    resumed_chunks: int = 0
+    simulated_chunks: int = 0
+    seconds: float = 0.0
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def path(self) -> Path:
+        return self.folder.path
+
+
+def _check_int(name: str, value: object, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(name, f"must be a whole number in {lo}..{hi}", got=value)
+    if not lo <= value <= hi:
+        raise InputError(name, f"must be in {lo}..{hi}", got=value)
+    return value
+
+
+def _dependencies() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for pkg in ("numpy", "scipy", "pandas", "pyarrow", "libroadrunner", "lifelines",
+                "pydantic", "dask", "distributed"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            continue
+    return out
+
+
+def run_trial(protocol: Protocol | str | Path, *, n: int, seed: int, out: str | Path,
+              simulator: PatientSimulator | SimulatorRecipe,
+              backend: Backend = "serial", workers: int = 1, scheduler: str | None = None,
+              chunk_size: int = DEFAULT_CHUNK_SIZE,
+              settings: Mapping[str, float] | Iterable[tuple[str, float]] = (),
+              overwrite: bool = False, progress: bool = False, max_retries: int = 3,
+              command: str = "", client: Any = None) -> TrialRun:
+    """Run (or resume) ``protocol`` with ``n`` subjects per arm into the folder ``out``.
+
+    ``simulator``: the patient model (or its recipe); ``backend``: "serial",
+    "processes" (``workers`` spawned processes) or "dask" (a LocalCluster of ``workers``,
+    the scheduler at ``scheduler``, or an existing ``client``); ``settings``: NAME=VALUE
+    overrides (a model parameter fixed for all patients, or ``section.name.field`` of the
+    population). Same arguments and folder → the run resumes where it stopped.
+    """
+    from xposim import __version__
+    from xposim.trials.endpoints import trial_endpoints
+
+    proto = protocol if isinstance(protocol, Protocol) else _load(protocol)
+    n = _check_int("n", n, 1, MAX_SUBJECTS_PER_ARM)
+    seed = _check_int("seed", seed, 0, 2**63 - 1)
+    chunk_size = _check_int("chunk_size", chunk_size, 1, MAX_CHUNK_SIZE)
+    workers = _check_int("workers", workers, 1, 512)
+    if backend not in ("serial", "processes", "dask"):
+        raise InputError("backend", "must be serial, processes or dask", got=backend)
+    pairs = tuple(sorted((str(k), float(v)) for k, v in (
+        settings.items() if isinstance(settings, Mapping) else settings)))
+    for name, value in pairs:
+        if not math.isfinite(value):
+            raise InputError(f"set {name}", "must be a finite number", got=value)
+    proto_set = _protocol_with(proto.text, proto.where, pairs)
+
+    sim = simulator.build() if isinstance(simulator, SimulatorRecipe) else simulator
+    recipe = sim.recipe
+    proto_set.population.check_parameters(sim.parameter_values(), sim.name)
+    if backend == "dask" and client is None:
+        client = connect_dask(scheduler, workers)  # before the folder: unreachable -> exit 2
+        own_client = True
+    else:
+        own_client = False
+    try:
+        ident = {"protocol_text": proto.text, "n": n, "seed": seed, "chunk_size": chunk_size,
+                 "settings": pairs, "model": sim.name, "model_hash": sim.model_hash(),
+                 "recipe": recipe.key(), "contract": CONTRACT_VERSION, "version": __version__}
+        manifest = {
+            "identity": identity_of(ident), "command": command,
+            "protocol": {"name": proto.name, "where": proto.where, "sha256": proto.sha256,
+                         "text": proto.text},
+            "population": proto_set.population.to_dict(), "n_per_arm": n, "seed": seed,
+            "chunk_size": chunk_size, "settings": dict(pairs),
+            "model": {"name": sim.name, "hash": sim.model_hash(), "recipe": recipe.factory,
+                      "options": dict(recipe.options),
+                      "parameters": dict(sim.parameter_values())},
+            "contract_version": CONTRACT_VERSION, "xposim_version": __version__,
+            "dependencies": _dependencies(), "backend": backend, "workers": workers}
+        folder = RunFolder.open(out, manifest, overwrite=overwrite)
+        chunks = plan_chunks(proto.arm_names, n, chunk_size)
+        have = folder.completed()
+        todo = [ChunkTask(recipe, proto.text, proto.where, pairs, seed, c) for c in chunks
+                if (c.arm, c.index) not in have]
+        resumed = len(chunks) - len(todo)
+        t0 = time.perf_counter()
+        with _Progress(progress, total=n * len(proto.arm_names),
+                       done=sum(c.size for c in chunks if (c.arm, c.index) in have)) as bar:
+            def done(task: ChunkTask, tables: Mapping[str, pd.DataFrame]) -> None:
+                folder.write_chunk(task.chunk.arm, task.chunk.index, tables)
+                bar.advance(task.chunk.size)
+
+            if todo:
+                if backend == "serial":
+                    _run_serial(todo, done)
+                elif backend == "processes":
+                    _run_processes(todo, done, workers, max_retries)
+                else:
+                    _run_dask(todo, done, client, max_retries)
+        seconds = time.perf_counter() - t0
+    finally:
+        if own_client:
+            cluster = client.cluster
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    subjects = folder.read("subjects")
+    failures = [f for f in subjects.get("failure", pd.Series(dtype=str)).tolist() if f]
+    endpoints = trial_endpoints(subjects, proto)
+    folder.write_json("endpoints.json", endpoints)
+    folder.finish(chunks_total=len(chunks), failures=len(failures))
+    return TrialRun(folder, endpoints, resumed, len(todo), seconds, failures)
+
+
+def _load(protocol: str | Path) -> Protocol:
+    from xposim.trials.protocol import load_protocol
+
+    return load_protocol(protocol)
+
+
+class _Progress:
+    """A rich progress bar of subjects (done/total, ETA) on stderr, or nothing."""
+
+    def __init__(self, enabled: bool, *, total: int, done: int) -> None:
+        self.enabled, self.total, self.done = enabled, total, done
+        self._p: Any = None
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self._p = Progress(TextColumn("subjects"), BarColumn(), MofNCompleteColumn(),
+                               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                               console=Console(file=sys.stderr), transient=False)
+            self._p.__enter__()
+            self._task = self._p.add_task("trial", total=self.total, completed=self.done)
+        return self
+
+    def advance(self, k: int) -> None:
+        if self._p is not None:
+            self._p.advance(self._task, k)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._p is not None:
+            self._p.__exit__(*exc)
