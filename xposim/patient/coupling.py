@@ -13,13 +13,31 @@ The coupling (per disease prefix ``x`` = ``mm`` or ``dlbcl``, parameters in
 ``patient.toml``)::
 
     E                  = max(death_drive - death_drive_untreated, 0)
-    x_death_hazard     = x_kill_max · E^n / (x_kill_ec50^n + E^n)            (1/h)
+    f_tsp              = E^n / (x_kill_ec50^n + E^n)          suppressor/proteotoxic route
+    f_gr               = gr_apoptosis_hazard / k_gr_apo       glucocorticoid route (0-1)
+    x_death_hazard     = x_kill_max · (1 - (1 - f_tsp)·(1 - x_gr_kill_weight·f_gr))  (1/h)
     x_growth_inhibition = x_arrest_effect · max(arrest_fraction - arrest_fraction_untreated, 0)
+    cycling_share      = 1 - x_growth_inhibition                              (0-1)
 
 ``death_drive`` and ``arrest_fraction`` are the fate module's signals of the tumour cell
 under the patient's unbound plasma concentrations; the ``*_untreated`` references are the
 same signals of the patient's own untreated cell (set by the runner at day 0), so only the
 drug-induced excess kills or arrests and untreated disease follows its growth law.
+
+The two apoptotic routes of the cell layer (:mod:`xposim.biology.fate`) combine as there,
+as independent events. The suppressor route reads the death drive through the patient's
+own half-maximal drive and steepness (the dish's rising threshold and effector build-up
+are 72 h constants); the glucocorticoid route keeps the cell layer's shape on the primed
+GR signal (``gr_apo_ec50``, ``gr_apo_hill``: saturation in the GR signal, not a dish
+time scale) normalised to its maximum, so dexamethasone kills in the patient as it does in
+the dish, and selinexor's induction of GR raises it. The GR signal is 0 without a
+glucocorticoid, so the route needs no untreated reference.
+
+``cycling_share`` (the share of the tumour still cycling, which carries the
+replication-stress part of the death signal) is in the dish the share of the population
+not arrested; the patient has no dish population (it would grow at the in-vitro doubling
+time without limit), so the tumour cell reads it from the burden instead: the share of
+growth not stopped by drug-induced arrest (1 untreated).
 
 Wiring (cell-layer input -> patient symbol): unbound plasma selinexor, dexamethasone and
 bortezomib (``Cu_*_nM`` of the PK modules) reach the tumour cell and, for selinexor, the
@@ -47,6 +65,14 @@ CELL_DRUG_INPUTS: Mapping[str, str] = {"drug_ext": "Cu_selinexor_nM",
 #: The fate-module signals the coupling reads.
 DEATH_SIGNAL = "death_drive"
 ARREST_SIGNAL = "arrest_fraction"
+#: The glucocorticoid apoptosis route of the fate module and its maximal rate.
+GR_DEATH_HAZARD = "gr_apoptosis_hazard"
+GR_DEATH_MAX = "k_gr_apo"
+#: Everything the coupling reads from the tumour cell.
+TUMOUR_SIGNALS: tuple[str, ...] = (DEATH_SIGNAL, ARREST_SIGNAL, GR_DEATH_HAZARD, GR_DEATH_MAX)
+#: Fate-module symbols that read the dish population: cut from the tumour cell and
+#: provided by the coupling from the in-vivo burden.
+POPULATION_READS: tuple[str, ...] = ("cycling_share",)
 #: Tumour-cell quantities the patient reports (kept by the pruning, outputs of the model).
 TUMOUR_READOUTS: tuple[str, ...] = ("occupancy", "XPO1_inhibition", "XPO1_free", "p53_n",
                                     "FOXO3a_n", "gr_death_signal", "proteotoxic_signal",
@@ -60,14 +86,15 @@ DISEASE_PREFIX: Mapping[str, str] = {"myeloma": "mm", "dlbcl": "dlbcl"}
 
 #: What to re-check after a cell-layer revision merges (docs/patient.md says the same).
 RETUNE: tuple[str, ...] = (
-    "the names above (CELL_DRUG_INPUTS, DEATH_SIGNAL, ARREST_SIGNAL, TUMOUR_READOUTS) still "
-    "exist in the cell layer",
+    "the names above (CELL_DRUG_INPUTS, DEATH_SIGNAL, ARREST_SIGNAL, POPULATION_READS, "
+    "TUMOUR_READOUTS) still exist in the cell layer, and the pruned tumour cell holds no "
+    "dish population (fate_proliferating...)",
     "x_kill_ec50 (patient.toml) is on the scale of death_drive: re-set it when the signal's "
     "scale changes (common reference instead of each line's own)",
     "the quasi-steady-state reduction (xposim.patient.reduction: BLOCK_MODULES, tolerances) "
     "still matches the detailed cell (tests/test_patient_reduction.py)",
-    "the behaviour tests: high XPO1 responds less (strict xfail until issue 11), C528S, "
-    "80 vs 40 mg",
+    "the behaviour tests: high XPO1 responds less, C528S, 80 vs 40 mg, 60 vs 80 mg "
+    "thrombocytopenia",
 )
 
 _FILE = "patient.toml"
@@ -112,7 +139,13 @@ def detailed_tumour_cell(preset: str) -> Module:
                        f"{cell.description}")
     present = {i.name for i in module.inputs}
     module = module.rename({k: v for k, v in CELL_DRUG_INPUTS.items() if k in present})
-    return prune(module, (DEATH_SIGNAL, ARREST_SIGNAL, *TUMOUR_READOUTS))
+    pruned = prune(module, (*TUMOUR_SIGNALS, *TUMOUR_READOUTS),
+                   cut=POPULATION_READS)
+    population = [s.name for s in pruned.species if s.name.startswith("fate_")]
+    if population:
+        raise ModelError(f"tumour cell ({preset}): the fate signals read the dish population "
+                         f"{population}; add the symbol that reads it to POPULATION_READS")
+    return pruned
 
 
 @cache
@@ -141,17 +174,31 @@ def coupling_module(disease: Literal["myeloma", "dlbcl"]) -> Module:
         assignments=(
             Assignment(f"{x}_death_drive_excess", excess, "1",
                        "drug-induced excess of the tumour cell's death drive"),
-            Assignment(f"{x}_death_hazard",
-                       f"{x}_kill_max * {x}_death_drive_excess ** {x}_kill_hill / "
+            Assignment(f"{x}_kill_tsp",
+                       f"{x}_death_drive_excess ** {x}_kill_hill / "
                        f"({x}_kill_ec50 ** {x}_kill_hill + {x}_death_drive_excess ** "
-                       f"{x}_kill_hill)", "1/h",
-                       "drug-induced death hazard of sensitive tumour cells in vivo"),
+                       f"{x}_kill_hill)", "1",
+                       "suppressor/proteotoxic route: share of the maximal hazard"),
+            Assignment(f"{x}_kill_gr",
+                       f"min({x}_gr_kill_weight * {GR_DEATH_HAZARD} / {GR_DEATH_MAX}, 1)",
+                       "1", "glucocorticoid route: share of the maximal hazard"),
+            Assignment(f"{x}_death_hazard",
+                       f"{x}_kill_max * (1 - (1 - {x}_kill_tsp) * (1 - {x}_kill_gr))", "1/h",
+                       "drug-induced death hazard of sensitive tumour cells in vivo "
+                       "(independent routes)"),
             Assignment(f"{x}_growth_inhibition",
                        f"min({x}_arrest_effect * max({ARREST_SIGNAL} - "
                        "arrest_fraction_untreated, 0), 1)", "1",
                        "share of tumour growth stopped by drug-induced G1 arrest"),
+            Assignment("cycling_share", f"1 - {x}_growth_inhibition", "1",
+                       "share of the tumour still cycling (replication stress), in place "
+                       "of the dish population's"),
         ),
         inputs=(Input(DEATH_SIGNAL, "1", 0.0, "death drive of the tumour cell (fate module)"),
+                Input(GR_DEATH_HAZARD, "1/h", 0.0, "glucocorticoid apoptosis rate of the "
+                      "tumour cell (fate module; its dish scale, normalised here)"),
+                Input(GR_DEATH_MAX, "1/h", 1.0, "maximal glucocorticoid apoptosis rate of "
+                      "the tumour cell (fate module)"),
                 Input(ARREST_SIGNAL, "1", 0.0, "G1-arrest fraction of the tumour cell (fate "
                       "module)")),
     )

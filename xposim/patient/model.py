@@ -142,7 +142,8 @@ class PatientModel:
         names = [self.marker, "plt_1e9_per_l", "neu_1e9_per_l", "sodium_mmol_per_l",
                  "weight_loss_fraction", "occupancy", "mk_occupancy", "mk_XPO1_inhibition",
                  "XPO1_inhibition", "death_drive", "arrest_fraction",
-                 f"{self.prefix}_death_hazard"]
+                 f"{self.prefix}_death_hazard", f"{self.prefix}_kill_tsp",
+                 f"{self.prefix}_kill_gr"]
         names += [f"Cp_{d}_mg_l" for d in self.drugs]
         known = set(self.model.definitions) | {i.name for i in self.model.inputs}
         return tuple(n for n in dict.fromkeys(names) if n in known)

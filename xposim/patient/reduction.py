@@ -112,7 +112,9 @@ class Reduction:
     grid, as a share of the table's range. ``w`` and ``k`` (1/h): the lag of
     each output; ``fit_error``: RMS error / range of each output on the reference
     exposure. ``untreated``: each slow input at the untreated state, as an expression of
-    the tumour cell's parameters.
+    the tumour cell's parameters. ``proportional``: outputs represented as
+    ``x·r(x)`` (``factors`` then describe ``r``): an output nearly proportional to free
+    XPO1 (the export capacity ``XPO1_eff``) is smooth in that form, not in its own.
     """
 
     preset: str
@@ -132,6 +134,7 @@ class Reduction:
     symbol_units: Mapping[str, str] = field(default_factory=dict)
     preset_values: Mapping[str, float] = field(default_factory=dict)
     table_error: Mapping[str, float] = field(default_factory=dict)
+    proportional: frozenset[str] = frozenset()
 
     def quasi_steady(self, output: str, x: np.ndarray | float, y: np.ndarray | float = 1.0
                      ) -> np.ndarray:
@@ -144,6 +147,8 @@ class Reduction:
         for a, c in self.factors[output]:
             bx = (c[0] + sig @ c[1:]).reshape(np.shape(x))
             out = out + np.polynomial.polynomial.polyval(yy, a) * bx
+        if output in self.proportional:
+            out = out * np.maximum(np.asarray(x, float), 0.0).reshape(np.shape(x))
         if self.nonnegative(output):
             out = np.maximum(out, 0.0)
         return out
@@ -295,7 +300,8 @@ def _block(detailed: Module, origins: Mapping[str, str]
     from xposim.patient.coupling import TUMOUR_READOUTS
 
     read_out |= set(TUMOUR_READOUTS) & block
-    outputs = tuple(sorted(read_out))
+    # constants the block defines (compartments, rate constants) stay shared, not tabulated
+    outputs = tuple(sorted(read_out - constants))
     return block, tuple(order), outputs
 
 
@@ -375,11 +381,25 @@ def derive_reduction(preset: str) -> Reduction:
         else:
             tables[o] = top[None, :, j].copy()
     centres, hill = _hill_basis(x)
-    fitted = {o: _factorise(t, x, y, centres, hill) for o, t in tables.items()}
+    fitted, proportional = {}, set()
+    for o, t in tables.items():
+        fitted[o] = _factorise(t, x, y, centres, hill)
+        if t.shape[0] == 1 and units[o] == "nM" and np.all(t >= 0.0):
+            # the same basis for the ratio to free XPO1; kept when it represents the
+            # table better (its error judged on the table itself)
+            ratio, _ = _factorise(t / x[None, :], x, y, centres, hill)
+            _, c = ratio[0]
+            design = np.hstack([np.ones((x.size, 1)), _sigmoids(x, centres, hill)])
+            err = float(np.max(np.abs(x * (design @ c) - t[0]))) / max(float(np.ptp(t)),
+                                                                       1e-300)
+            if err < fitted[o][1]:
+                fitted[o] = (ratio, err)
+                proportional.add(o)
     factors = MappingProxyType({o: f for o, (f, _) in fitted.items()})
     table_error = MappingProxyType({o: e for o, (_, e) in fitted.items()})
     reduction = Reduction(preset, outputs, MappingProxyType(units), inputs, x, y,
-                          MappingProxyType(tables), centres, hill, factors, {}, {})
+                          MappingProxyType(tables), centres, hill, factors, {}, {},
+                          proportional=frozenset(proportional))
     w, k, err = _fit_lags(reduction, detailed)
     untreated = _untreated_inputs(detailed, inputs)
     names = set(inputs)
@@ -397,7 +417,7 @@ def derive_reduction(preset: str) -> Reduction:
                      MappingProxyType(symbol_units),
                      MappingProxyType({n: compose(detailed, name="defaults").constant_values()[n]
                                        for n in symbol_units if n not in inputs}),
-                     table_error)
+                     table_error, frozenset(proportional))
 
 
 def reference_exposure(detailed: Module, preset: str, *, mg: float, days: tuple[int, ...],
@@ -630,8 +650,10 @@ def reduced_module(red: Reduction, name: str = "tumour_block_qss") -> Module:
         unit = red.units[o]
         parts = []
         for r, (a, c) in enumerate(red.factors[o]):
-            bx = function_of_x(f"qss_{o}_b{r}", c, unit, f"{o}, factor {r} over "
-                               f"{red.inputs[0]}")
+            bx = function_of_x(f"qss_{o}_b{r}", c,
+                               "dimensionless" if o in red.proportional else unit,
+                               f"{o}{' per unit free XPO1' if o in red.proportional else ''}"
+                               f", factor {r} over {red.inputs[0]}")
             if a.size > 1:
                 ay = function_of_y(f"qss_{o}_a{r}", a, f"{o}, factor {r} over "
                                    f"{red.inputs[1]}")
@@ -639,6 +661,8 @@ def reduced_module(red: Reduction, name: str = "tumour_block_qss") -> Module:
             else:
                 parts.append(f"({bx})")  # one-dimensional: a(y) = 1
         expr = " + ".join(parts)
+        if o in red.proportional:
+            expr = f"qss_x * ({expr})"
         if red.nonnegative(o):
             expr = f"max({expr}, 0)"
         assignments.append(Assignment(f"qss_{o}_ss", expr, unit,
@@ -696,16 +720,11 @@ def _preset_inputs(red: Reduction) -> tuple[float, float]:
 def reduced_tumour_cell(preset: str) -> Module:
     """The tumour cell of ``preset`` with its block replaced by the reduction (same
     outputs under the same names)."""
-    from xposim.patient.coupling import (
-        ARREST_SIGNAL,
-        DEATH_SIGNAL,
-        TUMOUR_READOUTS,
-        detailed_tumour_cell,
-    )
+    from xposim.patient.coupling import TUMOUR_READOUTS, TUMOUR_SIGNALS, detailed_tumour_cell
 
     detailed = detailed_tumour_cell(preset)
     red = derive_reduction(preset)
-    keep = [n for n in (DEATH_SIGNAL, ARREST_SIGNAL, *TUMOUR_READOUTS, *red.symbol_units)
+    keep = [n for n in (*TUMOUR_SIGNALS, *TUMOUR_READOUTS, *red.symbol_units)
             if n not in red.outputs]
     rest = prune(detailed, keep, cut=red.outputs, name="tumour_cell_slow")
     qss = reduced_module(red)

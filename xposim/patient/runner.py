@@ -313,8 +313,10 @@ class _Patient:
         pm.model.evaluate_initial(values, state)
         for red in pm.reductions.values():
             state.update(red.initial_state(values))  # type: ignore[attr-defined]
-        if pm.cell == "detailed":
-            state = self._untreated_detailed(state)
+        # The tumour cell outside the reduced block (GR, the NF-kB core, which reads the
+        # block's export capacity) starts at the preset's untreated state; a patient whose
+        # tumour differs (XPO1, GR, proteasome) starts at its own, so nothing drifts.
+        state = self._untreated_detailed(state)
         first = self.sim.run([0.0], parameters=self.params, initial=state,
                              outputs=["death_drive", "arrest_fraction"],
                              subject=self.sid).values[0]
@@ -328,7 +330,12 @@ class _Patient:
         outputs = list(pm.outputs)
         self.names = [*species, *outputs]
         self.out_index = {n: len(species) + i for i, n in enumerate(outputs)}
-        state = self.prepare()
+        try:
+            state = self.prepare()
+        except SimulationError as exc:
+            failure = f"subject {self.sid}: solver failure at day 0 (the untreated initial " \
+                      f"state): {exc}"
+            return PatientRun(PatientOutcome.failed(self.sid, failure), self._dense([]), pm)
         horizon = arm.follow_up_days
         if self.patient.dropout_day is not None:
             horizon = min(horizon, self.patient.dropout_day)
@@ -451,7 +458,7 @@ class _Patient:
         return res.values[0]
 
     def _untreated_detailed(self, state: dict[str, float]) -> dict[str, float]:
-        """The detailed cell starts at its own untreated steady state (by integration;
+        """The tumour cell starts at its own untreated steady state (by integration;
         the tumour and marrow states only: drug-free, the disease held still)."""
         params = dict(self.params)
         for x in ("mm_kg0", "dlbcl_kg0"):
