@@ -113,7 +113,7 @@ def register(app: typer.Typer) -> None:
                  if p.name in sim.parameter_values()}
         overrides = parse_settings(list(settings or []), known)
         if drawn:
-            person = _drawn_patient(disease, int(seed), int(subject), overrides)  # type: ignore[arg-type]
+            person = _drawn_patient(disease, int(seed), int(subject), overrides, sim)  # type: ignore[arg-type]
         else:
             person = typical_patient(disease, parameters=overrides)
         run = sim.run(person, arm, seed=int(seed or 0), record_step_h=2.0)
@@ -179,8 +179,8 @@ def patient_summary(run: Any) -> dict[str, Any]:
     }
 
 
-def _drawn_patient(disease: str, seed: int, subject: int, overrides: dict[str, float]
-                   ) -> Any:
+def _drawn_patient(disease: str, seed: int, subject: int, overrides: dict[str, float],
+                   sim: Any) -> Any:
     """A patient of the disease's trial population (xposim.trials, issue 14)."""
     try:
         from xposim.trials.population import population
@@ -188,14 +188,10 @@ def _drawn_patient(disease: str, seed: int, subject: int, overrides: dict[str, f
         raise InputError("seed", "drawing a patient needs the trial populations "
                          "(xposim.trials, issue 14), not in this installation; use "
                          "--typical") from None
-    from xposim.model.units import canonical_unit
     from xposim.patient.outcome import VirtualPatient
 
-    pop = population(POPULATIONS[disease])
-    cov, params, _ = pop.draw(seed, (subject,))
-    units = {e.name: e.unit for e in (*pop.parameters, *pop.pk_iiv)}
-    canon = {k: float(v) * (canonical_unit(units[k])[1] if units.get(k) else 1.0)
-             for k, v in params.items()}
+    pop = population(POPULATIONS[disease]).in_units(sim.parameter_units(), sim.name)
+    cov, canon, _ = pop.draw(seed, (subject,))
     canon.update(overrides)
     return VirtualPatient(subject_id=subject, arm="patient", disease=disease,  # type: ignore[arg-type]
                           covariates=cov, parameters=canon)

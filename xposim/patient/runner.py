@@ -23,7 +23,6 @@ import bisect
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
@@ -120,30 +119,36 @@ def _plans(arm: ArmPlan) -> tuple[dict[str, _DrugPlan], Any]:
 class ClinicalPatientSimulator:
     """The clinical patient model behind the trial contract.
 
-    ``disease``: myeloma or dlbcl; ``preset``: tumour-cell preset (default: the disease's
-    generic preset); ``cell``: ``reduced`` (quasi-steady transport, default) or
-    ``detailed``; ``rtol``/``atol``: solver tolerances (relative; absolute in each
-    species' own unit). Models are composed per drug set on first use and compiled once
-    per process.
+    ``disease``: myeloma or dlbcl, or None for both (each patient is simulated with the
+    model of its own disease; what the trial runner builds); ``preset``: tumour-cell
+    preset (default: the disease's generic preset; one disease only); ``cell``:
+    ``reduced`` (quasi-steady transport, default) or ``detailed``; ``rtol``/``atol``:
+    solver tolerances (relative; absolute in each species' own unit). Models are composed
+    per disease and drug set on first use and compiled once per process.
     """
 
     name = "xposim-clinical"
 
-    def __init__(self, disease: str = "myeloma", preset: str | None = None,
+    def __init__(self, disease: str | None = "myeloma", preset: str | None = None,
                  cell: str = "reduced", rtol: float = 1e-4, atol: float = 1e-6) -> None:
-        from xposim.patient.coupling import disease_prefix
+        from xposim.patient.coupling import DISEASE_PREFIX, disease_prefix
 
-        disease_prefix(disease)
+        if disease is not None:
+            disease_prefix(disease)
+        elif preset is not None:
+            raise InputError("preset", "a tumour-cell preset needs one disease", got=preset)
         if cell not in ("reduced", "detailed"):
             raise InputError("cell", "must be 'reduced' or 'detailed'", got=cell)
         for name, v in (("rtol", rtol), ("atol", atol)):
             if not (isinstance(v, int | float) and 0 < v < 0.1):
                 raise InputError(name, "must be a tolerance in (0, 0.1)", got=v)
-        self.disease = disease
+        #: the diseases this simulator models; the first is the default of model_for
+        self.diseases: tuple[str, ...] = (disease,) if disease else tuple(DISEASE_PREFIX)
+        self.disease = self.diseases[0]
         self.preset = preset
         self.cell = cell
         self.rtol, self.atol = float(rtol), float(atol)
-        self._sims: dict[tuple[str, ...], Any] = {}
+        self._sims: dict[tuple[str, tuple[str, ...]], Any] = {}
         self._rules: dict[int, tuple[ArmPlan, Any]] = {}
         self.recipe = SimulatorRecipe("xposim.patient.runner:clinical_simulator",
                                       {"disease": disease, "preset": preset, "cell": cell,
@@ -151,19 +156,32 @@ class ClinicalPatientSimulator:
 
     # -- contract ------------------------------------------------------------------
     def model_hash(self) -> str:
-        """sha256 of the SBML of the model with every drug that has a PK model."""
-        return self._reference.model.hash
+        """sha256 of the SBML of the model with every drug that has a PK model (of each
+        disease, combined, when the simulator models both)."""
+        import hashlib
+
+        hashes = [self._reference(d).model.hash for d in self.diseases]
+        if len(hashes) == 1:
+            return hashes[0]
+        return hashlib.sha256("\n".join(hashes).encode()).hexdigest()
 
     def parameter_values(self) -> Mapping[str, float]:
-        """Every parameter a VirtualPatient may set (all drugs' model), canonical units."""
-        return MappingProxyType({k: v for k, v in self._reference.defaults.items()
-                                 if k in self._settable})
+        """Every parameter a VirtualPatient may set (all drugs' model, every disease this
+        simulator models), canonical units."""
+        out: dict[str, float] = {}
+        for d in reversed(self.diseases):
+            out.update({k: v for k, v in self._reference(d).defaults.items()
+                        if k in self._settable(d)})
+        return MappingProxyType(out)
 
     def parameter_units(self) -> Mapping[str, str]:
         """The canonical unit of each settable parameter (convert population values to
         these before passing them; e.g. XPO1_total0 in nM, na_baseline in nM)."""
-        m = self._reference.model
-        return MappingProxyType({k: m.unit_of(k) for k in self._settable})
+        out: dict[str, str] = {}
+        for d in reversed(self.diseases):
+            m = self._reference(d).model
+            out.update({k: m.unit_of(k) for k in self._settable(d)})
+        return MappingProxyType(out)
 
     def simulate(self, patient: VirtualPatient, arm: ArmPlan, *, seed: int) -> PatientOutcome:
         """Simulate one patient on one arm (see :func:`run_patient`)."""
@@ -174,11 +192,11 @@ class ClinicalPatientSimulator:
             record_step_h: float | None = None) -> PatientRun:
         """Simulate one patient; with ``record_step_h`` the time course is also recorded
         every that many hours (for plots)."""
-        if patient.disease != self.disease:
-            raise InputError("disease", f"this simulator models {self.disease}",
+        if patient.disease not in self.diseases:
+            raise InputError("disease", f"this simulator models {', '.join(self.diseases)}",
                              got=patient.disease)
         drugs = self._drugs(arm)
-        pm, sim = self.model_for(drugs)
+        pm, sim = self.model_for(drugs, patient.disease)
         rules = self._rules_for(arm, pm)
         return _Patient(pm, sim, rules, patient, arm, seed, record_step_h).run()
 
@@ -187,7 +205,7 @@ class ClinicalPatientSimulator:
                          ) -> pd.DataFrame:
         """The patient without treatment (natural history): ``outputs`` at ``days`` (one
         column each, ``day`` first), on the model of ``drugs`` with no dose given."""
-        pm, sim = self.model_for(drugs)
+        pm, sim = self.model_for(drugs, patient.disease)
         arm = ArmPlan(name="untreated", regimen=" + ".join(f"{d} 1 mg PO once" for d in
                                                             pm.drugs),
                       label=None, rule_sets=(), disabled_rules=(), rule_book={},
@@ -202,32 +220,33 @@ class ClinicalPatientSimulator:
         frame.insert(0, "day", np.asarray(days, float))
         return frame
 
-    def model_for(self, drugs: Sequence[str]) -> tuple[PatientModel, Any]:
-        """(patient model, simulator) for a drug set, built on first use."""
+    def model_for(self, drugs: Sequence[str], disease: str | None = None
+                  ) -> tuple[PatientModel, Any]:
+        """(patient model, simulator) for a drug set (and disease: default the first this
+        simulator models), built on first use."""
         from xposim.engine import Simulator
 
-        key = check_drugs(list(drugs))
+        disease = disease or self.disease
+        key = (disease, check_drugs(list(drugs)))
         if key not in self._sims:
-            pm = patient_model(self.disease, key, self.preset, self.cell)  # type: ignore[arg-type]
+            pm = patient_model(disease, key[1], self.preset, self.cell)  # type: ignore[arg-type]
             self._sims[key] = (pm, Simulator(pm.model, rtol=self.rtol, atol=self.atol))
         return self._sims[key]
 
-    def check_arm(self, arm: ArmPlan) -> None:
+    def check_arm(self, arm: ArmPlan, disease: str | None = None) -> None:
         """Raise InputError for an arm this model cannot run (drug without PK, rule
         reading a lab the model does not make, supportive care on an unknown parameter)."""
-        pm, _ = self.model_for(self._drugs(arm))
+        pm, _ = self.model_for(self._drugs(arm), disease)
         self._rules_for(arm, pm)
 
     # -- internals -----------------------------------------------------------------
-    @cached_property
-    def _reference(self) -> PatientModel:
+    def _reference(self, disease: str) -> PatientModel:
         from xposim.patient.model import PK_DRUGS
 
-        return patient_model(self.disease, PK_DRUGS, self.preset, self.cell)  # type: ignore[arg-type]
+        return patient_model(disease, PK_DRUGS, self.preset, self.cell)  # type: ignore[arg-type]
 
-    @cached_property
-    def _settable(self) -> frozenset[str]:
-        m = self._reference.model
+    def _settable(self, disease: str) -> frozenset[str]:
+        m = self._reference(disease).model
         return frozenset(p.name for p in m.parameters
                          if not p.name.startswith("qss_") and p.name not in _INTERNAL)
 
@@ -249,7 +268,9 @@ class ClinicalPatientSimulator:
 
 
 def clinical_simulator(**options: Any) -> ClinicalPatientSimulator:
-    """Factory named by :attr:`ClinicalPatientSimulator.recipe` (worker processes)."""
+    """Factory named by :attr:`ClinicalPatientSimulator.recipe` (worker processes) and by
+    the trial layer's ``BUILTIN_MODEL``: without a ``disease`` option, both diseases."""
+    options.setdefault("disease", None)
     return ClinicalPatientSimulator(**options)
 
 
