@@ -51,10 +51,13 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "xposim.model.overrides": ("Override", "parse_override"),
     "xposim.model.tables": ("parameter_table",),
+    "xposim.patient.arm": ("default_arm", "typical_patient"),
+    "xposim.patient.model": ("patient_model",),
     "xposim.patient.outcome": (
         "ArmPlan", "OutcomeSummary", "PatientOutcome", "PatientSimulator", "SimulatorRecipe",
         "VirtualPatient",
     ),
+    "xposim.patient.runner": ("ClinicalPatientSimulator", "PatientRun"),
     "xposim.pharmacology.bsa": ("bsa_m2", "dubois_bsa", "mosteller_bsa"),
     "xposim.pharmacology.dose": ("Dose", "DoseRecord"),
     "xposim.pharmacology.dose_events": ("dose_events",),
@@ -170,6 +173,11 @@ if TYPE_CHECKING:
         parse_override as parse_override,
     )
     from xposim.model.tables import parameter_table as parameter_table
+    from xposim.patient.arm import (
+        default_arm as default_arm,
+        typical_patient as typical_patient,
+    )
+    from xposim.patient.model import patient_model as patient_model
     from xposim.patient.outcome import (
         ArmPlan as ArmPlan,
         OutcomeSummary as OutcomeSummary,
@@ -177,6 +185,10 @@ if TYPE_CHECKING:
         PatientSimulator as PatientSimulator,
         SimulatorRecipe as SimulatorRecipe,
         VirtualPatient as VirtualPatient,
+    )
+    from xposim.patient.runner import (
+        ClinicalPatientSimulator as ClinicalPatientSimulator,
+        PatientRun as PatientRun,
     )
     from xposim.pharmacology.bsa import (
         bsa_m2 as bsa_m2,
