@@ -37,12 +37,14 @@ computed from each patient's *continuous* quantities:
 - grade 3–4 thrombocytopenia: ``σ((ln 50 − ln nadir)/v)`` of each patient's lowest lab
   platelet count (``v`` = ``platelet_log_width``, default 0.1: a 10% change of the
   nadir);
-- dose modifications: 1 for a patient whose first hold or reduction was triggered by
-  another lab than platelets, else ``σ((ln 75 − ln nadir′)/v)`` with ``nadir′`` the
-  lowest platelet count on treatment: the label's platelet rule modifies the dose below
-  75 × 10⁹/L. (Not the count that triggered the first modification: that is the first
-  lab below 75, so it piles up just under the line, where a symmetric kernel counts it
-  as a fraction; the count goes on falling after a reduction, away from the line);
+- dose modifications: the label's rules modify the dose below 75 × 10⁹/L platelets and
+  below 1.0 × 10⁹/L neutrophils (and for adverse events); a patient counts
+  ``1 − (1 − σ((ln 75 − ln p′)/v))·(1 − σ((ln 1.0 − ln a′)/v))`` with ``p′`` and ``a′``
+  the lowest platelet and neutrophil counts on treatment, or 1 when the first hold or
+  reduction was triggered by another lab (an adverse event). (Not the counts that
+  triggered the first modification: that is the first lab below the line, so it piles
+  up just under it, where a symmetric kernel counts it as a fraction; the count goes on
+  falling after a reduction, away from the line);
 - median onset of thrombocytopenia: the time platelets first fall below the grade-1
   line (150 × 10⁹/L), interpolated between the weekly labs, among patients at grade 0 at
   baseline who reach it (the label's "time to onset" of a new event; the hard figure also
@@ -74,13 +76,15 @@ PR_RATIO, MR_RATIO = 0.50, 0.75
 #: CTCAE v5.0 platelet lines (10⁹/L): grade 1 below the LLN, grade 3 below 50; the
 #: label's dose rule for selinexor acts below 75.
 PLATELET_LLN, PLATELET_GRADE3, PLATELET_RULE = 150.0, 50.0, 75.0
+#: The label's neutrophil dose rule acts below 1.0 × 10⁹/L (CTCAE grade 3).
+NEUTROPHIL_RULE = 1.0
 #: The hard figures (as the trial endpoints report them) and their smooth versions.
 HARD_FIGURES: tuple[str, ...] = (
     "orr", "mr_or_better", "median_time_to_response_weeks", "median_pfs_months",
     "median_duration_of_response_months", "dose_modified", "grade34_thrombocytopenia",
     "median_onset_thrombocytopenia_days")
 SMOOTH_FIGURES: tuple[str, ...] = tuple(f"{f}_smooth" for f in HARD_FIGURES)
-_M, _PLT = "m_protein_g_dl", "platelets_1e9_per_l"
+_M, _PLT, _ANC = "m_protein_g_dl", "platelets_1e9_per_l", "neutrophils_1e9_per_l"
 
 
 def trial_endpoints(ctx: Context, *, protocol: str, n: int, seed: int,
@@ -260,7 +264,9 @@ def smooth_figures(subjects: pd.DataFrame, time_course: pd.DataFrame,
     nadir = per["plt_nadir"].to_numpy()
     out["grade34_thrombocytopenia_smooth"] = float(np.mean(
         expit((math.log(PLATELET_GRADE3) - np.log(nadir)) / lw)))
-    soft_mod = expit((math.log(PLATELET_RULE) - np.log(per["plt_nadir_pre"].to_numpy())) / lw)
+    s_plt = expit((math.log(PLATELET_RULE) - np.log(per["plt_nadir_pre"].to_numpy())) / lw)
+    s_anc = expit((math.log(NEUTROPHIL_RULE) - np.log(per["anc_nadir_pre"].to_numpy())) / lw)
+    soft_mod = 1.0 - (1.0 - s_plt) * (1.0 - s_anc)
     other = per["modified_other"].to_numpy(bool)
     out["dose_modified_smooth"] = float(np.mean(np.where(other, 1.0, soft_mod)))
     onset = per["t_onset"].to_numpy()
@@ -276,15 +282,17 @@ def _per_subject(subjects: pd.DataFrame, tc: pd.DataFrame, decisions: pd.DataFra
 
     m = tc[tc["variable"] == _M]
     p = tc[tc["variable"] == _PLT]
+    a = tc[tc["variable"] == _ANC]
     m_by = {k: g.sort_values("day") for k, g in m.groupby("subject_id")}
     p_by = {k: g.sort_values("day") for k, g in p.groupby("subject_id")}
+    a_by = {k: g.sort_values("day") for k, g in a.groupby("subject_id")}
     mods = decisions[decisions["action"].isin(("hold", "reduce"))] if len(decisions) else \
         decisions
     first_mod: dict[int, tuple[float, bool]] = {}
     for sid, g in mods.groupby("subject_id") if len(mods) else ():
         day = float(g["day"].min())
         trig = g[g["day"] == day]["lab"].astype(str)
-        first_mod[int(sid)] = (day, bool((trig == _PLT).any()))
+        first_mod[int(sid)] = (day, bool(trig.isin((_PLT, _ANC)).any()))
     assess_set = set(np.round(assess, 9))
     rows = []
     for s in subjects.itertuples(index=False):
@@ -329,14 +337,27 @@ def _per_subject(subjects: pd.DataFrame, tc: pd.DataFrame, decisions: pd.DataFra
         first = first_mod.get(sid)
         pre = pl_vals[pl_days <= float(s.end_of_treatment_day) + 1e-9]
         nadir_pre = float(pre.min()) if pre.size else float(pl_vals[0])
+        anc_nadir_pre = _on_treatment_nadir(a_by.get(sid), labs, float(s.end_of_treatment_day))
         onset = (_first_crossing_down(pl_days, pl_vals, PLATELET_LLN, strict=True)
                  if pl_vals[0] >= PLATELET_LLN else math.nan)
         rows.append({"subject_id": sid, "ratio": ratio, "j_pd": j_pd, "t_pr": t_pr,
                      "pfs_t": pfs_t, "pfs_event": math.isfinite(pd_day), "dor_t": dor_t,
                      "plt_nadir": max(nadir, 1e-6), "plt_nadir_pre": max(nadir_pre, 1e-6),
+                     "anc_nadir_pre": max(anc_nadir_pre, 1e-6),
                      "modified_other": first is not None and not first[1],
                      "t_onset": onset})
     return pd.DataFrame(rows)
+
+
+def _on_treatment_nadir(g: pd.DataFrame | None, labs: set[float], end: float) -> float:
+    """The lowest lab value up to the end of treatment (inf without the variable: a model
+    that does not simulate it never triggers its rule)."""
+    if g is None or g.empty:
+        return math.inf
+    days = g["day"].to_numpy(float)
+    vals = g["value"].to_numpy(float)
+    keep = np.array([round(d, 9) in labs for d in days]) & (days <= end + 1e-9)
+    return float(vals[keep].min()) if keep.any() else float(vals[0])
 
 
 def _confirmed_best_ratio(days: np.ndarray, values: np.ndarray, assess_imwg: Any
