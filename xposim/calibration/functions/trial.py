@@ -31,7 +31,9 @@ computed from each patient's *continuous* quantities:
   half an assessment interval (progression is dated at the assessment that shows it: on
   average half an interval after the crossing, which keeps the smooth median comparable
   with a published median read on a visit grid); censored patients as in the hard figure;
-  Kaplan–Meier median;
+  Kaplan–Meier median, extrapolated exponentially from the curve's last point when it
+  stays above 0.5 (:func:`km_median`: continuous where the median becomes reachable, and
+  finite, as a fit's residuals must be);
 - duration of response: from the half-baseline crossing to the progression crossing,
   Kaplan–Meier median weighted by the soft ≥ PR weights;
 - grade 3–4 thrombocytopenia: ``σ((ln 50 − ln nadir)/v)`` of each patient's lowest lab
@@ -427,7 +429,12 @@ def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
 
 def km_median(durations: np.ndarray, events: np.ndarray,
               weights: np.ndarray | None = None) -> float:
-    """Kaplan–Meier median (lifelines), optionally with case weights; NaN if not reached."""
+    """Kaplan–Meier median (lifelines), optionally with case weights. When the curve
+    stays above 0.5, the median extrapolated exponentially from its last point,
+    ``t_last·ln 0.5 / ln S(t_last)`` — equal to the KM median where the curve reaches 0.5,
+    so the figure stays continuous (and finite: a fit's residuals must be) as a parameter
+    change makes the median reachable; capped at 100 × t_last without events. NaN only
+    without subjects."""
     import warnings
 
     from lifelines import KaplanMeierFitter
@@ -439,4 +446,12 @@ def km_median(durations: np.ndarray, events: np.ndarray,
         warnings.simplefilter("ignore")  # lifelines warns about non-integer weights
         kmf = KaplanMeierFitter().fit(d, np.asarray(events, bool), weights=weights)
     m = float(kmf.median_survival_time_)
-    return m if math.isfinite(m) else math.nan
+    if math.isfinite(m):
+        return m
+    sf = kmf.survival_function_.iloc[:, 0]
+    t_last, s_last = float(sf.index[-1]), float(sf.iloc[-1])
+    if t_last <= 0:
+        return math.nan
+    if s_last >= 1.0 - 1e-12:
+        return 100.0 * t_last
+    return min(t_last * math.log(0.5) / math.log(s_last), 100.0 * t_last)
