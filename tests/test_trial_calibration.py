@@ -118,6 +118,32 @@ def test_weighted_median_closed_forms():
     assert math.isnan(trial.weighted_median(np.array([1.0]), np.array([0.0])))
 
 
+def test_km_median_extrapolates_continuously_past_the_last_point():
+    """Reached: the KM median; not reached: t_last·ln 0.5/ln S(t_last), equal to it where
+    S(t_last) = 0.5; no events: capped (a fit's residuals stay finite)."""
+    d = np.array([1.0, 2.0, 3.0, 4.0])
+    assert trial.km_median(d, np.array([1, 1, 0, 0])) == pytest.approx(2.0)
+    assert trial.km_median(d, np.array([1, 0, 0, 0])) == pytest.approx(
+        4.0 * math.log(0.5) / math.log(0.75))
+    assert trial.km_median(d, np.zeros(4)) == pytest.approx(400.0)
+    # at the switch: S(4) = 0.5 exactly (events at 3 and 4 of 4) -> KM median 4 either way
+    assert trial.km_median(d, np.array([0, 0, 1, 1])) == pytest.approx(4.0)
+
+
+def test_the_neutrophil_rule_counts_in_the_smooth_dose_modifications():
+    m = _steady_fall(0.9)
+    row, tc = _patient(0, m, [300.0] * 21)
+    anc = pd.DataFrame({"subject_id": 0, "day": LABS, "variable": "neutrophils_1e9_per_l",
+                        "value": [3.0 - 0.12 * i for i in range(21)]})  # nadir 0.6
+    figs = trial.smooth_figures(pd.DataFrame([row]), pd.concat([tc, anc]), pd.DataFrame(
+        columns=["subject_id", "day", "drug", "rule", "lab", "lab_value", "action",
+                 "new_dose"]), assessment_days=ASSESS, lab_days=LABS,
+        platelet_log_width=0.1)
+    s_plt = expit((math.log(75) - math.log(300)) / 0.1)
+    s_anc = expit((math.log(1.0) - math.log(0.6)) / 0.1)
+    assert figs["dose_modified_smooth"] == pytest.approx(1 - (1 - s_plt) * (1 - s_anc))
+
+
 def test_platelet_figures_use_the_nadir_and_the_label_lines():
     m = _steady_fall(0.9)
     falling = [200.0 - 8.0 * i for i in range(21)]  # 200 -> 40 (crosses 150 at day 43.75)
