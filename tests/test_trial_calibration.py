@@ -126,8 +126,9 @@ def test_km_median_extrapolates_continuously_past_the_last_point():
     assert trial.km_median(d, np.array([1, 0, 0, 0])) == pytest.approx(
         4.0 * math.log(0.5) / math.log(0.75))
     assert trial.km_median(d, np.zeros(4)) == pytest.approx(400.0)
-    # at the switch: S(4) = 0.5 exactly (events at 3 and 4 of 4) -> KM median 4 either way
-    assert trial.km_median(d, np.array([0, 0, 1, 1])) == pytest.approx(4.0)
+    # continuous where the median becomes reachable: S(t_last) -> 0.5 from above
+    assert trial.km_median(np.array([1.0, 2.0]), np.array([1, 0]),
+                           np.array([0.5 - 1e-9, 0.5 + 1e-9])) == pytest.approx(2.0, rel=1e-6)
 
 
 def test_the_neutrophil_rule_counts_in_the_smooth_dose_modifications():
