@@ -8,7 +8,6 @@ from .doseresponse import (
 from .fitting import Fitter as Fitter
 from .nca import (
     analyse_profile as analyse_profile,
-    nca as nca,
 )
 from .nca_data import (
     Columns as Columns,

@@ -25,6 +25,5 @@ from .sensitivity import (
 from .viability import (
     fate_timecourse as fate_timecourse,
     surviving_fraction as surviving_fraction,
-    viability as viability,
     viability_curve as viability_curve,
 )

@@ -9,7 +9,6 @@ from .dose import (
     Dose as Dose,
     DoseRecord as DoseRecord,
 )
-from .dose_events import dose_events as dose_events
 from .label_regimens import (
     label_regimen as label_regimen,
     label_regimen_names as label_regimen_names,
