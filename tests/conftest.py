@@ -27,6 +27,33 @@ settings.register_profile("explore", derandomize=False)
 settings.load_profile("explore" if os.environ.get("XPOSIM_HYPOTHESIS_EXAMPLES") else "ci")
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Report the inputs the command-line campaign tried (tests/properties/
+    test_cli_campaign.py records them as the ``cli_campaign`` user property, which
+    pytest-xdist carries back from its workers); also written as JSON to
+    $XPOSIM_CAMPAIGN_REPORT when set."""
+    rows = [value for key in ("passed", "failed")
+            for rep in terminalreporter.stats.get(key, [])
+            for name, value in getattr(rep, "user_properties", ()) if name == "cli_campaign"]
+    if not rows:
+        return
+    rows.sort(key=lambda r: r["command"])
+    terminalreporter.write_sep("-", "Hypothesis campaign over the command line")
+    for r in rows:
+        terminalreporter.write_line(f"{r['command']:<22}{r['tried']:>6} inputs: {r['ran']:>5} "
+                                    f"ran, {r['refused']:>5} refused with exit 2")
+    total = {k: sum(r[k] for r in rows) for k in ("tried", "ran", "refused")}
+    terminalreporter.write_line(f"{'total':<22}{total['tried']:>6} inputs: {total['ran']:>5} "
+                                f"ran, {total['refused']:>5} refused with exit 2; no "
+                                "traceback, no other exit code")
+    path = os.environ.get("XPOSIM_CAMPAIGN_REPORT")
+    if path:
+        import json
+
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump({"total": total, "commands": rows}, f, indent=2)
+
+
 def shuttle_module(kexp_per_s: float = 1e-3) -> Module:
     """A cargo shuttling between nucleus (0.45 pL) and cytoplasm (1.55 pL) with turnover."""
     return Module(

@@ -60,7 +60,7 @@ def test_out_writes_grid_scores_and_plots_atomically(plate, tmp_path):
     assert "bortezomib 2 nM" in stdout and "combination index" in stdout
     names = sorted(p.name for p in out.iterdir())
     assert names == ["bliss_excess.png", "grid.csv", "hsa_excess.png", "isobologram.png",
-                     "loewe_excess.png", "scores.csv", "zip_excess.png"]
+                     "loewe_excess.png", "manifest.json", "scores.csv", "zip_excess.png"]
     scores = pd.read_csv(out / "scores.csv")
     assert len(scores) == SEL.size * DEX.size
     assert {"bliss_excess", "zip_excess", "selinexor_nM"} <= set(scores.columns)
@@ -70,7 +70,8 @@ def test_out_writes_grid_scores_and_plots_atomically(plate, tmp_path):
 @pytest.mark.parametrize(("args", "message"), [
     (("--grid", "missing.csv"), "grid: no such file"),
     ((), "grid: give either --grid FILE or --cell-line"),
-    (("--cell-line", "myeloma", "--drug", "selinexor=0,10nM"), "drug: give exactly two"),
+    (("--cell-line", "myeloma", "--drug", "selinexor=0,10,30,100nM"),
+     "drug: give exactly two"),
     (("--cell-line", "myeloma", "--drug", "selinexor"), "drug: must be NAME="),
     (("--cell-line", "MM.1S", "--drugs", "selinexor,dexamethasone", "--set", "GR_emax=0"),
      "set GR_emax: not a parameter of the cell-fate model of MM.1S"),

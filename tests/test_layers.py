@@ -8,7 +8,8 @@ Layer order (DESIGN.md "Layers"; a module may import its own layer or any lower 
 ``cli`` > ``web`` > ``report`` > ``trials``, ``calibration`` > ``patient``,
 ``experiments`` > ``disease`` > ``biology``, ``pharmacology`` > ``engine``, ``presets``,
 ``analysis`` > ``model`` > ``errors``, ``io``. Top-level helper modules: ``_version``
-sits with ``errors``; ``testing`` and ``catalog`` (which read every layer) with ``cli``.
+and ``limits`` (the named bounds on work, docs/cli.md) sit with ``errors``; ``testing``
+and ``catalog`` (which read every layer) with ``cli``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "xposim"
 
 RANK: dict[str, int] = {
-    "errors": 0, "io": 0, "_version": 0,
+    "errors": 0, "io": 0, "_version": 0, "limits": 0,
     "model": 1,
     "engine": 2, "presets": 2, "analysis": 2,
     "biology": 3, "pharmacology": 3,

@@ -131,7 +131,7 @@ def test_superposition_and_partial_auc_and_plots(tmp_path):
     assert data["superposition"][0]["tau"] == 12.0
     assert "superposition" in ss["notes"]["*"]
     assert sorted(p.name for p in plots.iterdir())[:2] == ["ID10_dose1.png", "ID10_ss.png"]
-    assert len(list(plots.iterdir())) == 24
+    assert len(list(plots.glob("*.png"))) == 24 and (plots / "manifest.json").is_file()
 
 
 def _bad(tmp_path, text: str, *extra: str):

@@ -119,7 +119,12 @@ def test_population_with_covariate_formula_variability_and_replicates(tmp_path):
     cp = res["CP"].astype(float)
     assert cp.iloc[0] == 0.0 and cp.iloc[1] != cp.iloc[4]     # replicates differ
     manifest = json.loads((tmp_path / "out.manifest.json").read_text())
-    assert manifest["seed"] == 7 and manifest["nsub"] == 3 and manifest["skipped"] == []
+    # the common manifest (docs/cli.md): what was asked in "inputs", what happened in
+    # "details"
+    assert manifest["command"] == "nm simulate" and manifest["status"] == "complete"
+    assert manifest["seed"] == 7 and manifest["inputs"]["nsub"] == 3
+    assert manifest["details"]["nsub"] == 3 and manifest["details"]["skipped"] == []
+    assert manifest["files"] == {"out.csv": out.stat().st_size}
     # same seed, same file
     first = out.read_text()
     assert _run(tmp_path, "--model", "1cmt-oral", "--param", "TVCL=1.1",
@@ -141,4 +146,5 @@ def test_on_error_skip_lists_the_subject_and_runs_the_rest(tmp_path):
     res = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert res["CP"].tolist()[3:] == [".", "."] and "." not in res["CP"].tolist()[:3]
     manifest = json.loads((tmp_path / "out.manifest.json").read_text())
-    assert manifest["skipped"][0]["ID"] == 2 and manifest["skipped"][0]["row"] == 4
+    skipped = manifest["details"]["skipped"]
+    assert skipped[0]["ID"] == 2 and skipped[0]["row"] == 4

@@ -123,3 +123,32 @@ def test_a_folder_holding_another_run_is_refused(tmp_path, double):
     assert (out_dir / "manifest.json").read_text() == manifest
     code, _, err = run_cli("trial", "report", str(tmp_path))
     assert code == 2 and "holds no xposim trial run" in err
+
+
+@pytest.mark.parametrize(("raised", "code", "name"), [
+    ("keyboard", 130, "SIGINT"), ("sigterm", 143, "SIGTERM")])
+def test_an_interrupted_run_is_one_line_with_the_signal_code_and_keeps_its_chunks(
+        tmp_path, double, monkeypatch, raised, code, name):
+    # Ctrl-C (KeyboardInterrupt, or the CLI's Interrupted) and SIGTERM end a trial with
+    # 128 + the signal and one line saying the folder resumes (it is not removed)
+    import signal
+
+    import xposim.trials.run as run_module
+    from xposim.io.interrupts import Interrupted
+
+    real = run_module.run_trial
+
+    def stopped(*args, **kwargs):
+        real(*args, **kwargs)
+        raise KeyboardInterrupt if raised == "keyboard" else Interrupted(signal.SIGTERM)
+
+    monkeypatch.setattr(run_module, "run_trial", stopped)
+    out = tmp_path / "storm"
+    got, stdout, err = run_cli("trial", "run", "storm", "--n", "4", "--out", str(out),
+                               "--no-report", "--json")
+    assert got == code and stdout == ""
+    assert err.strip().splitlines() == [
+        f"error: interrupted by {name}: finished chunks are kept in {out}; run the same "
+        "command to resume"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["command"].startswith("xposim trial run storm --n 4")

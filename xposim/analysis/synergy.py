@@ -61,7 +61,9 @@ from xposim.analysis.doseresponse import HillFit, fit_hill
 from xposim.errors import InputError
 
 EffectKind = Literal["inhibition", "viability"]
-#: Largest |effect| accepted: effects are fractions (0-1), not percent; noise may overshoot.
+#: Effects are fractions of the control (0-1), not percent; measured wells may overshoot
+#: by noise. Accepted: [1 - MAX_ABS_EFFECT, MAX_ABS_EFFECT] = [-0.5, 1.5], the same band for
+#: viability and inhibition, so a well v and its inhibition 1 - v get the same verdict.
 MAX_ABS_EFFECT = 1.5
 
 
@@ -113,9 +115,11 @@ class CombinationGrid:
                              f"({a.size}, {b.size})", got=e.shape)
         if not np.all(np.isfinite(e)):
             raise InputError("effect", "must be finite (no NaN; every well measured)")
-        if np.any(np.abs(e) > MAX_ABS_EFFECT):
-            raise InputError("effect", "must be fractions 0-1 (not percent)",
-                             got=float(e.flat[np.argmax(np.abs(e))]))
+        outside = (e < 1.0 - MAX_ABS_EFFECT) | (e > MAX_ABS_EFFECT)
+        if np.any(outside):
+            raise InputError("effect", f"must be fractions 0-1 (not percent), within the "
+                             f"noise band [{1.0 - MAX_ABS_EFFECT:g}, {MAX_ABS_EFFECT:g}]",
+                             got=float(e[outside][0]))
         if self.kind not in ("inhibition", "viability"):
             raise InputError("kind", "must be 'inhibition' or 'viability'", got=self.kind)
         fixed = dict(self.fixed)
@@ -308,6 +312,8 @@ def _loewe_expected(a: float, b: float, agent_a: _Agent, agent_b: _Agent) -> flo
     hi_in = hi * (1.0 - 1e-12)
     if f(hi_in) >= 0.0:  # the combination reaches the top plateau
         return hi
+    if f(lo) <= 0.0:  # f falls with y: not even a trace of effect (steep Hill, low doses)
+        return 0.0
     return optimize.brentq(f, lo, hi_in, xtol=1e-15, rtol=1e-14, maxiter=500)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -192,27 +191,24 @@ def register(app: typer.Typer) -> None:
                 stored = runner.stored_values(cal)
             except ModelError:  # never written yet
                 stored = None
-        try:
-            if verify:
-                v = runner.verify(cal)
-                rows = [{"target": k, "difference": d, "ok": d <= 1.0}
-                        for k, d in v.differences().items()]
-                print_json({"calibration": name, "ok": v.ok, "targets": rows}) if as_json \
-                    else _print_rows(f"{name}: stored estimates vs recorded targets "
-                                     "(difference <= 1 matches)", rows)
-                if not v.ok:
-                    sys.exit(1)  # not typer.Exit: the CLI runs click outside standalone mode
-                return
-            with _progress(not as_json) as status:
-                if check:
-                    if fixed:
-                        raise InputError("set", "--check refits the shipped model; use "
-                                         "--set with --out")
-                    c = runner.check(cal, callback=_callback(status))
-                else:
-                    result = runner.fit(cal, fixed=fixed, callback=_callback(status))
-        except KeyboardInterrupt:
-            raise typer.Abort() from None
+        if verify:
+            v = runner.verify(cal)
+            rows = [{"target": k, "difference": d, "ok": d <= 1.0}
+                    for k, d in v.differences().items()]
+            print_json({"calibration": name, "ok": v.ok, "targets": rows}) if as_json \
+                else _print_rows(f"{name}: stored estimates vs recorded targets "
+                                 "(difference <= 1 matches)", rows)
+            if not v.ok:
+                raise typer.Exit(1)
+            return
+        with _progress(not as_json) as status:
+            if check:
+                if fixed:
+                    raise InputError("set", "--check refits the shipped model; use "
+                                     "--set with --out")
+                c = runner.check(cal, callback=_callback(status))
+            else:
+                result = runner.fit(cal, fixed=fixed, callback=_callback(status))
         if check:
             rows = c.rows()
             if as_json:
@@ -222,7 +218,7 @@ def register(app: typer.Typer) -> None:
                 _print_rows(f"{name}: refit vs stored (cost {c.refit.evaluation.cost:.6g} "
                             f"vs {c.stored_cost:.6g})", rows)
             if not c.ok:
-                sys.exit(1)  # not typer.Exit: the CLI runs click outside standalone mode
+                raise typer.Exit(1)
             return
         path = storage.write(result, out)
         rows = _estimate_rows(cal, stored, result.estimates)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,9 +10,12 @@ from rich.table import Table
 
 from xposim.cli._common import (
     SET_HELP,
+    Overwrite,
+    finite,
+    json_text,
+    output_folder,
     parse_drug_concentration,
     parse_set_options,
-    print_json,
     use_file_backend,
 )
 from xposim.errors import InputError
@@ -32,15 +34,20 @@ def register(app: typer.Typer) -> None:
         step: Annotated[float, typer.Option(help="output interval (h)")] = 0.25,
         as_json: Annotated[bool, typer.Option("--json", help="print the end-of-run "
                                               "summary as JSON")] = False,
-        out: Annotated[Path | None, typer.Option(help="write timecourse.parquet and "
-                                                 "exposure.png here")] = None,
+        out: Annotated[str | None, typer.Option(help="write timecourse.parquet, "
+                                                "exposure.png and manifest.json into this "
+                                                "folder")] = None,
         list_: Annotated[bool, typer.Option("--list", help="list cell presets")] = False,
         set_: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
+        overwrite: Overwrite = False,
     ) -> None:
         """Expose a cell preset to a drug and report occupancy and cargo localisation."""
         from xposim.presets.cell_lines import all_cell_lines
 
         if list_:
+            if cell_line or drug or out:
+                raise InputError("list", "lists the presets and runs nothing: drop "
+                                 "--cell-line, --drug and --out")
             table = Table("name", "lineage", "malignant", "what distinguishes it")
             for c in all_cell_lines():
                 table.add_row(c.name, c.lineage, "yes" if c.malignant else "no",
@@ -49,30 +56,48 @@ def register(app: typer.Typer) -> None:
             return
         if cell_line is None:
             raise InputError("cell-line", "is required (see xposim cell --list)")
-        overrides = parse_set_options(set_)
-        drugs = [parse_drug_concentration(d) for d in (drug or [])]
-        if len(drugs) != 1:
+        finite("hours", hours, "h")
+        finite("step", step, "h")
+        finite("washout-at", washout_at, "h")
+        if len(drug or []) != 1:
             raise InputError("drug", "give exactly one XPO1 inhibitor, e.g. "
-                             "--drug selinexor=100nM", got=len(drugs))
-        from xposim.experiments.exposure import Exposure, run_exposure
+                             "--drug selinexor=100nM", got=len(drug or []))
+        inputs = {"cell_line": cell_line, "drug": list(drug or []), "hours": hours,
+                  "washout_at_h": washout_at, "step_h": step, "set": list(set_ or [])}
+        with output_folder(out, command="cell", inputs=inputs, overwrite=overwrite) as dest:
+            # parsed after the destination check: units and the model load numerical code
+            overrides = parse_set_options(set_)
+            name, conc = parse_drug_concentration(drug[0])  # type: ignore[index]
+            from xposim.experiments.exposure import Exposure, run_exposure
 
-        name, conc = drugs[0]
-        exposure = Exposure(cell_line=cell_line, drug=name, concentration_nM=conc,
-                            hours=hours, washout_at_h=washout_at, step_h=step,
-                            overrides=overrides)
-        result = run_exposure(exposure)
-        if out is not None:
-            use_file_backend()
-            from xposim.io import atomic_dir
-            from xposim.report.cell_plots import plot_exposure
+            exposure = Exposure(cell_line=cell_line, drug=name, concentration_nM=conc,
+                                hours=hours, washout_at_h=washout_at, step_h=step,
+                                overrides=overrides)
+            from xposim.limits import MAX_OUTPUT_POINTS
 
-            with atomic_dir(out) as tmp:
-                result.to_frame().to_parquet(tmp / "timecourse.parquet", index=False)
+            MAX_OUTPUT_POINTS.check("step", hours / step + 1, got=step,
+                                    hint=f"use a step of at least "
+                                         f"{hours / (MAX_OUTPUT_POINTS.value - 1):.3g} h "
+                                         f"over {hours:g} h")
+            result = run_exposure(exposure)
+            summary = result.final()
+            text = json_text(summary)
+            if dest is not None:
+                use_file_backend()
+                import matplotlib.pyplot as plt
+
+                from xposim.biology.cell import cell_model
+                from xposim.report.cell_plots import plot_exposure
+
+                result.to_frame().to_parquet(dest.path / "timecourse.parquet", index=False)
                 fig = plot_exposure(result)
-                fig.savefig(tmp / "exposure.png", dpi=120)
-        summary = result.final()
+                fig.savefig(dest.path / "exposure.png", dpi=120)
+                plt.close(fig)
+                dest.record(model_hash=cell_model(exposure.cell_line, exposure.drug,
+                                                  exposure.overrides).hash,
+                            details={"concentration_nM": conc, "summary": summary})
         if as_json:
-            print_json(summary)
+            typer.echo(text)
             return
         table = Table(title=f"{cell_line}, {name} {conc:g} nM, {hours:g} h"
                       + (f", washout at {washout_at:g} h" if washout_at else ""))

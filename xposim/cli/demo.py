@@ -8,25 +8,30 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from xposim.cli._common import Overwrite, Quiet, output_folder, progress
+
 
 def register(app: typer.Typer) -> None:
     @app.command("demo")
-    def demo(out: Annotated[Path, typer.Option(help="report directory")] = Path("out/demo"),
+    def demo(out: Annotated[str, typer.Option(help="report folder (report.html, figures, "
+                                              "tables, manifest.json)")] = "out/demo",
+             overwrite: Overwrite = False,
+             quiet: Quiet = False,
              ) -> None:
         """Run the built-in demonstration and write its report (report.html)."""
-        from rich.progress import Progress, SpinnerColumn, TextColumn
+        with output_folder(out, command="demo", inputs={}, overwrite=overwrite) as dest:
+            from xposim.cli._common import use_file_backend
 
-        from xposim.cli._common import use_file_backend
-        from xposim.io import atomic_dir
+            use_file_backend()
+            from xposim.report.demo import DEMO_CELLS, run_demo
 
-        use_file_backend()
-        from xposim.report.demo import run_demo
-
-        with Progress(SpinnerColumn(), TextColumn("{task.description}")) as progress:
-            progress.add_task("simulating selinexor exposures of the cell presets...")
-            with atomic_dir(out) as tmp:
-                summary = run_demo(tmp)
+            assert dest is not None
+            with progress("simulating selinexor exposures of the cell presets",
+                          len(DEMO_CELLS) + 1, quiet=quiet) as advance:
+                summary = run_demo(dest.path, progress=advance)
+            dest.record(model_hash=summary["model_hash"],
+                        details={"settings": summary["settings"]})
         console = Console()
-        console.print(f"[bold]report[/bold]: {out / 'report.html'}")
+        console.print(f"[bold]report[/bold]: {Path(out) / 'report.html'}")
         for cell, occ in summary["occupancy_at_washout"].items():  # type: ignore[union-attr]
             console.print(f"  {cell:15s} occupancy at washout {occ:.3f}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,9 +10,15 @@ from rich.table import Table
 
 from xposim.cli._common import (
     SET_HELP,
+    Overwrite,
+    Quiet,
+    check_concentration,
+    finite,
+    json_text,
+    output_folder,
     parse_drug_concentration,
     parse_set_options,
-    print_json,
+    progress,
     use_file_backend,
 )
 from xposim.errors import InputError
@@ -21,17 +26,21 @@ from xposim.errors import InputError
 
 def _concentrations(text: str, drug: str) -> tuple[float, ...]:
     """``"0nM,1nM,10nM,0.1uM"`` -> nM (units required; mass units use the drug's MW)."""
+    from xposim.limits import MAX_DISH_SIMULATIONS
     from xposim.model.units import concentration_to_nM, parse_quantity
     from xposim.presets.drugs import get_drug
 
     d = get_drug(drug)
+    items = text.split(",")
+    MAX_DISH_SIMULATIONS.check("concentrations", len(items), hint="one simulation per "
+                               "concentration: give fewer")
     out = []
-    for item in text.split(","):
+    for item in items:
         value, unit = parse_quantity(item.strip(), field="concentrations", expect="nM")
         if value < 0:
             raise InputError("concentrations", "must be >= 0", got=item.strip())
-        out.append(concentration_to_nM(value, unit, mw_g_per_mol=d.mw_g_per_mol,
-                                       field="concentrations"))
+        out.append(check_concentration("concentrations", concentration_to_nM(
+            value, unit, mw_g_per_mol=d.mw_g_per_mol, field="concentrations"), item.strip()))
     return tuple(out)
 
 
@@ -51,37 +60,56 @@ def register(app: typer.Typer) -> None:
             "dexamethasone=100nM")] = None,
         as_json: Annotated[bool, typer.Option("--json", help='print {"ic50_nm": x, '
                                               '"ci95_nm": [lo, hi], ...}')] = False,
-        out: Annotated[Path | None, typer.Option(help="write dose_response.parquet and "
-                                                 "dose_response.png here")] = None,
+        out: Annotated[str | None, typer.Option(help="write dose_response.parquet, "
+                                                "dose_response.png and manifest.json into "
+                                                "this folder")] = None,
         set_: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
+        overwrite: Overwrite = False,
+        quiet: Quiet = False,
     ) -> None:
         """Viability curve (fraction of the untreated control) and 4-parameter Hill IC50."""
         if cell_line is None:
             raise InputError("cell-line", "is required (see xposim cell --list)")
-        overrides = parse_set_options(set_)
-        from xposim.experiments.dose_response import (
-            DEFAULT_CONCENTRATIONS_NM,
-            DoseResponse,
-            run_dose_response,
-        )
+        finite("hours", hours, "h")
+        inputs = {"cell_line": cell_line, "drug": drug, "hours": hours,
+                  "concentrations": concentrations, "fixed": list(fixed or []),
+                  "set": list(set_ or [])}
+        with output_folder(out, command="ic50", inputs=inputs, overwrite=overwrite) as dest:
+            # parsed after the destination check: units and the model load numerical code
+            overrides = parse_set_options(set_)
+            from xposim.experiments.dose_response import (
+                DEFAULT_CONCENTRATIONS_NM,
+                DoseResponse,
+                run_dose_response,
+            )
 
-        conc = (_concentrations(concentrations, drug) if concentrations is not None
-                else DEFAULT_CONCENTRATIONS_NM)
-        held = dict(parse_drug_concentration(f, field="fixed") for f in (fixed or []))
-        experiment = DoseResponse(cell_line=cell_line, drug=drug, hours=hours,
-                                  concentrations_nM=conc, fixed=tuple(held.items()),
-                                  overrides=overrides)
-        result = run_dose_response(experiment)
-        if out is not None:
-            use_file_backend()
-            from xposim.io import atomic_dir
+            conc = (_concentrations(concentrations, drug) if concentrations is not None
+                    else DEFAULT_CONCENTRATIONS_NM)
+            held = dict(parse_drug_concentration(f, field="fixed") for f in (fixed or []))
+            experiment = DoseResponse(cell_line=cell_line, drug=drug, hours=hours,
+                                      concentrations_nM=conc, fixed=tuple(held.items()),
+                                      overrides=overrides)
+            with progress(f"{len(conc)} concentrations, {hours:g} h", None, quiet=quiet):
+                result = run_dose_response(experiment)
+            summary = result.summary()
+            text = json_text(summary)
+            if dest is not None:
+                use_file_backend()
+                import matplotlib.pyplot as plt
 
-            with atomic_dir(out) as tmp:
-                result.to_frame().to_parquet(tmp / "dose_response.parquet", index=False)
-                result.plot().savefig(tmp / "dose_response.png", dpi=120)
-        summary = result.summary()
+                from xposim.biology.cell import cell_fate_model
+
+                result.to_frame().to_parquet(dest.path / "dose_response.parquet",
+                                             index=False)
+                fig = result.plot()
+                fig.savefig(dest.path / "dose_response.png", dpi=120)
+                plt.close(fig)
+                dest.record(model_hash=cell_fate_model(experiment.cell_line,
+                                                       overrides=overrides).hash,
+                            details={"concentrations_nM": list(experiment.concentrations_nM),
+                                     "fixed_nM": held, "summary": summary})
         if as_json:
-            print_json(summary)
+            typer.echo(text)
             return
         table = Table(title=f"{experiment.cell_line}, {experiment.drug}, {hours:g} h")
         table.add_column("concentration (nM)", justify="right")

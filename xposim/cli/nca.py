@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from xposim.cli._common import Overwrite, Quiet
 from xposim.errors import InputError
 
 if TYPE_CHECKING:
@@ -139,75 +140,105 @@ def register(app: typer.Typer) -> None:
             help="predict the steady state of dosing every tau from dose 1, e.g. tau=24h")
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
-        out: Annotated[Path | None, typer.Option(
+        out: Annotated[str | None, typer.Option(
             help="write the table to FILE.csv or FILE.parquet (columns 'CODE (unit)')")
         ] = None,
-        plots: Annotated[Path | None, typer.Option(
-            help="write one PNG per subject and interval with the λz points marked")
-        ] = None,
+        plots: Annotated[str | None, typer.Option(
+            help="write one PNG per subject and interval with the λz points marked, and "
+            "manifest.json, into this folder")] = None,
+        overwrite: Overwrite = False,
+        quiet: Quiet = False,
     ) -> None:
         """NCA of observed data: CDISC PP parameters per subject and dosing interval."""
-        from xposim.analysis.nca_codes import check_units
-        from xposim.analysis.nca_data import BLQRule, Columns, read_nca_data
-        from xposim.analysis.nca_table import (
-            NCAOptions,
-            check_output_path,
-            run_nca,
-            write_results,
-        )
-        from xposim.cli._common import print_json
+        from xposim.cli._common import check_dataset_size, json_text, output_file, output_folder
 
-        if out is not None:
-            check_output_path(out)  # before any work
-        if plots is not None and plots.exists() and not plots.is_dir():
-            raise InputError("plots", "must be a directory", got=str(plots))
-        tu, cu, du = check_units(time_unit, conc_unit, dose_unit)
-        tmax = {"auto": None, "yes": True, "no": False}.get(tmax_in_lambda_z.lower(), "bad")
-        if tmax == "bad":
-            raise InputError("tmax-in-lambda-z", "must be auto, yes or no",
-                             got=tmax_in_lambda_z)
-        options = NCAOptions(
-            route=route, auc_method=auc_method, blq=BLQRule.parse(blq),
-            lambda_z=_lambda_z(lambda_z or [], tu),  # type: ignore[arg-type]
-            tmax_in_lambda_z=tmax,  # type: ignore[arg-type]
-            dose=None if dose is None else _quantity(dose, "dose", du),
-            duration=None if duration is None else _quantity(duration, "duration", tu),
-            time_unit=tu, conc_unit=cu, dose_unit=du, partial=_partial(partial_auc or []),
-            superposition_tau=(None if superposition is None
-                               else _superposition(superposition, tu)))
-        dataset = read_nca_data(data, columns=Columns(id=id_col, time=time_col,
-                                                      conc=conc_col, amt=amt_col,
-                                                      blq=blq_col),
+        # destinations first, before any work or heavy import
+        if out is not None and Path(out).suffix.lower() not in (".csv", ".parquet"):
+            raise InputError("out", "must end in .csv or .parquet", got=out)
+        inputs = {"data": str(data), "route": route, "auc_method": auc_method, "dose": dose,
+                  "duration": duration, "time_unit": time_unit, "conc_unit": conc_unit,
+                  "dose_unit": dose_unit, "id_col": id_col, "time_col": time_col,
+                  "conc_col": conc_col, "amt_col": amt_col, "blq_col": blq_col,
+                  "obs_cmt": obs_cmt, "lloq": lloq, "blq": blq,
+                  "lambda_z": list(lambda_z or []), "tmax_in_lambda_z": tmax_in_lambda_z,
+                  "partial_auc": list(partial_auc or []), "superposition": superposition}
+        with output_file(out, inputs=[str(data)]) as table_file, output_folder(
+                plots, command="nca", inputs=inputs, overwrite=overwrite,
+                field="plots") as plot_folder:
+            check_dataset_size(str(data), "data")
+            results = _analyse(data, quiet=quiet, **{k: v for k, v in inputs.items()
+                                                     if k != "data"})
+            text = json_text(results.to_json()) if as_json else None
+            if table_file is not None:
+                from xposim.analysis.nca_table import write_results
+
+                write_results(results, table_file.path)
+            if plot_folder is not None:
+                _write_plots(results, plot_folder.path)
+        if text is not None:
+            typer.echo(text)
+        else:
+            _print_table(results)
+
+
+def _analyse(data: Path, *, route: str | None, auc_method: str, dose: str | None,
+             duration: str | None, time_unit: str, conc_unit: str, dose_unit: str,
+             id_col: str | None, time_col: str | None, conc_col: str | None,
+             amt_col: str | None, blq_col: str | None, obs_cmt: int | None,
+             lloq: float | None, blq: str, lambda_z: list[str], tmax_in_lambda_z: str,
+             partial_auc: list[str], superposition: str | None, quiet: bool
+             ) -> NCAResults:
+    """Read ``data`` and run the NCA with the command's options."""
+    from xposim.analysis.nca_codes import check_units
+    from xposim.analysis.nca_data import BLQRule, Columns, read_nca_data
+    from xposim.analysis.nca_table import NCAOptions, run_nca
+    from xposim.cli._common import progress
+
+    tu, cu, du = check_units(time_unit, conc_unit, dose_unit)
+    tmax = {"auto": None, "yes": True, "no": False}.get(tmax_in_lambda_z.lower(), "bad")
+    if tmax == "bad":
+        raise InputError("tmax-in-lambda-z", "must be auto, yes or no", got=tmax_in_lambda_z)
+    options = NCAOptions(
+        route=route, auc_method=auc_method, blq=BLQRule.parse(blq),
+        lambda_z=_lambda_z(lambda_z, tu),  # type: ignore[arg-type]
+        tmax_in_lambda_z=tmax,  # type: ignore[arg-type]
+        dose=None if dose is None else _quantity(dose, "dose", du),
+        duration=None if duration is None else _quantity(duration, "duration", tu),
+        time_unit=tu, conc_unit=cu, dose_unit=du, partial=_partial(partial_auc),
+        superposition_tau=(None if superposition is None
+                           else _superposition(superposition, tu)))
+    with progress("non-compartmental analysis", None, quiet=quiet):
+        dataset = read_nca_data(data, columns=Columns(id=id_col, time=time_col, conc=conc_col,
+                                                      amt=amt_col, blq=blq_col),
                                 lloq=lloq, obs_cmt=obs_cmt)
-        results = run_nca(dataset, options)
-        if out is not None:
-            write_results(results, out)
-        if plots is not None:
-            _write_plots(results, plots)
-        if as_json:
-            print_json(results.to_json())
-            return
-        _print_table(results)
+        return run_nca(dataset, options)
 
 
 def _write_plots(results: NCAResults, folder: Path) -> None:
+    """One PNG per subject and interval into ``folder`` (the caller's staged folder)."""
     from xposim.cli._common import use_file_backend
 
     use_file_backend()
-    from xposim.io import atomic_dir
+    import matplotlib.pyplot as plt
+
     from xposim.report.nca_plots import plot_profile
 
     opt = results.options
     assert opt is not None
-    with atomic_dir(folder) as tmp:
-        for p in results.profiles:
-            label = ("steady state (superposition)" if p.kind == "superposition"
-                     else f"dose {p.interval}")
-            fig = plot_profile(p.result, title=f"ID {p.id}, {label}",
-                               time_unit=opt.time_unit, conc_unit=opt.conc_unit)
-            name = (f"ID{p.id}_ss.png" if p.kind == "superposition"
-                    else f"ID{p.id}_dose{p.interval}.png")
-            fig.savefig(tmp / name, dpi=100)
+    for p in results.profiles:
+        label = ("steady state (superposition)" if p.kind == "superposition"
+                 else f"dose {p.interval}")
+        fig = plot_profile(p.result, title=f"ID {p.id}, {label}",
+                           time_unit=opt.time_unit, conc_unit=opt.conc_unit)
+        name = (f"ID{p.id}_ss.png" if p.kind == "superposition"
+                else f"ID{p.id}_dose{p.interval}.png")
+        fig.savefig(folder / _safe(name), dpi=100)
+        plt.close(fig)
+
+
+def _safe(name: str) -> str:
+    """A file name from subject IDs that may hold any text (no separators)."""
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
 
 
 def _print_table(res: NCAResults) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,31 +17,32 @@ def register(app: typer.Typer) -> None:
         cell_line: Annotated[str | None, typer.Option("--cell-line",
                                                       help="preset for the cell model")] = None,
         fmt: Annotated[str, typer.Option("--format", help="csv or md")] = "md",
-        out: Annotated[Path | None, typer.Option(help="write to this file")] = None,
+        out: Annotated[str | None, typer.Option(help="write to this file")] = None,
         summary: Annotated[bool, typer.Option("--summary", help="count the parameters by "
                                               "kind instead of listing them")] = False,
     ) -> None:
         """Print or write the parameter table (CSV or Markdown)."""
-        import pandas as pd
-
-        from xposim.catalog import build_model
-        from xposim.model.components import KINDS
-        from xposim.model.tables import parameter_table, to_markdown
+        from xposim.cli._common import output_file
 
         if fmt not in ("csv", "md"):
             raise InputError("format", "must be csv or md", got=fmt)
-        kwargs = {"cell_line": cell_line} if cell_line else {}
-        built = build_model(model, **kwargs)
-        table = parameter_table(built)
-        if summary:  # parameters only: derived expressions and inputs are not counted
-            counts = {k: sum(1 for p in built.parameters if p.kind == k) for k in KINDS}
-            table = pd.DataFrame({"kind": [*counts, "total"],
-                                  "parameters": [*counts.values(), len(built.parameters)]})
-        text = table.to_csv(index=False) if fmt == "csv" else to_markdown(table)
+        with output_file(out) as dest:  # checked before any work
+            import pandas as pd
+
+            from xposim.catalog import build_model
+            from xposim.model.components import KINDS
+            from xposim.model.tables import parameter_table, to_markdown
+
+            kwargs = {"cell_line": cell_line} if cell_line else {}
+            built = build_model(model, **kwargs)
+            table = parameter_table(built)
+            if summary:  # parameters only: derived expressions and inputs are not counted
+                counts = {k: sum(1 for p in built.parameters if p.kind == k) for k in KINDS}
+                table = pd.DataFrame({"kind": [*counts, "total"],
+                                      "parameters": [*counts.values(),
+                                                     len(built.parameters)]})
+            text = table.to_csv(index=False) if fmt == "csv" else to_markdown(table)
+            if dest is not None:
+                dest.path.write_text(text, encoding="utf-8")
         if out is None:
             sys.stdout.write(text)
-            return
-        from xposim.io import atomic_file
-
-        with atomic_file(out) as tmp:
-            tmp.write_text(text, encoding="utf-8")

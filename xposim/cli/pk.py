@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from xposim.cli._common import Overwrite, Quiet
 from xposim.errors import InputError
 
 
@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
         height: Annotated[float | None, typer.Option(help="height (cm)")] = None,
         n: Annotated[int | None, typer.Option("--n", help="virtual subjects (population "
                                               "run); omit for the typical subject")] = None,
-        seed: Annotated[int, typer.Option(help="random seed of the population")] = 0,
+        seed: Annotated[int, typer.Option(help="random seed of the population (>= 0)")] = 0,
         hours: Annotated[float | None, typer.Option(help="simulated time (h); default: to "
                                                     "72 h after the last dose (open-ended "
                                                     "regimens: 3 weeks of dosing)")] = None,
@@ -36,61 +36,104 @@ def register(app: typer.Typer) -> None:
             "--obs-times", help="with --n: the population's recording times, comma-"
             "separated, with a unit: '0,1,2,4,8,24h' or '1,7,14d'")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="print NCA as JSON")] = False,
-        out: Annotated[Path | None, typer.Option(help="write pk.parquet, nonmem.csv and "
-                                                 "profiles.png here")] = None,
+        out: Annotated[str | None, typer.Option(help="write pk.parquet, nonmem.csv, "
+                                                "profiles.png and manifest.json into this "
+                                                "folder")] = None,
+        overwrite: Overwrite = False,
+        quiet: Quiet = False,
     ) -> None:
         """Simulate plasma concentrations and report NCA of the first dose."""
-        from xposim.cli._common import print_json
-        from xposim.pharmacology.pk.pkrun import run_pk
+        from xposim.cli._common import (
+            count_administrations,
+            finite,
+            json_text,
+            output_folder,
+            progress,
+        )
+        from xposim.limits import MAX_ADMINISTRATIONS, MAX_SUBJECTS
 
         if n is not None and n < 1:
             raise InputError("n", "must be >= 1", got=n)
-        if step <= 0:
-            raise InputError("step", "must be > 0 h", got=step)
-        if hours is not None and hours <= 0:
-            raise InputError("hours", "must be > 0 h", got=hours)
+        if n is not None:
+            MAX_SUBJECTS.check("n", n, got=n)
+        if seed < 0:
+            raise InputError("seed", "must be >= 0", got=seed)
+        finite("step", step, "h")
+        finite("hours", hours, "h")
+        for name, value, unit in (("weight", weight, "kg"), ("height", height, "cm")):
+            finite(name, value, unit)
         every, obs = _obs_times(obs_every, obs_times)
-        kw = {"weight_kg": weight, "sex": sex, "height_cm": height, "n": n, "seed": seed,
-              "hours": hours, "step_h": step, "obs_times_h": obs, "obs_every_h": every}
-        if out is not None:
-            from xposim.cli._common import use_file_backend
-            from xposim.io import atomic_dir
+        inputs = {"regimen": regimen, "weight_kg": weight, "sex": sex, "height_cm": height,
+                  "n": n, "seed": seed, "hours": hours, "step_h": step,
+                  "obs_every": obs_every, "obs_times": obs_times}
+        # the destination is checked and reserved before anything heavy is imported
+        with output_folder(out, command="pk", inputs=inputs, overwrite=overwrite,
+                           seed=seed) as dest:
+            from xposim.pharmacology.label_regimens import read_regimen
+            from xposim.pharmacology.pk.pkrun import OPEN_ENDED_DOSING_H, run_pk
 
-            use_file_backend()
+            reg = read_regimen(regimen)
+            until = hours if hours is not None else (
+                OPEN_ENDED_DOSING_H if reg.open_ended else None)
+            MAX_ADMINISTRATIONS.check("regimen", count_administrations(reg.records, until),
+                                      got=regimen)
+            drugs = len(reg.drugs)
+            what = f"{n} virtual subjects" + (f" x {drugs} drugs" if drugs > 1 else "")
+            with progress(what, (n or 0) * drugs, quiet=quiet or n is None) as advance:
+                # a population is streamed into the staged folder chunk by chunk
+                run = run_pk(reg, weight_kg=weight, sex=sex, height_cm=height, n=n,
+                             seed=seed, hours=hours, step_h=step, obs_times_h=obs,
+                             obs_every_h=every,
+                             out_dir=None if dest is None else dest.path,
+                             progress=advance if n is not None else None)
+            summary = run.summary()
+            text = json_text(summary if len(summary) > 1 else next(iter(summary.values())))
+            if dest is not None:
+                from xposim.cli._common import use_file_backend
 
-            # the population is written chunk by chunk into the temporary folder
-            with atomic_dir(out) as tmp, _progress(n) as progress:
-                run = run_pk(regimen, out_dir=tmp, progress=progress, **kw)
-                run.write(tmp)
-        else:
-            with _progress(n) as progress:
-                run = run_pk(regimen, progress=progress, **kw)
-        summary = run.summary()
+                use_file_backend()
+                import matplotlib.pyplot as plt
+
+                from xposim.report.pk_plots import plot_profiles
+
+                run.write(dest.path)  # what was not streamed into it already
+                fig = plot_profiles(run)
+                fig.savefig(dest.path / "profiles.png", dpi=110)
+                plt.close(fig)
+                dest.record(model_hash={d.drug: d.typical.pk.model.hash for d in run.drugs},
+                            details={"simulated_hours": float(
+                                run.drugs[0].typical.times_h[-1]),
+                                "nca": summary})
         if as_json:
-            print_json(summary if len(summary) > 1 else next(iter(summary.values())))
+            typer.echo(text)
             return
-        from rich.console import Console
-        from rich.table import Table
+        _print_tables(summary, n, seed)
 
-        for drug, s in summary.items():
-            table = Table(title=f"{drug}: typical subject, first dose"
-                          + (f"; population n={n}, seed {seed}" if n else ""))
-            table.add_column("quantity")
-            table.add_column("typical", justify="right")
+
+def _print_tables(summary: dict[str, dict[str, object]], n: int | None, seed: int) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    for drug, s in summary.items():
+        table = Table(title=f"{drug}: typical subject, first dose"
+                      + (f"; population n={n}, seed {seed}" if n else ""))
+        table.add_column("quantity")
+        table.add_column("typical", justify="right")
+        if n:
+            table.add_column("median [p5, p95]", justify="right")
+        for key, value in s.items():
+            if key in ("population", "flags"):
+                continue
+            row = [key, "-" if value is None else f"{value:.4g}"]
             if n:
-                table.add_column("median [p5, p95]", justify="right")
-            for key, value in s.items():
-                if key in ("population", "flags"):
-                    continue
-                row = [key, "-" if value is None else f"{value:.4g}"]
-                if n:
-                    pop = s["population"].get(key)  # type: ignore[union-attr]
-                    row.append("" if pop is None else "-" if pop["median"] is None else
-                               f"{pop['median']:.4g} [{pop['p5']:.4g}, {pop['p95']:.4g}]")
-                table.add_row(*row)
-            Console().print(table)
-            if s.get("flags"):
-                Console().print("NCA acceptance (PKNCA rules): " + "; ".join(s["flags"]))
+                pop = s["population"].get(key)  # type: ignore[union-attr]
+                row.append("" if pop is None else "-" if pop["median"] is None else
+                           f"{pop['median']:.4g} [{pop['p5']:.4g}, {pop['p95']:.4g}]")
+            table.add_row(*row)
+        Console().print(table)
+        if s.get("flags"):
+            Console().print("NCA flags (truncation; PKNCA acceptance rules): "
+                            + "; ".join(s["flags"]))  # type: ignore[arg-type]
 
 
 _UNIT_H = {"min": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0}
@@ -128,32 +171,3 @@ def _obs_times(every: str | None, times: str | None
     if len(values) != 1:
         raise InputError("obs-every", "must be one interval with a unit, e.g. 1d", got=every)
     return values[0], None
-
-
-def _progress(n: int | None):
-    """A rich progress bar over subjects on stderr (on a terminal, for populations)."""
-    from contextlib import contextmanager, nullcontext
-
-    if not n:
-        return nullcontext(None)
-
-    @contextmanager
-    def bar():
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress, TimeRemainingColumn
-
-        console = Console(stderr=True)
-        with Progress("[progress.description]{task.description}", BarColumn(),
-                      "{task.completed}/{task.total} subjects", TimeRemainingColumn(),
-                      console=console, transient=True,
-                      disable=not console.is_terminal) as p:
-            tasks: dict[str, object] = {}
-
-            def update(drug: str, done: int, total: int) -> None:
-                if drug not in tasks:
-                    tasks[drug] = p.add_task(drug, total=total)
-                p.update(tasks[drug], completed=done)  # type: ignore[arg-type]
-
-            yield update
-
-    return bar()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,17 +14,17 @@ def register(app: typer.Typer) -> None:
         model: Annotated[str, typer.Option(help="built-in model name (cell, ...)")] = "cell",
         cell_line: Annotated[str | None, typer.Option("--cell-line",
                                                       help="preset for the cell model")] = None,
-        out: Annotated[Path | None, typer.Option(help="write to this file (.xml)")] = None,
+        out: Annotated[str | None, typer.Option(help="write to this file (.xml)")] = None,
     ) -> None:
         """Export the SBML Level 3 Version 2 that xposim itself simulates."""
-        from xposim.catalog import build_model
+        from xposim.cli._common import output_file
 
-        kwargs = {"cell_line": cell_line} if cell_line else {}
-        text = build_model(model, **kwargs).sbml
+        with output_file(out) as dest:  # checked before any work
+            from xposim.catalog import build_model
+
+            kwargs = {"cell_line": cell_line} if cell_line else {}
+            text = build_model(model, **kwargs).sbml
+            if dest is not None:
+                dest.path.write_text(text, encoding="utf-8")
         if out is None:
             sys.stdout.write(text)
-            return
-        from xposim.io import atomic_file
-
-        with atomic_file(out) as tmp:
-            tmp.write_text(text, encoding="utf-8")

@@ -45,11 +45,14 @@ def register(app: typer.Typer) -> None:
                   "explorer has no authentication", file=sys.stderr)
         import uvicorn
 
+        from xposim.io.interrupts import signals_default
         from xposim.web.app import ExplorerSettings, create_app
 
         application = create_app(ExplorerSettings(processes=workers,
                                                   allow_remote=not is_loopback(host)))
         shown = f"[{host}]" if ":" in host else host
         print(f"xposim explorer: http://{shown}:{port}/  (Ctrl-C to stop)", flush=True)
-        uvicorn.run(application, host=host, port=port, log_level="warning",
-                    limit_concurrency=64, timeout_keep_alive=5)
+        # a server stops on a signal by itself (it writes no result to clean up)
+        with signals_default():
+            uvicorn.run(application, host=host, port=port, log_level="warning",
+                        limit_concurrency=64, timeout_keep_alive=5)

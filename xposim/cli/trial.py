@@ -58,6 +58,10 @@ def register(app: typer.Typer) -> None:
                                               "JSON")] = False,
     ) -> None:
         """Simulate a trial protocol and report its endpoints per arm (95% CIs)."""
+        import signal
+
+        from xposim.cli._common import ARGV
+        from xposim.io.interrupts import Interrupted
         from xposim.trials.model import patient_model_recipe
         from xposim.trials.protocol import load_protocol
         from xposim.trials.run import MAX_SUBJECTS_PER_ARM
@@ -90,13 +94,13 @@ def register(app: typer.Typer) -> None:
                                backend=chosen, workers=k, scheduler=scheduler,  # type: ignore[arg-type]
                                chunk_size=chunk_size, settings=settings, overwrite=overwrite,
                                progress=not as_json and sys.stderr.isatty(),
-                               command=" ".join(["xposim", *sys.argv[1:]]))
-        except KeyboardInterrupt:
-            print(f"interrupted: finished chunks are kept in {out}; run the same command "
-                  "to resume", file=sys.stderr)
-            # the shell's code for SIGINT; typer.Exit would be swallowed by main's
-            # standalone_mode=False (issue 10, fixed on branch cli-promises)
-            sys.exit(130)
+                               command=" ".join(ARGV.get() or ("xposim", *sys.argv[1:])))
+        except (KeyboardInterrupt, Interrupted) as exc:
+            # the CLI prints one line and exits 128 + the signal (130 Ctrl-C, 143 SIGTERM);
+            # unlike other commands the folder is not removed: it resumes
+            signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+            raise Interrupted(signum, f"finished chunks are kept in {out}; run the same "
+                              "command to resume") from None
         if report:
             from xposim.cli._common import use_file_backend
             from xposim.report.trial import write_trial_report

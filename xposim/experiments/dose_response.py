@@ -68,9 +68,11 @@ class DoseResponse:
                                  got=c)
         if len(set(conc)) != len(conc):
             raise InputError("concentrations", "must not repeat a concentration")
-        if sum(1 for c in conc if c > 0) < 4:
+        positive = sum(1 for c in conc if c > 0)
+        if positive < 4:
             raise InputError("concentrations", "need at least 4 positive concentrations to "
-                             "fit a Hill curve", got=len(conc))
+                             f"fit a Hill curve (the control, 0, does not count); got "
+                             f"{positive} positive of {len(conc)}")
         object.__setattr__(self, "concentrations_nM", tuple(sorted(float(c) for c in conc)))
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 
 from xposim.errors import InputError
 from xposim.io import atomic_file
+from xposim.limits import MAX_ADMINISTRATIONS, MAX_DATASET_ROWS
 
 #: standard NONMEM data items, in the order they are written
 STANDARD_COLUMNS: tuple[str, ...] = (
@@ -163,6 +164,9 @@ def validate_dataset(df: pd.DataFrame) -> pd.DataFrame:
         (a < 0, "AMT must be >= 0", a),
         (i_ < 0, "II must be >= 0", i_),
         (ad < 0, "ADDL must be >= 0", ad),
+        (ad >= MAX_ADMINISTRATIONS.value, f"ADDL must be < {MAX_ADMINISTRATIONS.value:,} "
+         f"(a record expands to ADDL + 1 doses; xposim.limits.{MAX_ADMINISTRATIONS.name})",
+         ad),
         (~np.isin(s_, (0, 1, 2)), "SS must be 0, 1 or 2", s_),
         (~((rt >= 0) | np.isin(rt, (-1, -2))), "RATE must be >= 0, -1 (modelled rate) "
          "or -2 (modelled duration)", rt),
@@ -192,6 +196,8 @@ def validate_dataset(df: pd.DataFrame) -> pd.DataFrame:
         elif isinstance(value, np.str_):
             value = str(value)
         raise _err(row + 1, problem, got=value)
+    MAX_DATASET_ROWS.check("ADDL", n + float(ad[dose].sum()),
+                           hint="the records with the ADDL doses they expand to")
     std = {
         "ID": ident, "TIME": time, "AMT": amt, "EVID": evid, "CMT": cmt, "RATE": rate,
         "II": ii, "ADDL": addl, "SS": ss, "DV": dv, "MDV": mdv,

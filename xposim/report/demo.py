@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,12 +35,18 @@ class DemoSettings:
     washout_at_h: float = 24.0
 
 
-def run_demo(out: Path, settings: DemoSettings | None = None) -> dict[str, object]:
-    """Run the demo into directory ``out`` (must exist); returns the JSON summary."""
+def run_demo(out: Path, settings: DemoSettings | None = None, *,
+             progress: Callable[[int], None] | None = None) -> dict[str, object]:
+    """Run the demo into directory ``out`` (must exist); returns the JSON summary.
+    ``progress(1)`` is called after each of the ``len(DEMO_CELLS) + 1`` steps (one per
+    preset, then the report)."""
     s = settings or DemoSettings()
-    runs: list[ExposureResult] = [
-        run_exposure(Exposure(c, s.concentration_nM, s.hours, washout_at_h=s.washout_at_h,
-                              step_h=0.25)) for c in DEMO_CELLS]
+    runs: list[ExposureResult] = []
+    for c in DEMO_CELLS:
+        runs.append(run_exposure(Exposure(c, s.concentration_nM, s.hours,
+                                          washout_at_h=s.washout_at_h, step_h=0.25)))
+        if progress is not None:
+            progress(1)
     pd.concat([r.to_frame() for r in runs]).to_parquet(out / "timecourse.parquet", index=False)
     figures = {}
     for r in runs:
@@ -74,6 +81,8 @@ def run_demo(out: Path, settings: DemoSettings | None = None) -> dict[str, objec
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     (out / "report.html").write_text(_html(s, table, params, figures, out, summary),
                                      encoding="utf-8")
+    if progress is not None:
+        progress(1)
     return summary
 
 

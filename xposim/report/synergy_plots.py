@@ -128,6 +128,10 @@ def plot_isobologram(grid: CombinationGrid, effect: float = 0.5) -> Figure:
     ax.set_ylabel(f"{grid.drugs[1]} (nM)")
     ax.set_xlim(left=0.0)
     ax.set_ylim(bottom=0.0)
-    ax.legend(fontsize=8, loc="upper right")
+    if ax.get_legend_handles_labels()[0]:  # neither drug alone nor any pair reaches it
+        ax.legend(fontsize=8, loc="upper right")
+    else:
+        ax.text(0.5, 0.5, f"no {pct} effect on this grid", transform=ax.transAxes,
+                ha="center", va="center", color="0.4")
     fig.tight_layout()
     return fig

@@ -16,12 +16,19 @@ import numpy as np
 import pandas as pd
 
 from xposim.errors import InputError
-from xposim.model.units import HOURS_PER_WEEK
+from xposim.limits import (
+    MAX_OUTPUT_POINTS,
+    MAX_SIMULATED_DAYS,
+    MAX_SUBJECT_TIMES,
+    MAX_SUBJECTS,
+)
+from xposim.model.units import HOURS_PER_DAY, HOURS_PER_WEEK
 from xposim.pharmacology.dose import Dose
 from xposim.pharmacology.label_regimens import read_regimen
 from xposim.pharmacology.nmdata import DatasetWriter
 from xposim.pharmacology.pk import pk_model
 from xposim.pharmacology.pk.population import (
+    CHUNK_VALUES,
     Covariates,
     PopulationResult,
     population_chunks,
@@ -29,7 +36,6 @@ from xposim.pharmacology.pk.population import (
 )
 from xposim.pharmacology.pk.spec import PKModel
 from xposim.pharmacology.regimen.algebra import Regimen
-from xposim.pharmacology.regimen.text import regimen_to_text
 
 #: Simulated time of an open-ended ("until progression") regimen without --hours: three
 #: weeks of dosing (the label schedules repeat weekly or in 21-35-day cycles) + 72 h.
@@ -66,6 +72,21 @@ class DrugRun:
         start, end = self.first_interval()
         return result.nca(start_h=start, end_h=end)
 
+    def truncation_flags(self, typ: pd.Series) -> list[str]:
+        """What the NCA of the first dose cannot see because the simulated window ends too
+        early: the peak (Cmax at the window's last sample) or the terminal phase (no λz)."""
+        start, end = self.first_interval()
+        t = self.typical.times_h
+        last = float(t[(t >= start) & (t <= end)].max())
+        flags = []
+        if float(typ["tmax_h"]) >= last - start - 1e-9:
+            flags.append(f"truncated: Cmax is at the end of the window ({last:g} h), so "
+                         "Tmax is not clear; simulate longer (--hours)")
+        if _num(typ["lambda_z_per_h"]) is None:
+            flags.append("truncated: the terminal phase is not reached, so lambda_z, t1/2 "
+                         "and AUCinf cannot be estimated; simulate longer (--hours)")
+        return flags
+
 
 @dataclass(frozen=True)
 class PKRun:
@@ -87,7 +108,7 @@ class PKRun:
             # how far to trust t½ and AUCinf (PKNCA acceptance rules; see analysis/nca.py)
             s["auc_pct_extrap"] = _num(typ["auc_pct_extrap"])
             s["lambda_z_span_ratio"] = _num(typ["lambda_z_span_ratio"])
-            s["flags"] = list(typ["flags"])
+            s["flags"] = d.truncation_flags(typ) + list(typ["flags"])
             table = d.nca_population
             if table is None and d.population is not None:
                 table = d.nca(d.population)
@@ -98,25 +119,21 @@ class PKRun:
         return out
 
     def write(self, folder: Path) -> None:
-        """pk.parquet (tidy, with a ``drug`` and ``kind`` column), NONMEM CSV(s) and
-        profiles.png (spaghetti plot with the 90% prediction interval). After a run
-        streamed into ``folder`` only the plot is left to write."""
-        if self.written_to is None or Path(self.written_to) != Path(folder):
-            if any(d.population is not None and d.population.thinned for d in self.drugs):
-                raise InputError("out", "this population was too large to keep in memory; "
-                                 "give the folder to run_pk(out_dir=...) to stream it")
-            with RunFiles(folder, [d.drug for d in self.drugs]) as files:
-                for d in self.drugs:
-                    files.add(d.drug, "typical", d.typical)
-                    if d.population is not None:
-                        files.add(d.drug, "population", d.population, nonmem=True)
-                    else:
-                        files.nonmem(d.drug, d.typical)
-        fig = plot_profiles(self)
-        fig.savefig(folder / "profiles.png", dpi=110)
-        import matplotlib.pyplot as plt
-
-        plt.close(fig)
+        """pk.parquet (tidy, with a ``drug`` and ``kind`` column) and the NONMEM CSV(s)
+        into ``folder``; after a run streamed into ``folder`` they are there already. The
+        figure is :func:`xposim.report.pk_plots.plot_profiles`."""
+        if self.written_to is not None and Path(self.written_to) == Path(folder):
+            return
+        if any(d.population is not None and d.population.thinned for d in self.drugs):
+            raise InputError("out", "this population was too large to keep in memory; "
+                             "give the folder to run_pk(out_dir=...) to stream it")
+        with RunFiles(folder, [d.drug for d in self.drugs]) as files:
+            for d in self.drugs:
+                files.add(d.drug, "typical", d.typical)
+                if d.population is not None:
+                    files.add(d.drug, "population", d.population, nonmem=True)
+                else:
+                    files.nonmem(d.drug, d.typical)
 
 
 class RunFiles:
@@ -196,39 +213,6 @@ def _quantiles(col: pd.Series) -> dict[str, float | None]:
     return {"median": float(med), "p5": float(p5), "p95": float(p95)}
 
 
-def plot_profiles(run: PKRun):  # noqa: ANN201 - matplotlib Figure
-    """Concentration-time profiles: population spaghetti, median and 90% PI, typical."""
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(len(run.drugs), 1, figsize=(8, 3.6 * len(run.drugs)),
-                             squeeze=False)
-    for ax, d in zip(axes[:, 0], run.drugs, strict=True):
-        var = d.typical.concentration_variable
-        if d.population is not None:
-            wide = d.population.profiles(var)
-            t = wide.index.to_numpy()
-            for col in list(wide.columns)[:100]:
-                ax.plot(t, wide[col], color="0.6", lw=0.4, alpha=0.5)
-            lo, med, hi = np.percentile(wide.to_numpy(), [5, 50, 95], axis=1)
-            ax.fill_between(t, lo, hi, color="tab:blue", alpha=0.25,
-                            label="90% prediction interval")
-            ax.plot(t, med, color="tab:blue", lw=1.5, label="population median")
-        typ = d.typical.profiles(var)
-        ax.plot(typ.index, typ.iloc[:, 0], color="k", lw=1.2, ls="--", label="typical subject")
-        ax.set_yscale("symlog", linthresh=max(float(typ.max().max()) * 1e-3, 1e-3))
-        ax.set_xlabel("time (h)")
-        ax.set_ylabel("plasma concentration (ng/mL)")
-        ax.set_title(_title(d.regimen))
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def _title(regimen: Regimen) -> str:
-    text = regimen_to_text(regimen)
-    return text if len(text) <= 90 else text[:87] + "..."
-
-
 def _given_covariates(weight_kg: float | None, sex: str | None, height_cm: float | None
                       ) -> dict[str, object]:
     given: dict[str, object] = {}
@@ -248,7 +232,7 @@ def run_pk(regimen: str | Regimen, *, weight_kg: float | None = None,
            covariates: Mapping[str, object] | None = None,
            obs_times_h: Sequence[float] | np.ndarray | None = None,
            obs_every_h: float | None = None, out_dir: Path | None = None,
-           progress: Callable[[str, int, int], None] | None = None) -> PKRun:
+           progress: Callable[[int], None] | None = None) -> PKRun:
     """Simulate ``regimen`` (a Regimen, regimen text or ``label:<name>``) in the typical
     subject (reference covariates overridden by the given ones) and, with ``n``, in ``n``
     virtual subjects (given covariates fixed). Without ``hours`` the simulation runs to
@@ -257,9 +241,15 @@ def run_pk(regimen: str | Regimen, *, weight_kg: float | None = None,
     The typical subject and every NCA use the ``step_h`` grid. The population is recorded
     at ``obs_times_h`` or every ``obs_every_h`` (h; default the same grid). With
     ``out_dir`` the population is simulated in chunks of subjects and written as it goes
-    (pk.parquet, NONMEM CSVs), so memory stays bounded; ``progress(drug, done, total)``
-    is called after each chunk.
-    """
+    (pk.parquet, NONMEM CSVs), so memory stays bounded; ``progress(k)`` is called as each
+    chunk of ``k`` virtual subjects finishes (the subjects of every drug count).
+
+    Refused before simulating: a span beyond :data:`xposim.limits.MAX_SIMULATED_DAYS`
+    (``hours``, or the ``regimen`` without it), a grid beyond
+    :data:`~xposim.limits.MAX_OUTPUT_POINTS` (``step``, the recorded times), a population
+    beyond :data:`~xposim.limits.MAX_SUBJECTS` or :data:`~xposim.limits.MAX_SUBJECT_TIMES`
+    (``n``), and a grid with fewer than 3 samples in a drug's first dosing interval (NCA
+    needs 3)."""
     reg = read_regimen(regimen)
     if not reg.records:
         raise InputError("regimen", "has no doses")
@@ -267,15 +257,25 @@ def run_pk(regimen: str | Regimen, *, weight_kg: float | None = None,
     if reg.per_m2 and n is None and not ("weight_kg" in given and "height_cm" in given):
         raise InputError("height", "mg/m2 doses need the body-surface area: give --weight "
                          "and --height (or a population with --n)")
+    if not (np.isfinite(step_h) and step_h > 0):
+        raise InputError("step", "must be > 0 h (a finite number)", got=step_h)
     if hours is not None:
+        if not (np.isfinite(hours) and hours > 0):
+            raise InputError("hours", "must be > 0 h (a finite number)", got=hours)
         end = float(hours)
+        MAX_SIMULATED_DAYS.check("hours", end / HOURS_PER_DAY, got=hours)
     else:
+        span = OPEN_ENDED_DOSING_H if reg.open_ended else float(reg.end_h or 0.0)
+        MAX_SIMULATED_DAYS.check("regimen", (span + WASHOUT_H) / HOURS_PER_DAY,
+                                 hint="give --hours to simulate its beginning",
+                                 got=regimen if isinstance(regimen, str) else None)
         dosing = reg.doses(OPEN_ENDED_DOSING_H if reg.open_ended else None)
         end = max(d.time_h for d in dosing) + WASHOUT_H
+    MAX_OUTPUT_POINTS.check("step", end / step_h + 1,
+                            hint=f"use a step of at least "
+                                 f"{end / (MAX_OUTPUT_POINTS.value - 1):.3g} h over {end:g} h",
+                            got=step_h)
     times = np.arange(0.0, end + 1e-9, step_h)
-    if times.size > MAX_GRID_POINTS:
-        raise InputError("step", f"gives more than {MAX_GRID_POINTS - 1:,} output times; use "
-                         "a larger step", got=step_h)
     if obs_times_h is not None and obs_every_h is not None:
         raise InputError("obs-times", "give obs_times_h or obs_every_h, not both")
     if n is None and (obs_times_h is not None or obs_every_h is not None):
@@ -284,8 +284,15 @@ def run_pk(regimen: str | Regimen, *, weight_kg: float | None = None,
     if obs_every_h is not None:
         if not (np.isfinite(obs_every_h) and obs_every_h > 0):
             raise InputError("obs-every", "must be > 0 h", got=obs_every_h)
+        MAX_OUTPUT_POINTS.check("obs-every", end / obs_every_h + 1, got=obs_every_h)
         obs_times_h = np.arange(0.0, end + 1e-9, obs_every_h)
     obs = times if obs_times_h is None else _check_obs_times(obs_times_h, end)
+    if n is not None:
+        MAX_SUBJECTS.check("n", n, got=n)
+        MAX_SUBJECT_TIMES.check("n", n * obs.size, got=n,
+                                hint=f"{n:,} subjects x {obs.size:,} recorded times; use "
+                                     "fewer subjects or record fewer times (--obs-every, "
+                                     "--obs-times)")
     typical_cov = Covariates(**given)
     runs = []
     files = RunFiles(out_dir, reg.drugs) if out_dir is not None else None
@@ -298,6 +305,7 @@ def run_pk(regimen: str | Regimen, *, weight_kg: float | None = None,
             if not doses:
                 raise InputError("hours", f"no {drug} dose falls within the simulated time",
                                  got=end)
+            _check_first_interval(drug, doses, times, step_h)
             typical = simulate_population(pk, doses, subjects=[0], seed=seed, times_h=times,
                                           covariates=typical_cov, variability=False,
                                           residual_error=False)
@@ -319,22 +327,36 @@ def run_pk(regimen: str | Regimen, *, weight_kg: float | None = None,
     return PKRun(tuple(runs), seed, written_to=out_dir)
 
 
-#: Most output times of the typical subject's grid (and of the population's).
-MAX_GRID_POINTS = 200_001
 #: Concentration values (subjects × times) kept for the population plot of a streamed
 #: run; a longer grid is thinned (every k-th time) to stay within it.
 PLOT_VALUES = 4_000_000
 #: Values (subjects × times × variables) of a population kept whole in memory when it is
 #: not streamed to a folder; a larger one keeps only what the plot needs.
 KEEP_VALUES = 20_000_000
+#: Chunks of a population run per drug, at least (when they hold PROGRESS_CHUNK subjects
+#: or more): smaller than the memory bound alone would make them, so that a progress bar
+#: moves. A subject's values do not depend on the chunking.
+PROGRESS_STEPS = 20
+PROGRESS_CHUNK = 25
+
+
+def _check_first_interval(drug: str, doses: tuple[Dose, ...], times: np.ndarray,
+                          step_h: float) -> None:
+    """NCA of the first dose needs 3 samples between it and the next dose (or the end)."""
+    starts = sorted({d.time_h for d in doses})
+    end = starts[1] if len(starts) > 1 else float(times[-1])
+    k = int(np.count_nonzero((times >= starts[0]) & (times < end + 1e-9)))
+    if k < 3:
+        raise InputError("step", f"gives {k} output time(s) between the first {drug} dose "
+                         f"({starts[0]:g} h) and {end:g} h; the NCA of the first dose needs "
+                         "at least 3: use a smaller --step (or a longer --hours)", got=step_h)
 
 
 def _check_obs_times(obs: Sequence[float] | np.ndarray, end: float) -> np.ndarray:
     t = np.asarray(obs, dtype=float)
     if t.ndim != 1 or t.size == 0:
         raise InputError("obs-times", "give at least one time (h)")
-    if t.size > MAX_GRID_POINTS:
-        raise InputError("obs-times", f"more than {MAX_GRID_POINTS - 1:,} times", got=t.size)
+    MAX_OUTPUT_POINTS.check("obs-times", t.size)
     if not np.all(np.isfinite(t)) or np.any(t < 0) or np.any(np.diff(t) <= 0):
         raise InputError("obs-times", "must be finite, >= 0 h and increasing")
     if t[-1] > end + 1e-9:
@@ -345,8 +367,7 @@ def _check_obs_times(obs: Sequence[float] | np.ndarray, end: float) -> np.ndarra
 
 def _population(pk: PKModel, doses: tuple[Dose, ...], run: DrugRun, *, n: int, seed: int,
                 times: np.ndarray, obs: np.ndarray, given: Mapping[str, object],
-                files: RunFiles | None,
-                progress: Callable[[str, int, int], None] | None
+                files: RunFiles | None, progress: Callable[[int], None] | None
                 ) -> tuple[PopulationResult, pd.DataFrame]:
     """The population of one drug, chunk by chunk: its first-dose NCA (on the fine grid),
     written to ``files`` when given, and kept in memory (all of it without ``files``,
@@ -356,23 +377,28 @@ def _population(pk: PKModel, doses: tuple[Dose, ...], run: DrugRun, *, n: int, s
     per_subject = obs.size * (len(pk.outputs) + 3)
     keep_all = files is None and n * per_subject <= KEEP_VALUES
     stride = 1 if keep_all else max(1, -(-n * obs.size // PLOT_VALUES))
+    # chunks within the memory bound population_chunks would use (CHUNK_VALUES), and
+    # small enough that progress is reported PROGRESS_STEPS times
+    width = np.union1d(obs, nca_grid).size * (len(pk.outputs) + 5)
+    size = max(1, min(CHUNK_VALUES // width,
+                      max(PROGRESS_CHUNK, -(-n // PROGRESS_STEPS))))
     kept: list[PopulationResult] = []
     tables: list[pd.DataFrame] = []
-    done = 0
     for chunk, fine in population_chunks(pk, doses, n=n, seed=seed, times_h=obs,
-                                         covariates=given or None, extra_times=nca_grid):
+                                         covariates=given or None, extra_times=nca_grid,
+                                         chunk_subjects=size):
         tables.append(fine.nca(start_h=start, end_h=end))  # type: ignore[union-attr]
         if files is not None:
             files.add(run.drug, "population", chunk, nonmem=True)
+        done = len(chunk.subject_ids)
         if not keep_all:
             var = chunk.concentration_variable
             chunk = replace(chunk, times_h=chunk.times_h[::stride], outputs=(),
                             values={var: chunk.values[var][:, ::stride]},
                             units={var: chunk.units[var]}, thinned=True)
         kept.append(chunk)
-        done += len(chunk.subject_ids)
         if progress is not None:
-            progress(run.drug, done, n)
+            progress(done)
     return _concat(kept), pd.concat(tables, ignore_index=True)
 
 

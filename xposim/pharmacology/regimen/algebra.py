@@ -59,8 +59,9 @@ class Regimen:
         object.__setattr__(self, "records", _as_records(self.records))
         if self.end is not None:
             e = finite_number("regimen.end", self.end)
-            last = max((t for r in self.records if not r.open_ended
-                        for t in r.times()[-1:]), default=0.0)
+            # the last administration, computed (expanding ADDL would cost its length)
+            last = max((r.time_h + r.addl * r.ii_h for r in self.records
+                        if not r.open_ended), default=0.0)
             if last - 1e-12 * max(1.0, abs(last)) <= e < last:
                 e = last  # rounding of sums of times, not a real conflict
             if e < last or e < 0:
@@ -269,7 +270,7 @@ class Regimen:
             recs.append(replace(r, time_h=t, addl=None if k1 is None else k1 - k0))
         end = hi if hi is not None else (None if self.open_ended else self.end_h)
         if end is not None and recs and not any(x.open_ended for x in recs):
-            last_dose = max(x.times()[-1] for x in recs)
+            last_dose = max(x.time_h + x.addl * x.ii_h for x in recs)  # type: ignore[operator]
             end = max(end, last_dose)
         return Regimen(tuple(recs), end=end if recs else None, name=self.name)
 

@@ -23,15 +23,24 @@ Grammar (words are case-insensitive; ``N`` a number)::
               | into NAME                 dose compartment (species) other than the route's
               | ss 1|2                    NONMEM steady-state flag
     SCHEDULE := once [ on day N | at N h ]
-              | daily | qd | weekly | qw | biw | twice weekly
+              | daily | qd | once daily                         every 24 h
+              | bid | twice daily | tid | qid                   every 12, 8, 6 h
+              | qod | every other day                           every 48 h
+              | weekly | qw | once weekly                       day 1 of each week
+              | biw | twice weekly                              days 1,3 of each week
+              | tiw | three times weekly                        days 1,3,5 of each week
+              | qNw                                             day 1 of each N-week cycle
               | qNd | qNh | every N (h|days|weeks)
               | days LIST PERIOD          LIST: 1,3 or 1-2,4-5 (day 1 = segment start)
               | (weekly|biw|days LIST weekly) N weeks on M weeks off
-    PERIOD   := weekly | qNd | every N days | of each N-day cycle
-    REPEAT   := (x|for) N (doses|cycles|weeks|days)
+                ("daily"/"weekly" may also read "a day"/"a week" or "per day"/"per week")
+    PERIOD   := weekly | qNd | qNw | every N days | of each N-day cycle
+    REPEAT   := (x|for) N (doses|cycles|weeks|days|h)
                 without it a repeating schedule is open-ended ("until progression")
 
 ``x N days``/``x N weeks`` give the doses before that time; ``x N cycles`` whole cycles.
+Counts of doses, cycles, weeks and days are whole numbers (``x 2.5 weeks`` is refused:
+write ``x 420 h`` for a time that is not a whole number of days).
 A segment after ``then`` starts when the previous one ends (its last cycle's end).
 Every error names the offending word.
 """
@@ -44,6 +53,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from xposim.errors import InputError
+from xposim.limits import MAX_ADMINISTRATIONS
 from xposim.model.units import HOURS_PER_DAY, conversion_factor, convert_to_one_of
 from xposim.pharmacology.dose import Dose, canonical_drug
 from xposim.pharmacology.regimen.algebra import Regimen
@@ -51,8 +61,15 @@ from xposim.pharmacology.regimen.algebra import Regimen
 _ROUTE_WORDS = {"po": "PO", "oral": "PO", "orally": "PO", "iv": "IV", "intravenous": "IV",
                 "intravenously": "IV", "sc": "SC", "subcutaneous": "SC",
                 "subcutaneously": "SC", "sq": "SC"}
-_SCHEDULE_HELP = ("once, daily, weekly, biw, qNd, qNh, every N h|days|weeks, "
+_SCHEDULE_HELP = ("once, daily, bid, weekly, biw, q3w, qNd, qNh, every N h|days|weeks, "
                   "'days 1,3 weekly', 'days 1,4,8,11 q21d'")
+#: Schedules with one dosing interval (h), as clinicians write them.
+_INTERVAL_WORDS = {"daily": 24.0, "qd": 24.0, "bid": 12.0, "tid": 8.0, "qid": 6.0,
+                   "qod": 48.0}
+#: Weekly day patterns: days of each 7-day cycle.
+_WEEKLY_WORDS = {"weekly": [1], "qw": [1], "biw": [1, 3], "tiw": [1, 3, 5]}
+#: "once/twice/three times daily|weekly" (also "a day", "per week" ...).
+_TIMES = {"once": 1, "twice": 2, "thrice": 3}
 
 
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
@@ -161,6 +178,9 @@ def _period_days(tok: _Tokens) -> float:
     if w is not None and re.fullmatch(r"q\d+(\.\d+)?d", w):
         tok.take("period")
         return float(w[1:-1])
+    if w is not None and re.fullmatch(r"q\d+w", w):
+        tok.take("period")
+        return 7.0 * float(w[1:-1])
     if w == "every":
         tok.take("period")
         return _duration_h(tok, "cycle length") / HOURS_PER_DAY
@@ -255,7 +275,13 @@ def _repeat(tok: _Tokens) -> _Repeat | None:
         kind = "doses"
     elif unit in ("cycle", "cycles"):
         kind = "cycles"
-    elif unit in ("week", "weeks", "wk", "wks", "day", "days", "d", "h", "hours", "hour"):
+    elif unit in ("week", "weeks", "wk", "wks", "day", "days", "d"):
+        if not n.is_integer():  # 'x 2.5 weeks' is ambiguous: whole units, or hours
+            raise tok.error(f"the number of {_TIME_WORDS[unit]}s must be a whole number "
+                            f"(for part of a {_TIME_WORDS[unit]} write the time in h, e.g. "
+                            f"'x {_num(_hours(n, unit))} h')", w)
+        return _Repeat("hours", _hours(n, unit))
+    elif unit in ("h", "hr", "hrs", "hours", "hour"):
         return _Repeat("hours", _hours(n, unit))
     else:
         raise tok.error("repeat unit must be doses, cycles, weeks or days", unit)
@@ -327,12 +353,47 @@ def _rate(tok: _Tokens, opts: _Options, unit: str) -> float | None:
     return value
 
 
+def _frequency(tok: _Tokens) -> str | None:
+    """Read "once|twice|three times|thrice" + "daily|weekly|a day|a week|per day|per week"
+    as the schedule word it means (daily, bid, tid, weekly, biw, tiw). "once" before
+    another repeating schedule ("once every 3 weeks", "once q21d") is dropped. None
+    (nothing read) otherwise."""
+    w0 = tok.peek()
+    if w0 == "three" and tok.peek(1) == "times":
+        times, k = 3, 2
+    elif w0 in _TIMES:
+        times, k = _TIMES[w0], 1
+    else:
+        return None
+    w1 = tok.peek(k)
+    if w1 in ("daily", "weekly"):
+        unit, span = ("week" if w1 == "weekly" else "day"), k + 1
+    elif w1 in ("a", "per") and tok.peek(k + 1) in ("day", "week"):
+        unit, span = tok.peek(k + 1), k + 2
+    else:
+        if times == 1 and w1 is not None and (w1 == "every" or re.fullmatch(
+                r"q\d+(\.\d+)?[dhw]|qod|qw|biw|tiw|bid|tid|qid|qd", w1)):
+            tok.take("once")  # "once every 3 weeks" = "every 3 weeks"
+        return None
+    word = {("day", 1): "daily", ("day", 2): "bid", ("day", 3): "tid",
+            ("week", 1): "weekly", ("week", 2): "biw", ("week", 3): "tiw"}[(unit, times)]
+    for _ in range(span):
+        tok.take(word)
+    return word
+
+
 def _schedule(tok: _Tokens, dose: Dose, ss: int = 0) -> Regimen:
     w = tok.peek()
     if w is None:
         raise tok.error(f"the schedule is missing; use {_SCHEDULE_HELP}")
     raw = tok.words[tok.i]
-    if w == "once":
+    word = _frequency(tok)  # consumed when not None
+    if word is None:
+        w = tok.peek()
+        if w is None:
+            raise tok.error(f"the schedule is missing after 'once'; use {_SCHEDULE_HELP}")
+        raw = tok.words[tok.i]
+    if word is None and w == "once":
         tok.take("once")
         if tok.peek() == "on":
             tok.take("on")
@@ -349,36 +410,39 @@ def _schedule(tok: _Tokens, dose: Dose, ss: int = 0) -> Regimen:
         if ss:
             raise tok.error("a steady-state dose needs a dosing interval", "ss")
         return Regimen.of(dose)
+    if word is None:
+        word = tok.take("schedule").lower() if w != "every" and w not in ("days", "day") \
+            else w
     # single-offset interval schedules
     ii_h: float | None = None
     days: list[int] | None = None
     period_days: float | None = None
-    if w in ("daily", "qd"):
-        tok.take(w)
-        ii_h = HOURS_PER_DAY
-    elif w in ("weekly", "qw"):
-        tok.take(w)
-        days, period_days = [1], 7.0
-    elif w in ("biw",) or (w == "twice" and tok.peek(1) == "weekly"):
-        tok.take(w)
-        if w == "twice":
-            tok.take("weekly")
-        days, period_days = [1, 3], 7.0
-    elif re.fullmatch(r"q\d+(\.\d+)?d", w):
-        tok.take(w)
-        ii_h = float(w[1:-1]) * HOURS_PER_DAY
-    elif re.fullmatch(r"q\d+(\.\d+)?h", w):
-        tok.take(w)
-        ii_h = float(w[1:-1])
-    elif w == "every":
+    if word in _INTERVAL_WORDS:
+        ii_h = _INTERVAL_WORDS[word]
+    elif word in _WEEKLY_WORDS:
+        days, period_days = list(_WEEKLY_WORDS[word]), 7.0
+    elif re.fullmatch(r"q\d+w", word):
+        days, period_days = [1], 7.0 * float(word[1:-1])
+    elif re.fullmatch(r"q\d+(\.\d+)?d", word):
+        ii_h = float(word[1:-1]) * HOURS_PER_DAY
+    elif re.fullmatch(r"q\d+(\.\d+)?h", word):
+        ii_h = float(word[1:-1])
+    elif word == "every":
         tok.take("every")
-        ii_h = _duration_h(tok, "dosing interval")
-    elif w in ("days", "day"):
+        if tok.peek() == "other" and tok.peek(1) == "day":
+            tok.take("other")
+            tok.take("day")
+            ii_h = 2 * HOURS_PER_DAY
+        else:
+            ii_h = _duration_h(tok, "dosing interval")
+    elif word in ("days", "day"):
         tok.take("days")
         days = _day_list(tok)
         period_days = _period_days(tok)
     else:
         raise tok.error(f"unknown schedule (use {_SCHEDULE_HELP})", raw)
+    if period_days is not None and period_days <= 0:
+        raise tok.error("the cycle must be > 0 days", raw)
     if ii_h is not None and ii_h <= 0:
         raise tok.error("the dosing interval must be > 0", raw)
     # N weeks on M weeks off
@@ -400,6 +464,13 @@ def _schedule(tok: _Tokens, dose: Dose, ss: int = 0) -> Regimen:
         days = [7 * k + d for k in range(on) for d in days]
         period_days = 7.0 * (on + int(off))
     rep = _repeat(tok)
+    if rep is not None:  # refused before any record is built, let alone expanded
+        per_cycle = 1 if days is None else len(days)
+        every = ii_h if ii_h is not None else (period_days or 1.0) * HOURS_PER_DAY
+        count = (rep.n * (per_cycle if rep.kind == "cycles" else 1)
+                 if rep.kind in ("doses", "cycles")
+                 else math.ceil(rep.n / every) * per_cycle)
+        MAX_ADMINISTRATIONS.check("regimen", count, got=tok.text)
     try:
         if days is not None and period_days is not None:
             if rep is None:

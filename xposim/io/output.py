@@ -1,0 +1,373 @@
+"""The one output path of every command: checked before work, written atomically, with a
+manifest (docs/cli.md).
+
+- :func:`check_destination` validates a destination **before any work** (no writes): not
+  empty, the right kind (a folder where a folder is expected, a file where a file is),
+  inside a folder that exists or can be created and is writable, never an input file.
+- :class:`StagedFolder` reserves a hidden temporary sibling (``.NAME.partial-XXXXXXXX``) at
+  once — the real proof that the destination is writable — and the command writes into
+  it; on success ``manifest.json`` (status ``complete``) is added and the folder is renamed
+  into place; on any error or interrupt it is removed. A non-empty destination is
+  refused unless it holds a run of the same command and inputs (same fingerprint: the
+  same result, replaced) or ``overwrite`` is given; a non-empty folder without a manifest
+  is never replaced.
+- :class:`StagedFile` does the same for a single-file result (a CSV, SBML, a table). An
+  existing file is replaced, as ``-o`` conventionally does; a folder or an input file is
+  refused. A command that records how the file was made (``nm simulate``) gives it a
+  manifest, written beside it as ``STEM.manifest.json`` and renamed into place with it.
+- :class:`RunFolder` is for long runs written chunk by chunk (the trial runner): the
+  folder is written in place with a manifest saying ``running``; each chunk is written
+  atomically; an interrupt records ``interrupted`` and a failure ``failed``. Opening it
+  again with the same command and inputs resumes (finished chunks are kept); another
+  command is refused unless ``overwrite``.
+
+Errors name the field (``out`` by default) and say what to do, as one line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Literal
+
+from xposim.errors import InputError
+from xposim.io.atomic import (
+    atomic_file,
+    make_partial_dir,
+    make_partial_file,
+    partial_name,
+    remove,
+    signals_deferred,
+)
+from xposim.io.interrupts import Interrupted
+from xposim.io.manifest import (
+    MANIFEST_NAME,
+    Manifest,
+    file_manifest_path,
+    read_manifest,
+    read_manifest_file,
+    write_manifest,
+)
+
+Kind = Literal["folder", "file"]
+
+
+def check_destination(path: str | os.PathLike[str] | None, *, kind: Kind,
+                      field: str = "out", inputs: Iterable[str | os.PathLike[str]] = ()
+                      ) -> Path:
+    """The absolute destination, after checking it can take a ``kind`` result (no writes).
+
+    Refused (:class:`InputError` naming ``field``): an empty path; a file where a folder is
+    expected or a folder where a file is; a path under an existing file; a folder that
+    cannot be written in; for files, one of ``inputs``.
+    """
+    raw = "" if path is None else os.fspath(path)
+    if not isinstance(raw, str) or not raw.strip():
+        raise InputError(field, "must not be empty: give a path", got=raw)
+    if "\0" in raw:
+        raise InputError(field, "must not contain a NUL character", got=raw)
+    target = Path(os.path.abspath(raw))
+    if target.parent == target:
+        raise InputError(field, "must not be the root folder", got=raw)
+    if kind == "folder":
+        if target.exists() and not target.is_dir():
+            raise InputError(field, "exists and is a file, not a folder; give a folder path",
+                             got=raw)
+    else:
+        if target.is_dir():
+            raise InputError(field, "is a folder; give a file name", got=raw)
+        if target.exists() and not target.is_file():
+            raise InputError(field, "exists and is not a regular file", got=raw)
+        for source in inputs:
+            if _same_file(target, Path(os.path.abspath(os.fspath(source)))):
+                raise InputError(field, "is an input file: write the result elsewhere",
+                                 got=raw)
+    ancestor = target.parent
+    while not ancestor.exists() and ancestor.parent != ancestor:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise InputError(field, f"cannot be created: {ancestor} is a file, not a folder",
+                         got=raw)
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise InputError(field, f"cannot be written: no permission to write in {ancestor}",
+                         got=raw)
+    return target
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a == b or (a.exists() and b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
+
+
+def _write_error(field: str, raw: str, exc: OSError) -> InputError:
+    reason = exc.strerror or type(exc).__name__
+    return InputError(field, f"cannot be written ({reason})", got=raw)
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents; return those created, deepest last."""
+    missing = []
+    p = folder
+    while not p.exists():
+        missing.append(p)
+        p = p.parent
+    created = []
+    for d in reversed(missing):
+        os.mkdir(d, 0o777)
+        created.append(d)
+    return created
+
+
+def _remove_empty(created: list[Path]) -> None:
+    for d in reversed(created):
+        try:
+            d.rmdir()
+        except OSError:
+            break
+
+
+def _describe(m: Manifest) -> str:
+    return f"xposim {m.command}, {m.status}, started {m.started}"
+
+
+def _check_reuse(target: Path, manifest: Manifest, overwrite: bool, field: str,
+                 raw: str) -> Manifest | None:
+    """Whether an existing folder may take this run; returns its manifest (None if the
+    folder is missing or empty)."""
+    if not target.is_dir() or not any(target.iterdir()):
+        return None
+    try:
+        old = read_manifest(target)
+    except InputError:
+        old = None
+    if old is None:
+        raise InputError(field, "is a folder that is not empty and holds no xposim run (no "
+                         f"{MANIFEST_NAME}); give a new or empty folder", got=raw)
+    if old.fingerprint != manifest.fingerprint and not overwrite:
+        raise InputError(field, f"holds another run ({_describe(old)}); give --overwrite to "
+                         "replace it, or another folder", got=raw)
+    return old
+
+
+class _Staged:
+    """Common life cycle: reserved at construction, committed or discarded once."""
+
+    target: Path
+    path: Path
+    _created: list[Path]
+    _state: str = "open"
+
+    def __enter__(self) -> _Staged:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if exc_type is None:
+            try:
+                self.commit()
+            except BaseException:
+                self.discard()
+                raise
+        else:
+            self.discard()
+
+    def commit(self) -> Path:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def discard(self) -> None:
+        """Remove the temporary (and any folders created for it); nothing is left."""
+        if self._state == "open":
+            with signals_deferred():
+                remove(self.path)
+                _remove_empty(self._created)
+            self._state = "discarded"
+
+
+class StagedFolder(_Staged):
+    """A result folder written into a temporary sibling, renamed into place with its
+    manifest on :meth:`commit` (or on leaving the ``with`` block without an error)."""
+
+    def __init__(self, path: str | os.PathLike[str], *, manifest: Manifest,
+                 overwrite: bool = False, field: str = "out") -> None:
+        raw = os.fspath(path)
+        self.target = check_destination(raw, kind="folder", field=field)
+        self.manifest = manifest
+        self.replaces = _check_reuse(self.target, manifest, overwrite, field, raw)
+        try:
+            self._created = _make_parents(self.target.parent)
+        except OSError as exc:
+            raise _write_error(field, raw, exc) from None
+        try:
+            self.path = make_partial_dir(self.target)
+        except OSError as exc:
+            _remove_empty(self._created)
+            raise _write_error(field, raw, exc) from None
+
+    def record(self, **fields: object) -> None:
+        """Add to the manifest (``seed=``, ``model_hash=``, ``details=``); the inputs, and
+        so the fingerprint, are fixed when the folder is reserved."""
+        if "inputs" in fields:
+            raise ValueError("the inputs of a run are fixed when its folder is reserved")
+        self.manifest = self.manifest.updated(**fields)
+
+    def commit(self) -> Path:
+        """Write the manifest (status complete) and move the folder into place."""
+        if self._state != "open":
+            raise RuntimeError(f"output already {self._state}")
+        final = self.manifest.finished_as("complete", self.path)
+        write_manifest(self.path, final)
+        aside = None
+        with signals_deferred():
+            if self.target.is_dir() and any(self.target.iterdir()):
+                aside = partial_name(self.target)
+                os.rename(self.target, aside)
+            os.replace(self.path, self.target)
+            self._state = "committed"
+        if aside is not None:
+            remove(aside)
+        self.manifest = final
+        return self.target
+
+
+class StagedFile(_Staged):
+    """A single result file written into a temporary sibling (same suffix) and renamed
+    into place on :meth:`commit`.
+
+    With a ``manifest``, the result's manifest (status ``complete``, ``files``: this one
+    file) is written beside it as :func:`~xposim.io.manifest.file_manifest_path` and
+    renamed into place with it. Without one, a manifest left beside an older result of
+    the same name (one that lists it) is removed with it: it described the replaced file.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, field: str = "out",
+                 inputs: Iterable[str | os.PathLike[str]] = (),
+                 manifest: Manifest | None = None) -> None:
+        raw = os.fspath(path)
+        inputs = list(inputs)
+        self.target = check_destination(raw, kind="file", field=field, inputs=inputs)
+        self.manifest = manifest
+        self.manifest_target = file_manifest_path(self.target)
+        if manifest is not None:
+            check_destination(self.manifest_target, kind="file", field=field, inputs=inputs)
+            if self.manifest_target == self.target:  # pragma: no cover - "x.manifest" ...
+                raise InputError(field, "is named like its own manifest; give another name",
+                                 got=raw)
+        try:
+            self._created = _make_parents(self.target.parent)
+        except OSError as exc:
+            raise _write_error(field, raw, exc) from None
+        try:
+            self.path = make_partial_file(self.target)
+        except OSError as exc:
+            _remove_empty(self._created)
+            raise _write_error(field, raw, exc) from None
+
+    def record(self, **fields: object) -> None:
+        """Add to the manifest (``seed=``, ``model_hash=``, ``details=``), as
+        :meth:`StagedFolder.record`."""
+        if self.manifest is None:
+            raise ValueError("this output has no manifest")
+        if "inputs" in fields:
+            raise ValueError("the inputs of a run are fixed when its output is reserved")
+        self.manifest = self.manifest.updated(**fields)
+
+    def commit(self) -> Path:
+        if self._state != "open":
+            raise RuntimeError(f"output already {self._state}")
+        manifest_tmp = None
+        if self.manifest is not None:
+            final = self.manifest.finished_as("complete").updated(
+                files={self.target.name: self.path.stat().st_size})
+            manifest_tmp = make_partial_file(self.manifest_target)
+            try:
+                manifest_tmp.write_text(final.to_text(), encoding="utf-8")
+            except BaseException:
+                remove(manifest_tmp)
+                raise
+            self.manifest = final
+        stale = manifest_tmp is None and _describes(self.manifest_target, self.target.name)
+        with signals_deferred():
+            os.replace(self.path, self.target)
+            if manifest_tmp is not None:
+                os.replace(manifest_tmp, self.manifest_target)
+            elif stale:
+                remove(self.manifest_target)
+            self._state = "committed"
+        return self.target
+
+
+def _describes(manifest_file: Path, name: str) -> bool:
+    """Whether ``manifest_file`` is an xposim manifest of a single-file result ``name``
+    (anything else there is the user's and is left alone)."""
+    try:
+        old = read_manifest_file(manifest_file)
+    except InputError:
+        return False
+    return old is not None and list(old.files) == [name]
+
+
+class RunFolder:
+    """A folder written in place, chunk by chunk, that a rerun of the same command resumes.
+
+    ``resumed`` says whether an earlier run of the same fingerprint was found (its
+    finished files are kept: :meth:`has` tells which). Use as a context manager: leaving
+    normally records ``complete``; :class:`~xposim.io.interrupts.Interrupted` or
+    ``KeyboardInterrupt`` records ``interrupted``; another exception ``failed``.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, manifest: Manifest,
+                 overwrite: bool = False, field: str = "out") -> None:
+        raw = os.fspath(path)
+        self.target = self.path = check_destination(raw, kind="folder", field=field)
+        old = _check_reuse(self.target, manifest, overwrite, field, raw)
+        self.resumed = old is not None and old.fingerprint == manifest.fingerprint
+        try:
+            if old is not None and not self.resumed:  # --overwrite of another run
+                for item in self.target.iterdir():
+                    remove(item)
+            _make_parents(self.target)
+        except OSError as exc:
+            raise _write_error(field, raw, exc) from None
+        if self.resumed:
+            assert old is not None
+            manifest = manifest.updated(started=old.started)
+        self.manifest = manifest.updated(status="running", finished=None)
+        try:
+            write_manifest(self.target, self.manifest)
+        except OSError as exc:
+            raise _write_error(field, raw, exc) from None
+
+    def has(self, name: str) -> bool:
+        """Whether a finished file ``name`` is in the folder (written by :meth:`file`)."""
+        return (self.target / name).is_file()
+
+    @contextmanager
+    def file(self, name: str) -> Iterator[Path]:
+        """A temporary path renamed to ``name`` in the folder when the block succeeds."""
+        if Path(name).name != name or name == MANIFEST_NAME:
+            raise InputError("file", "must be a plain file name other than the manifest",
+                             got=name)
+        with atomic_file(self.target / name) as tmp:
+            yield tmp
+
+    def finish(self, status: Literal["complete", "interrupted", "failed"]) -> None:
+        self.manifest = self.manifest.finished_as(status, self.target)
+        write_manifest(self.target, self.manifest)
+
+    def __enter__(self) -> RunFolder:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if exc_type is None:
+            self.finish("complete")
+        elif issubclass(exc_type, Interrupted | KeyboardInterrupt):
+            with signals_deferred():
+                self.finish("interrupted")
+        else:
+            self.finish("failed")
