@@ -1,6 +1,6 @@
-"""``xposim trial``: list, run (refused until the patient model lands), report; bad input
-is one line, exit 2, and the output folder untouched. Runs plug in the test double
-(tests/trial_double.py, never a model) through XPOSIM_PATIENT_MODEL."""
+"""``xposim trial``: list, run, report; bad input is one line, exit 2, and the output
+folder untouched. Most runs plug in the test double (tests/trial_double.py, never a model)
+through XPOSIM_PATIENT_MODEL; one smoke test runs the built-in patient model."""
 
 from __future__ import annotations
 
@@ -23,12 +23,24 @@ def test_list_shows_the_builtin_protocols():
     assert {"storm", "boston-vd", "boston"} <= names
 
 
-def test_run_refuses_clearly_until_the_patient_model_lands(tmp_path, monkeypatch):
+def test_run_uses_the_builtin_patient_model_by_default(tmp_path, monkeypatch):
+    """Smoke test of a real trial (CI-sized): the STORM arm with the clinical patient model,
+    3 patients over 8 weeks (a protocol file with a shorter follow-up)."""
     monkeypatch.delenv("XPOSIM_PATIENT_MODEL", raising=False)
-    code, out, err = run_cli("trial", "run", "storm", "--n", "5", "--out", str(tmp_path / "r"))
-    assert code == 2 and out == ""
-    assert "the patient model is not available yet" in err and len(err.splitlines()) == 1
-    assert not (tmp_path / "r").exists()
+    from xposim.trials.protocol import load_protocol
+
+    text = load_protocol("storm").text.replace("follow_up_days = 364", "follow_up_days = 56")
+    proto = tmp_path / "storm-8wk.toml"
+    proto.write_text(text)
+    code, out, err = run_cli("trial", "run", str(proto), "--n", "3", "--seed", "1",
+                             "--out", str(tmp_path / "r"), "--json", "--no-report")
+    assert code == 0, err
+    arm = json.loads(out)["arms"]["Xd"]
+    assert arm["n"] == 3 and arm["n_failed"] == 0
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
+    assert manifest["model"]["name"] == "xposim-clinical"
+    # the population's uM became the model's nM
+    assert manifest["population"]["unit_factors"]["XPO1_total0"] == 1000.0
 
 
 def test_run_json_has_the_documented_keys(tmp_path, double):

@@ -7,6 +7,7 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
+import pytest
 from trial_double import TrialTestDouble, make_double
 
 from xposim.patient.outcome import decision_table, dose_table
@@ -63,3 +64,21 @@ def test_helpers_build_the_decision_and_dose_tables_from_rules_and_doses():
     assert list(doses["day"]) == [0.0, 0.0, 2.0, 2.0]
     assert set(doses["amount"]) == {80.0, 20.0}
     assert isinstance(doses, pd.DataFrame)
+
+
+def test_the_clinical_patient_model_conforms_on_storm():
+    """The built-in patient model keeps the trial contract (fast: one STORM patient)."""
+    from xposim.trials.model import patient_model_recipe
+
+    sim = patient_model_recipe().build()
+    assert sim.name == "xposim-clinical"
+    assert check_patient_simulator(sim, protocols=("storm",), n=1) == []
+
+
+@pytest.mark.slow
+def test_the_clinical_patient_model_conforms_on_every_builtin_protocol():
+    """storm, boston-vd, boston and sadal (myeloma and DLBCL, with bortezomib), 2 patients
+    per arm (measured: 0 problems, ~30 s)."""
+    from xposim.patient.runner import clinical_simulator
+
+    assert check_patient_simulator(clinical_simulator(), n=2) == []

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from xposim.errors import InputError
-from xposim.trials.parameters import model_parameter_defaults
+from xposim.trials.parameters import model_parameter_defaults, model_parameter_units
 from xposim.trials.population import (
     REQUIRED_COVARIATES,
     parse_population,
@@ -168,3 +168,42 @@ def test_bad_population_entries_are_refused_naming_them(patch, message):
         table["covariates"] = {**BASE["covariates"], **patch["covariates"]}
     with pytest.raises(InputError, match=message):
         parse_population("p", table, "test.toml")
+
+
+def test_parameters_are_converted_from_their_declared_unit_to_the_models():
+    """The population writes XPO1 in uM, platelets in 10^9/L and sodium in mmol/L; the
+    patient model takes nM, cells/L and nM (canonical). After in_units every drawn value
+    is the declared one times the unit factor, whatever the entry's distribution."""
+    pop = population("storm")
+    conv = pop.in_units(model_parameter_units(), "patient modules")
+    for subject in range(5):
+        cov, shown, _ = pop.draw(3, (subject,))
+        cov2, model, _ = conv.draw(3, (subject,))
+        assert cov == cov2
+        assert model["XPO1_total0"] == pytest.approx(1000.0 * shown["XPO1_total0"])
+        assert model["plt_base"] == pytest.approx(1e9 * cov["platelets_1e9_per_l"])
+        assert model["na_baseline"] == pytest.approx(1e6 * cov["sodium_mmol_per_l"])
+        assert model["mm_kg0"] == shown["mm_kg0"]  # 1/h on both sides
+        assert model["p53_function"] == shown["p53_function"]
+        assert 300.0 <= model["XPO1_total0"] <= 3000.0  # the 0.3-3 uM bounds, in nM
+    assert conv.to_dict()["unit_factors"]["XPO1_total0"] == 1000.0
+
+
+def test_a_unit_that_cannot_be_converted_is_an_error_naming_the_parameter():
+    units = {**model_parameter_units(), "XPO1_total0": "1/h"}
+    with pytest.raises(InputError, match=r"parameters\.XPO1_total0\.unit.*cannot be "
+                       r"converted to 1/h.*got 'uM'"):
+        population("storm").in_units(units, "a model")
+
+
+def test_a_missing_unit_is_an_error_unless_the_model_unit_is_dimensionless():
+    from dataclasses import replace
+
+    pop = population("storm")
+    bare = tuple(replace(e, unit="") for e in pop.parameters)
+    with pytest.raises(InputError, match=r"XPO1_total0\.unit.*not declared.*takes "
+                       r"XPO1_total0 in nM"):
+        replace(pop, parameters=bare).in_units(model_parameter_units(), "m")
+    dimensionless = tuple(e for e in bare if e.name in ("p53_function", "GR_level"))
+    conv = replace(pop, parameters=dimensionless).in_units(model_parameter_units(), "m")
+    assert dict(conv.scales) == {"p53_function": 1.0, "GR_level": 1.0}

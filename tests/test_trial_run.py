@@ -46,7 +46,7 @@ def test_serial_run_writes_chunks_endpoints_and_manifest(serial_run):
     m = json.loads((serial_run.path / "manifest.json").read_text())
     assert m["status"] == "complete" and m["n_per_arm"] == N and m["seed"] == 4
     assert m["protocol"]["text"] == load_protocol("boston").text
-    assert m["model"]["name"] == "trial-test-double" and m["contract_version"] == 1
+    assert m["model"]["name"] == "trial-test-double" and m["contract_version"] == 2
     assert m["chunks_total"] == 6  # 2 arms x ceil(12 / 5)
     ep = json.loads((serial_run.path / "endpoints.json").read_text())
     assert set(ep["arms"]) == {"XVd", "Vd"} and ep["hazard_ratio_pfs"] is not None

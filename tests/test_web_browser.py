@@ -241,10 +241,13 @@ def test_step6_patient(page, tmp_path):
     assert page.is_visible("#cell-missing")
     shot(page, "step6", tmp_path)
     change(page, "selinexor_mg", "60")
-    course = patient_course(build_regimen("selinexor-dex", 60.0), weeks=12, platelets0=240)
+    course = patient_course(build_regimen("selinexor-dex", 60.0), weeks=12, platelets0=240,
+                            label="selinexor-dex")
     _, y = trace(page, "platelets", "platelets")
-    np.testing.assert_allclose(y, course.result["plt_1e9_per_l"], rtol=1e-9)
+    np.testing.assert_allclose(y, course["plt_1e9_per_l"], rtol=1e-9)
     assert min(y) == pytest.approx(31.3, abs=0.1)  # docs/disease.md: nadir 31.3 at 60 mg
+    _, m = trace(page, "m-protein", "M-protein")
+    assert m[-1] < 0.8 * m[0]  # the patient runner kills the tumour
     assert "selinexor 60 mg PO days 1,3 weekly" in page.inner_text("#regimen")
 
 

@@ -132,29 +132,40 @@ def test_step5_bliss_follows_gr():
     assert abs(rows[("MM.1R", "Bliss excess (inhibition)")]) < 0.01
 
 
-def test_step6_platelets_are_the_disease_page_recipe():
-    """docs/disease.md wires PK -> marrow target -> platelets; step 6 must give its
-    numbers (its summary's nadir is the recipe's)."""
-    from xposim.biology.target import target_module
-    from xposim.disease import platelet_module
-    from xposim.engine import Bolus, Simulator
-    from xposim.model import compose
-    from xposim.pharmacology.pk.selinexor import selinexor_pk
+def test_step6_is_the_patient_runners_typical_patient():
+    """Step 6 is one call to the patient runner: its platelets, M-protein and doses are
+    those of the typical patient of ``xposim patient`` on the label regimen (with the
+    label's dose rules), and the tumour is killed (M-protein falls)."""
+    from xposim.patient.arm import default_arm, typical_patient
+    from xposim.patient.runner import ClinicalPatientSimulator
 
-    pk = selinexor_pk()
-    marrow = target_module(name="marrow_target").rename(
-        {"drug_ext": "Cu_selinexor_nM", "XPO1_inhibition": "mk_XPO1_inhibition"})
-    sim = Simulator(compose(pk.module, marrow, platelet_module(), name="recipe"))
-    t = np.arange(0, 12 * 7 * 24 + 1e-9, 2.0)
-    doses = [Bolus(24.0 * (7 * w + d), pk.dose_target("PO"), 80.0)
-             for w in range(12) for d in (0, 2)]
-    ref = sim.run(t, events=doses, outputs=["plt_1e9_per_l"])["plt_1e9_per_l"]
+    run = ClinicalPatientSimulator().run(
+        typical_patient(covariates={"platelets_1e9_per_l": 240.0}),
+        default_arm("label:selinexor-dex", "myeloma", 12), seed=0, record_step_h=2.0)
+    tc = run.timecourse
+    ref = tc[tc["variable"] == "plt_1e9_per_l"].sort_values("day")["value"].to_numpy()
     view = render_view(6, {"weeks": 12})
     plt = _trace(view, "platelets", "platelets")
-    np.testing.assert_allclose(plt["y"], ref, rtol=1e-6)
+    np.testing.assert_allclose(plt["y"], ref, rtol=1e-9)
     rows = {r["quantity"]: r["value"] for r in view["summary"]}
-    assert rows["platelet nadir"] == pytest.approx(float(np.min(ref)), rel=1e-6)
-    assert any("patient runner" in n for n in view["notes"])
+    assert rows["platelet nadir"] == pytest.approx(float(np.min(ref)), rel=1e-9)
+    assert rows["best M-protein change"] == pytest.approx(run.outcome.summary.best_change)
+    assert rows["best M-protein change"] < -0.2  # the drug kills the tumour
+    mp = _trace(view, "m-protein", "M-protein")["y"]
+    assert mp[-1] < 0.8 * mp[0]
+    doses = _trace(view, "doses", "selinexor")
+    given = run.outcome.doses[run.outcome.doses["drug"] == "selinexor"]
+    assert doses["y"] == given["amount"].tolist()  # the doses after the rules
+    assert rows["dose reductions"] == run.outcome.summary.dose_reductions >= 1
+    assert any("sel-plt-25-75" in n for n in view["notes"])  # the decision is shown
+    assert not any("patient runner" in n for n in view["notes"])
+
+
+def test_step6_with_a_changed_dose_says_the_rules_are_off():
+    view = render_view(6, {"weeks": 4, "selinexor_mg": 60})
+    assert any("given as written" in n for n in view["notes"])
+    rows = {r["quantity"]: r["value"] for r in view["summary"]}
+    assert rows["dose holds"] == rows["dose reductions"] == 0
 
 
 @pytest.mark.parametrize("step", range(1, 7))

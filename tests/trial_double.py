@@ -75,15 +75,19 @@ class TrialTestDouble:
         self.recipe = SimulatorRecipe(FACTORY, {
             "fail_subjects": list(self.fail_subjects), "raise_subjects": list(self.raise_subjects),
             "delay_s": self.delay_s, "die_once": die_once, "die_subject": self.die_subject})
-        from xposim.trials.parameters import model_parameter_defaults
+        from xposim.trials.parameters import model_parameter_defaults, model_parameter_units
 
         self._params = model_parameter_defaults()
+        self._units = model_parameter_units()
 
     def model_hash(self) -> str:
         return hashlib.sha256(b"trial-test-double v1").hexdigest()
 
     def parameter_values(self) -> Mapping[str, float]:
         return self._params
+
+    def parameter_units(self) -> Mapping[str, str]:
+        return self._units
 
     def simulate(self, patient: VirtualPatient, arm: ArmPlan, *, seed: int) -> PatientOutcome:
         sid = patient.subject_id

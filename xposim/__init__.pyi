@@ -85,6 +85,11 @@ from .model.overrides import (
     parse_override as parse_override,
 )
 from .model.tables import parameter_table as parameter_table
+from .patient.arm import (
+    default_arm as default_arm,
+    typical_patient as typical_patient,
+)
+from .patient.model import patient_model as patient_model
 from .patient.outcome import (
     ArmPlan as ArmPlan,
     OutcomeSummary as OutcomeSummary,
@@ -92,6 +97,10 @@ from .patient.outcome import (
     PatientSimulator as PatientSimulator,
     SimulatorRecipe as SimulatorRecipe,
     VirtualPatient as VirtualPatient,
+)
+from .patient.runner import (
+    ClinicalPatientSimulator as ClinicalPatientSimulator,
+    PatientRun as PatientRun,
 )
 from .pharmacology.bsa import (
     bsa_m2 as bsa_m2,

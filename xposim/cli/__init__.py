@@ -70,6 +70,7 @@ COMMANDS = (
     "nm",
     "nca",
     "synergy",
+    "patient",
     "trial",
     "serve",
 )

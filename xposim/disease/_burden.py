@@ -4,14 +4,16 @@ For a module prefix ``x`` (cells; h)::
 
     W   = S + R + D1 + D2 + D3                               total burden
     G   = (1 + (kg0·W / kg1)^ψ)^(-1/ψ)                      Simeoni growth switch
-    dS/dt  = kg0·G·S            - h·S    - a·h·S            sensitive cells
-    dR/dt  = f_g·kg0·G·R        - f_k·h·R + a·h·S           resistant cells
+    dS/dt  = kg0·G·(1-i)·S      - h·S    - a·h·S            sensitive cells
+    dR/dt  = f_g·kg0·G·(1-i)·R  - f_k·h·R + a·h·S           resistant cells
     dD1/dt = h·S + f_k·h·R - D1/τ
     dD2/dt = (D1 - D2)/τ ;  dD3/dt = (D2 - D3)/τ
     dC/dt  = D3/τ                                           cleared (dead) cells
 
 ``h`` is the input ``x_death_hazard`` (1/h): the drug-induced death hazard that the cell
-layer will provide. Untreated, ``G·kg0`` is exponential growth (``kg0``) for small
+layer provides (through the patient coupling, :mod:`xposim.patient.coupling`); ``i`` the
+input ``x_growth_inhibition`` (0-1, default 0): the share of growth stopped by drug-induced
+G1 arrest. Untreated, ``G·kg0`` is exponential growth (``kg0``) for small
 burdens and linear growth (``kg1`` cells/h) for large ones (Simeoni et al., Cancer Res
 2004, ψ = 20). Damaged cells die after three transits of mean ``τ`` each. Cells are only
 made by growth and only leave through clearance, so with growth off
@@ -37,7 +39,7 @@ def burden_parts(x: str, label: str) -> dict[str, tuple]:
     C = f"{x}_cleared"
     h = f"{x}_death_hazard"
     tau = f"{x}_tau_damage"
-    growth = f"{x}_kg0 * {x}_growth_switch"
+    growth = f"{x}_kg0 * {x}_growth_switch * (1 - {x}_growth_inhibition)"
     return dict(
         species=(
             Species(S, c, f"(1 - {x}_resistant_fraction0) * {x}_burden0", "cells",
@@ -77,7 +79,9 @@ def burden_parts(x: str, label: str) -> dict[str, tuple]:
                        "1", f"resistant share of undamaged {label} cells"),
         ),
         inputs=(Input(h, "1/h", 0.0, f"drug-induced death hazard of sensitive {label} cells "
-                      "(from the cell layer)"),),
+                      "(from the cell layer)"),
+                Input(f"{x}_growth_inhibition", "1", 0.0, f"share of {label} growth stopped "
+                      "by drug-induced G1 arrest (0-1; from the cell layer)")),
         conservations=(Conservation(f"{x}_cells", {S: 1, R: 1, D[0]: 1, D[1]: 1, D[2]: 1,
                                                    C: 1}, when={f"{x}_kg0": 0.0},
                                     description="without growth, cells only move between "

@@ -11,7 +11,8 @@
 What the patient model provides (see docs/trials.md "Plugging in the patient model"):
 
 - a :class:`PatientSimulator`: ``simulate(patient, arm, *, seed) -> PatientOutcome``,
-  plus ``name``, ``model_hash()``, ``parameter_values()`` and ``recipe`` (how a worker
+  plus ``name``, ``model_hash()``, ``parameter_values()``, ``parameter_units()`` (since
+  contract 2: the population converts its values to these) and ``recipe`` (how a worker
   process rebuilds it: libRoadRunner objects cannot be pickled, so the runner ships the
   :class:`SimulatorRecipe` and each worker builds the simulator once);
 - a :class:`PatientOutcome` per patient: the scalar :class:`OutcomeSummary`, the visit
@@ -41,7 +42,7 @@ from xposim.errors import InputError
 from xposim.patient.response import CATEGORIES
 
 #: Version of this contract (recorded in run manifests).
-CONTRACT_VERSION = 1
+CONTRACT_VERSION = 2
 
 #: Best-response categories (IMWG for myeloma, Lugano for DLBCL; Lugano has no MR/VGPR).
 RESPONSE_CATEGORIES: tuple[str, ...] = tuple(CATEGORIES[k] for k in sorted(CATEGORIES))
@@ -413,6 +414,11 @@ class PatientSimulator(Protocol):
 
     def parameter_values(self) -> Mapping[str, float]:
         """Every parameter a VirtualPatient may set, with its default (model units)."""
+        ...
+
+    def parameter_units(self) -> Mapping[str, str]:
+        """The unit of each parameter of :meth:`parameter_values` (what a VirtualPatient's
+        values are in; the trial population converts to these)."""
         ...
 
     def simulate(self, patient: VirtualPatient, arm: ArmPlan, *, seed: int) -> PatientOutcome:

@@ -56,6 +56,7 @@ class Condition:
     text: str
     labs: frozenset[str]
     _tree: ast.expr = field(repr=False, compare=False)
+    _code: Any = field(default=None, repr=False, compare=False)
 
     @classmethod
     def parse(cls, text: object, known: Iterable[str], where: str) -> Condition:
@@ -68,9 +69,14 @@ class Condition:
             raise InputError(where, f"is not a valid condition ({exc.msg})", got=text) from exc
         labs: set[str] = set()
         _check_condition(tree, set(known), where, text, labs)
-        return cls(text.strip(), frozenset(labs), tree)
+        # checked above to be comparisons of labs with numbers joined by and/or/not, so
+        # Python's own evaluation of it means the same as _eval, at a visit's speed
+        code = compile(ast.Expression(tree), f"<condition {text.strip()!r}>", "eval")
+        return cls(text.strip(), frozenset(labs), tree, code)
 
     def __call__(self, labs: Mapping[str, float]) -> bool:
+        if self._code is not None:
+            return bool(eval(self._code, {"__builtins__": {}}, labs))
         return bool(_eval(self._tree, labs))
 
 

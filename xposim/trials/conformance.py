@@ -7,7 +7,7 @@ tests, and so can anyone plugging in their own model. It checks:
 
 - the interface (:class:`~xposim.patient.outcome.PatientSimulator`), the recipe round
   trip (pickle, rebuild, same outcome) and that every population parameter is a model
-  parameter;
+  parameter, in a unit convertible to the model's;
 - each outcome: subject id, response criteria and tumour marker of the disease, days
   within follow-up, progression/PFS/end of treatment consistent, dropout respected,
   standard variables with their standard units, decision actions known, doses given only
@@ -32,7 +32,7 @@ from xposim.patient.outcome import (
     PatientSimulator,
 )
 from xposim.trials.protocol import load_protocol
-from xposim.trials.run import make_patient
+from xposim.trials.run import for_model, make_patient
 
 ACTIONS = ("hold", "resume", "reduce", "discontinue", "supportive")
 
@@ -114,20 +114,19 @@ def check_outcome(out: PatientOutcome, patient: Any, arm: Any) -> list[str]:
 
 
 def check_patient_simulator(sim: PatientSimulator, *,
-                            protocols: Iterable[str] = ("storm", "boston", "sadal"),
+                            protocols: Iterable[str] = ("storm", "boston-vd", "boston",
+                                                        "sadal"),
                             n: int = 3, seed: int = 0) -> list[str]:
     """Every problem found running ``n`` patients per arm of ``protocols`` (see module)."""
     problems: list[str] = []
     if not isinstance(sim, PatientSimulator):
         return ["not a PatientSimulator (needs name, recipe, model_hash, parameter_values, "
-                "simulate)"]
+                "parameter_units, simulate)"]
     recipe = pickle.loads(pickle.dumps(sim.recipe))
     rebuilt = recipe.build()
-    known = sim.parameter_values()
     for name in protocols:
-        proto = load_protocol(name)
         try:
-            proto.population.check_parameters(known, sim.name)
+            proto = for_model(load_protocol(name), sim)
         except ValueError as exc:
             problems.append(f"{name}: {exc}")
             continue

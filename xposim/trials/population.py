@@ -11,6 +11,13 @@ form) declares, with a source and status for every entry:
   parameter is an error naming it, never silently ignored;
 - ``pk_iiv``: eta parameter -> omega (log-normal between-subject variability).
 
+Units: each ``parameters`` entry declares the ``unit`` its numbers are written in (display
+units: XPO1 in uM, platelets in 10^9 cells/L, sodium in mmol/L). The patient model takes
+its own units (canonical: nM, cells/L); :meth:`Population.in_units` converts every
+parameter from its declared unit to the model's (xposim.model.units), once, before any
+patient is drawn, and refuses a unit it cannot convert naming the parameter. Values fixed
+with ``--set NAME=VALUE`` are in the model's unit.
+
 Randomness: every drawn quantity has its own stream,
 ``SeedSequence(seed, spawn_key=(*subject_key, POPULATION_STREAM, crc32(name), attempt))``,
 so a patient depends only on (seed, subject key) — not on chunking, workers, the order of
@@ -136,9 +143,43 @@ class Population:
     parameters: tuple[Entry, ...]
     pk_iiv: tuple[Entry, ...] = ()
     fixed: Mapping[str, float] = field(default_factory=dict)  # --set NAME=VALUE overrides
+    #: parameter -> factor from its declared unit to the model's (set by in_units)
+    scales: Mapping[str, float] = field(default_factory=dict)
+    #: the model the scales convert to ("" while the values are in their declared units)
+    units_of: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fixed", MappingProxyType(dict(self.fixed)))
+        object.__setattr__(self, "scales", MappingProxyType(dict(self.scales)))
+
+    def in_units(self, units: Mapping[str, str], model: str) -> Population:
+        """This population drawing every parameter in the patient model's units
+        (``units``: parameter -> the model's unit, e.g. the simulator's
+        ``parameter_units()``). InputError naming the parameter when its declared unit
+        cannot be converted to the model's, or when it declares none and the model's unit
+        is not dimensionless. Names the model lacks are left to
+        :meth:`check_parameters`."""
+        from xposim.model.units import conversion_factor, is_dimensionless
+
+        scales = {}
+        for e in self.parameters:
+            if e.name not in units:
+                continue
+            target = units[e.name]
+            where = f"population {self.name}: parameters.{e.name}.unit"
+            if not e.unit:
+                if not is_dimensionless(target):
+                    raise InputError(where, f"is not declared; the patient model {model} "
+                                     f"takes {e.name} in {target}")
+                scales[e.name] = 1.0
+                continue
+            try:
+                scales[e.name] = conversion_factor(e.unit, target)
+            except InputError:
+                raise InputError(where, f"cannot be converted to {target}, the unit in "
+                                 f"which the patient model {model} takes {e.name}",
+                                 got=e.unit) from None
+        return replace(self, scales=scales, units_of=model)
 
     def parameter_names(self) -> tuple[str, ...]:
         """Every patient-model parameter this population sets."""
@@ -159,7 +200,8 @@ class Population:
              eligibility: Mapping[str, tuple[float | None, float | None]] | None = None,
              max_attempts: int = 1000) -> tuple[dict[str, Any], dict[str, float], int]:
         """(covariates, model parameters, attempts) of one patient. Patients outside
-        ``eligibility`` (covariate -> (min, max), None = open) are redrawn."""
+        ``eligibility`` (covariate -> (min, max), None = open) are redrawn. Parameters are
+        in the model's units after :meth:`in_units`, in their declared units before."""
         for attempt in range(max_attempts):
             def rng_for(name: str, attempt: int = attempt) -> np.random.Generator:
                 return np.random.default_rng(np.random.SeedSequence(
@@ -171,7 +213,8 @@ class Population:
                 cov[e.name] = e.sample(rng_for, cov)
             if eligibility and not _eligible(cov, eligibility):
                 continue
-            params = {e.name: float(e.sample(rng_for, cov)) for e in self.parameters}
+            params = {e.name: float(e.sample(rng_for, cov)) * self.scales.get(e.name, 1.0)
+                      for e in self.parameters}
             params.update({e.name: float(e.sample(rng_for, cov)) for e in self.pk_iiv})
             params.update(self.fixed)
             return cov, params, attempt + 1
@@ -180,8 +223,9 @@ class Population:
                          "eligibility or the population")
 
     def with_setting(self, path: str, value: float) -> Population:
-        """``section.name.field`` -> value (e.g. ``pk_iiv.sel_eta_CL.omega``), or a model
-        parameter NAME fixed for every patient."""
+        """``section.name.field`` -> value (e.g. ``pk_iiv.sel_eta_CL.omega``; in the
+        entry's declared unit), or a model parameter NAME fixed for every patient (in the
+        model's unit)."""
         if "." not in path:
             return replace(self, fixed={**self.fixed, path: float(value)})
         section, _, rest = path.partition(".")
@@ -209,7 +253,8 @@ class Population:
                 "source": self.source,
                 "covariates": {e.name: ent(e) for e in self.covariates},
                 "parameters": {e.name: ent(e) for e in self.parameters},
-                "pk_iiv": {e.name: ent(e) for e in self.pk_iiv}, "fixed": dict(self.fixed)}
+                "pk_iiv": {e.name: ent(e) for e in self.pk_iiv}, "fixed": dict(self.fixed),
+                "unit_factors": {"model": self.units_of, **self.scales}}
 
 
 def _plain(x: Any) -> Any:

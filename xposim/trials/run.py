@@ -122,12 +122,25 @@ def _protocol_with(text: str, where: str, settings: Iterable[tuple[str, float]])
     return replace(p, population=pop)
 
 
+def for_model(protocol: Protocol, sim: PatientSimulator) -> Protocol:
+    """``protocol`` with its population checked against the patient model (every
+    parameter name known) and drawing in the model's units (declared units converted;
+    InputError naming the parameter when they cannot be)."""
+    from dataclasses import replace
+
+    pop = protocol.population
+    pop.check_parameters(sim.parameter_values(), sim.name)
+    return replace(protocol, population=pop.in_units(sim.parameter_units(), sim.name))
+
+
 def simulate_chunk(task: ChunkTask) -> dict[str, pd.DataFrame]:
     """Simulate one chunk; returns its tables (subjects, time_course, decisions, doses)."""
     sim: PatientSimulator = _cached("sim:" + task.recipe.key(), task.recipe.build)
     protocol: Protocol = _cached(
-        f"protocol:{hash((task.protocol_text, task.protocol_where, task.settings))}",
-        lambda: _protocol_with(task.protocol_text, task.protocol_where, task.settings))
+        f"protocol:{hash((task.protocol_text, task.protocol_where, task.settings))}:"
+        f"{task.recipe.key()}",
+        lambda: for_model(_protocol_with(task.protocol_text, task.protocol_where,
+                                         task.settings), sim))
     plan = _cached(f"plan:{protocol.sha256}:{task.chunk.arm}",
                    lambda: protocol.arm_plan(task.chunk.arm))
     rows, tcs, decs, doses = [], [], [], []
@@ -324,7 +337,7 @@ def run_trial(protocol: Protocol | str | Path, *, n: int, seed: int, out: str | 
 
     sim = simulator.build() if isinstance(simulator, SimulatorRecipe) else simulator
     recipe = sim.recipe
-    proto_set.population.check_parameters(sim.parameter_values(), sim.name)
+    proto_set = for_model(proto_set, sim)  # names and units, before anything is written
     if backend == "dask" and client is None:
         client = connect_dask(scheduler, workers)  # before the folder: unreachable -> exit 2
         own_client = True

@@ -1,67 +1,58 @@
 """Step 6's one server-side function: a typical patient's course on a regimen.
 
-:func:`patient_course` is the seam. Today it composes what exists, as docs/disease.md
-wires it: the population-PK modules of the regimen's drugs (typical subject), the XPO1
-target driven by unbound plasma selinexor standing for megakaryocyte and myeloid
-progenitors, the Friberg platelet and neutrophil models, and the myeloma burden with its
-M-protein. Two things need the patient runner (issue 13) and are not done here: the
-tumour's drug-induced death (``mm_death_hazard`` stays 0, so M-protein follows the
-untreated course) and dose holds (the label rules are not applied; the page says so).
-When the runner lands, this function's body becomes one call to it; the view code reads
-only :class:`PatientCourse`.
+:func:`patient_course` is one call to the patient runner (:mod:`xposim.patient.runner`,
+the model ``xposim patient`` and the trials run): the typical myeloma patient
+(:func:`~xposim.patient.arm.typical_patient`, baseline platelets as chosen) on the
+regimen, with the tumour cell's drug-induced death, platelets and neutrophils from the
+marrow's XPO1 occupancy, and - on the unchanged label regimen - the label's dose rules
+(holds and reductions, logged). A changed dose or schedule has no label dose levels, so it
+is given as written (the page says so). The view code reads only :class:`PatientCourse`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
-from xposim.biology.target import target_module
-from xposim.disease import myeloma_module, neutrophil_module, platelet_module
-from xposim.engine import Simulator
-from xposim.engine.results import Result
-from xposim.model import compose
-from xposim.model.units import HOURS_PER_DAY
-from xposim.pharmacology.dose_events import dose_events
 from xposim.pharmacology.label_regimens import label_regimen
-from xposim.pharmacology.pk import pk_model
 from xposim.pharmacology.regimen import Regimen, parse_regimen, regimen_to_text
 
-#: Drugs whose PK is composed (every regimen's drugs are among them).
-DRUGS = ("selinexor", "dexamethasone", "bortezomib")
-#: Body-surface area of the typical patient (m²), for mg/m² doses (bortezomib).
-TYPICAL_BSA_M2 = 1.9
-#: Recorded outputs (model names).
-OUTPUTS = ("Cp_selinexor_nM", "Cu_selinexor_nM", "Cu_dexamethasone_nM",
-           "proteasome_inhibition", "occupancy", "mk_XPO1_inhibition", "plt_1e9_per_l",
-           "neu_1e9_per_l", "m_protein_g_per_dl")
 #: Output step (h): resolves selinexor's ~2-4 h peak.
 STEP_H = 2.0
+#: Decision-log lines shown on the page (the rest are counted).
+MAX_DECISIONS_SHOWN = 8
 
 
 @dataclass(frozen=True)
 class PatientCourse:
-    """Outputs of one patient over time, the regimen given and the doses."""
+    """Outputs of one patient over time (``course[name]``: values at ``days``; units in
+    ``units``), the regimen, the doses actually given (drug, day, mg), the dose-rule
+    decisions (one line each), the patient's outcome summary and notes for the page."""
 
-    result: Result
+    days: np.ndarray
+    series: Mapping[str, np.ndarray]
+    units: Mapping[str, str]
     regimen_text: str
-    doses: tuple[tuple[str, float, float], ...]  # (drug, time h, amount mg)
-    not_modelled: tuple[str, ...]
+    doses: tuple[tuple[str, float, float], ...]
+    decisions: tuple[str, ...]
+    summary: Any  # xposim.patient.outcome.OutcomeSummary
+    notes: tuple[str, ...]
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.series[name]
 
 
 @lru_cache(maxsize=1)
-def _simulator() -> Simulator:
-    marrow = target_module(name="marrow_target").rename(
-        {"drug_ext": "Cu_selinexor_nM", "XPO1_inhibition": "mk_XPO1_inhibition"})
-    neutrophils = neutrophil_module().rename({"myeloid_XPO1_inhibition": "mk_XPO1_inhibition"})
-    model = compose(*(pk_model(d).module for d in DRUGS), marrow, platelet_module(),
-                    neutrophils, myeloma_module(), name="explorer_patient",
-                    description="Typical patient: popPK -> XPO1 target in marrow "
-                                "progenitors -> platelets, neutrophils; myeloma burden")
-    return Simulator(model)
+def _simulator() -> Any:
+    from xposim.patient.runner import ClinicalPatientSimulator
+
+    return ClinicalPatientSimulator(disease="myeloma")
 
 
 def build_regimen(label: str, selinexor_mg: float | None = None,
@@ -81,27 +72,42 @@ def build_regimen(label: str, selinexor_mg: float | None = None,
     return sel + rest if rest.records else sel
 
 
-def patient_course(regimen: Regimen, *, weeks: int, platelets0: float) -> PatientCourse:
-    """A typical patient on ``regimen`` for ``weeks``, baseline platelets ``platelets0``
-    (10⁹/L)."""
-    sim = _simulator()
-    end_h = weeks * 7 * HOURS_PER_DAY
-    events = []
-    doses = []
-    for drug in regimen.drugs:
-        pk = pk_model(drug)
-        given = regimen.for_drug(drug).doses(until_h=end_h)
-        events += dose_events(given, sim.model, pk.routes, bsa_m2=TYPICAL_BSA_M2,
-                              until_h=end_h)
-        for dose in given:
-            doses += [(pk.drug.name, d.time_h, d.amount_mg(TYPICAL_BSA_M2))
-                      for d in dose.administrations(end_h)]
-    times = np.arange(0.0, end_h + 1e-9, STEP_H)
-    events.sort(key=lambda e: e.time)
-    # plt_base is given in its table unit (10^9/L); the engine takes canonical values
-    base = {p.name: p for p in sim.model.parameters}["plt_base"].with_value(float(platelets0))
-    res = sim.run(times, parameters={"plt_base": base.canonical_value}, events=events,
-                  outputs=list(OUTPUTS), subject="typical patient")
-    return PatientCourse(res, regimen_to_text(regimen), tuple(sorted(doses, key=lambda d: d[1])),
-                         ("tumour kill (M-protein shows the untreated course)",
-                          "dose holds and reductions (label rules not applied)"))
+def patient_course(regimen: Regimen, *, weeks: int, platelets0: float,
+                   label: str | None = None) -> PatientCourse:
+    """The typical myeloma patient on ``regimen`` for ``weeks``, baseline platelets
+    ``platelets0`` (10⁹/L). When ``regimen`` is label regimen ``label`` unchanged, the
+    label's dose levels and rules apply."""
+    from xposim.patient.arm import default_arm, typical_patient
+
+    text = regimen_to_text(regimen)
+    ruled = label is not None and regimen_to_text(label_regimen(label).regimen) == text
+    arm = default_arm(f"label:{label}" if ruled else text, "myeloma", float(weeks))
+    patient = typical_patient("myeloma", covariates={"platelets_1e9_per_l": float(platelets0)})
+    run = _simulator().run(patient, arm, seed=0, record_step_h=STEP_H)
+    if run.outcome.failure is not None:
+        from xposim.errors import SimulationError
+
+        raise SimulationError(run.outcome.failure)
+    dense = run.timecourse
+    wide = dense.pivot(index="day", columns="variable", values="value").sort_index()
+    units = dense.drop_duplicates("variable").set_index("variable")["unit"].to_dict()
+    series = {str(c): wide[c].to_numpy(dtype=float) for c in wide.columns}
+    out = run.outcome
+    doses = tuple((str(r.drug), float(r.day), float(r.amount))
+                  for r in out.doses.sort_values("day").itertuples())
+    read: dict[tuple[float, str, str, str, str], list[str]] = {}
+    for r in out.decisions.itertuples():  # one row per lab read: one line per decision
+        labs = read.setdefault((float(r.day), str(r.drug), str(r.action), str(r.rule),
+                                str(r.new_dose)), [])
+        if r.lab:
+            labs.append(f"{r.lab} {r.lab_value:.3g}")
+    lines = tuple(f"day {day:g}: {drug if drug == action else f'{drug} {action}'} ({rule}"
+                  + (f"; {', '.join(labs)}" if labs else "") + ")"
+                  + (f" -> {new}" if new else "")
+                  for (day, drug, action, rule, new), labs in read.items())
+    notes = [] if ruled else ["The label's dose rules need its dose levels: a changed "
+                              "selinexor dose or schedule is given as written (no holds "
+                              "or reductions)."]
+    return PatientCourse(np.asarray(wide.index, dtype=float), MappingProxyType(series),
+                         MappingProxyType(units), text, doses, lines, out.summary,
+                         tuple(notes))

@@ -20,10 +20,9 @@ import numpy as np
 from xposim.analysis.synergy import CombinationGrid, bliss
 from xposim.engine.results import Result
 from xposim.errors import InputError
-from xposim.model.units import HOURS_PER_DAY
 from xposim.web import limits, schema
 from xposim.web.cells import CellSpec, cell_timecourse, preset, preset_xpo1_uM
-from xposim.web.patient_course import build_regimen, patient_course
+from xposim.web.patient_course import MAX_DECISIONS_SHOWN, build_regimen, patient_course
 from xposim.web.steps import STEP_TEXT
 
 #: Cargoes drawn in the cell (model names; nuclear species ``<c>_n``, cytoplasmic ``<c>_c``).
@@ -345,46 +344,53 @@ def build_step5(p: schema.Step5) -> dict[str, Any]:
 def build_step6(p: schema.Step6) -> dict[str, Any]:
     regimen = build_regimen(p.regimen, p.selinexor_mg,
                             None if p.schedule == "label" else p.schedule)
-    course = patient_course(regimen, weeks=p.weeks, platelets0=p.platelets0)
-    res = course.result
-    days = np.asarray(res.time) / HOURS_PER_DAY
+    course = patient_course(regimen, weeks=p.weeks, platelets0=p.platelets0, label=p.regimen)
+    days = course.days
 
     def trace(name: str, var: str, dash: str = "solid") -> dict[str, Any]:
-        return series(name, days, res[var], variable=var, dash=dash)
-
-    def unit(var: str) -> str:
-        # clinical outputs carry their unit in the name and "1" as model unit
-        return NAMED_UNITS.get(var, res.unit(var))
+        return series(name, days, course[var], variable=var, dash=dash)
 
     def tpanel(pid: str, title: str, y_label: str, traces: list[dict[str, Any]],
                unit_of: str, refs: Sequence[tuple[float, str]] = ()) -> dict[str, Any]:
-        return panel(pid, title, y_label, unit(unit_of), traces, x_unit="d", refs=refs)
+        return panel(pid, title, y_label, course.units[unit_of], traces, x_unit="d",
+                     refs=refs)
 
     doses_by_drug: dict[str, tuple[list[float], list[float]]] = {}
-    for drug, t, amount in course.doses:
+    for drug, day, amount in course.doses:
         xs, ys = doses_by_drug.setdefault(drug, ([], []))
-        xs.append(t / HOURS_PER_DAY)
+        xs.append(day)
         ys.append(amount)
-    plt = res["plt_1e9_per_l"]
+    plt = course["plt_1e9_per_l"]
     below50 = days[plt < 50.0]
-    rows = [("typical patient", "platelet nadir", float(plt.min()), unit("plt_1e9_per_l")),
+    s = course.summary
+    rows = [("typical patient", "platelet nadir", float(plt.min()),
+             course.units["plt_1e9_per_l"]),
             ("typical patient", "day of platelet nadir", float(days[int(np.argmin(plt))]), "d"),
             ("typical patient", "first day platelets < 50 (grade 3-4)",
              float(below50[0]) if below50.size else float("nan"), "d"),
-            ("typical patient", "peak occupancy", float(res["occupancy"].max()), "1"),
-            ("typical patient", "neutrophil nadir", float(res["neu_1e9_per_l"].min()),
-             unit("neu_1e9_per_l"))]
+            ("typical patient", "peak tumour XPO1 occupancy", float(course["occupancy"].max()),
+             "1"),
+            ("typical patient", "neutrophil nadir", float(course["neu_1e9_per_l"].min()),
+             course.units["neu_1e9_per_l"]),
+            ("typical patient", "best M-protein change", float(s.best_change), "1"),
+            ("typical patient", "dose holds", float(s.dose_holds), "1"),
+            ("typical patient", "dose reductions", float(s.dose_reductions), "1")]
     rows = [r for r in rows if math.isfinite(r[2])]
+    shown = course.decisions[:MAX_DECISIONS_SHOWN]
+    more = len(course.decisions) - len(shown)
+    notes = [f"Best response (IMWG): {s.best_response}.", *course.notes,
+             *(f"Dose rule: {d}." for d in shown)]
+    if more:
+        notes.append(f"... and {more} more dose-rule decisions (xposim patient --out writes "
+                     "the full log).")
     return {
         "panels": [
-            tpanel("pk", "Selinexor in plasma", "concentration",
-                   [trace("total (Cp_selinexor_nM)", "Cp_selinexor_nM"),
-                    trace("unbound (Cu_selinexor_nM)", "Cu_selinexor_nM", "dash")],
-                   "Cp_selinexor_nM"),
-            tpanel("occupancy", "XPO1 occupancy (target driven by unbound selinexor)",
-                   "occupancy", [trace("occupancy", "occupancy"),
-                                 trace("free-XPO1 loss (mk_XPO1_inhibition)",
-                                       "mk_XPO1_inhibition", "dash")], "occupancy"),
+            tpanel("pk", "Selinexor in plasma (total)", "concentration",
+                   [trace("total plasma selinexor", "Cp_selinexor_ng_ml")],
+                   "Cp_selinexor_ng_ml"),
+            tpanel("occupancy", "XPO1 occupancy (unbound plasma selinexor)", "occupancy",
+                   [trace("tumour cell", "occupancy"),
+                    trace("marrow progenitors", "mk_occupancy", "dash")], "occupancy"),
             tpanel("platelets", "Platelets (CTCAE v5 grade limits dotted)", "platelets",
                    [trace("platelets", "plt_1e9_per_l")], "plt_1e9_per_l",
                    refs=[(75.0, "grade 1 < 75"), (50.0, "grade 3 < 50"),
@@ -392,19 +398,17 @@ def build_step6(p: schema.Step6) -> dict[str, Any]:
             tpanel("neutrophils", "Neutrophils", "neutrophils",
                    [trace("neutrophils", "neu_1e9_per_l")], "neu_1e9_per_l",
                    refs=[(1.0, "grade 3 < 1.0"), (0.5, "grade 4 < 0.5")]),
-            tpanel("m-protein", "Serum M-protein: untreated course (tumour kill comes with "
-                   "the patient runner)", "M-protein", [trace("M-protein, no drug effect",
-                                                              "m_protein_g_per_dl")],
-                   "m_protein_g_per_dl"),
-            panel("doses", "Doses given", "dose", "mg",
+            tpanel("m-protein", "Serum M-protein (tumour killed by the drug-induced death "
+                   "signal of its cell)", "M-protein",
+                   [trace("M-protein", "m_protein_g_per_dl")], "m_protein_g_per_dl"),
+            panel("doses", "Doses given (after the dose rules)", "dose", "mg",
                   [series(drug, xs, ys, variable=f"{drug} dose", mode="markers")
                    for drug, (xs, ys) in doses_by_drug.items()], x_unit="d"),
         ],
         "cells": None,
         "summary": _summary(rows),
         "regimen": course.regimen_text,
-        "notes": [f"Not modelled yet (needs the patient runner, issue 13): {n}."
-                  for n in course.not_modelled],
+        "notes": notes,
     }
 
 
