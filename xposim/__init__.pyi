@@ -7,11 +7,14 @@ from . import (
     disease as disease,
     engine as engine,
     experiments as experiments,
+    io as io,
+    limits as limits,
     model as model,
     patient as patient,
     pharmacology as pharmacology,
     presets as presets,
     report as report,
+    testing as testing,
     trials as trials,
 )
 from ._version import __version__ as __version__
