@@ -208,26 +208,38 @@ def _trial(n: int, workers: int) -> dict[str, float]:
     return out
 
 
-def _spin(_: int) -> float:
+_PARALLEL_SCRIPT = """
+import multiprocessing as mp, time
+def spin(_):
     t = time.perf_counter()
     x = 0
     for i in range(15_000_000):
         x += i
     return time.perf_counter() - t
+if __name__ == "__main__":
+    one = spin(0)
+    with mp.get_context("spawn").Pool(2) as pool:
+        pool.map(spin, [0, 1])  # start-up excluded
+        t = time.perf_counter()
+        pool.map(spin, [0, 1])
+        two = time.perf_counter() - t
+    print(one / two)
+"""
 
 
 def _parallel_efficiency() -> float:
     """What 2 processes get from the machine right now: 1.0 = two free cores, 0.5 = one
-    (a pure-Python loop alone, then twice side by side in 2 spawned processes)."""
-    import multiprocessing as mp
-
-    one = _spin(0)
-    with mp.get_context("spawn").Pool(2) as pool:
-        pool.map(_spin, [0, 1])  # start-up excluded
-        t = time.perf_counter()
-        pool.map(_spin, [0, 1])
-        two = time.perf_counter() - t
-    return one / two
+    (a pure-Python loop alone, then twice side by side in 2 spawned processes; in a
+    script of its own, so the workers can import the loop)."""
+    tmp = Path(tempfile.mkdtemp())
+    try:
+        script = tmp / "spin.py"
+        script.write_text(_PARALLEL_SCRIPT, encoding="utf-8")
+        proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                              check=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return float(proc.stdout.strip().splitlines()[-1])
 
 
 def _overhead(n: int = 100) -> dict[str, float]:
