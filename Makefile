@@ -17,8 +17,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# A virtual STORM arm on the embedded defaults, its trial report in $(OUT)/report.html
+# (`xposim demo --cells` is the former cell demo).
 demo: $(STAMP)
-	$(BIN)/xposim demo --out $(OUT)
+	$(BIN)/xposim demo --out $(OUT) --workers $(WORKERS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n $(WORKERS) -m "not slow"

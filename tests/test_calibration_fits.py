@@ -21,16 +21,22 @@ import pytest
 from xposim.calibration import declaration_names, load_declaration, verify
 
 NAMES = declaration_names()
+#: Calibrations that simulate a virtual trial arm (minutes per evaluation): their fit
+#: regressions run in the slow suite (tests/test_trial_validation.py).
+TRIALS = tuple(n for n in NAMES if any(t.function == "trial_endpoints"
+                                       for t in load_declaration(n).targets))
 
 
 def test_every_calibration_is_declared():
     assert set(NAMES) == {
         "transport-affinities", "reduced-export-law", "target-engagement", "pk-selinexor",
         "pk-selinexor-iiv", "pk-dexamethasone", "pk-bortezomib", "pk-bortezomib-pd",
-        "cell-fate", "eif4e-shift", "dexamethasone-fate", "bortezomib-fate"}
+        "cell-fate", "eif4e-shift", "dexamethasone-fate", "bortezomib-fate", "trial-storm",
+        "trial-boston-vd"}
+    assert set(TRIALS) == {"trial-storm", "trial-boston-vd"}
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", [n for n in NAMES if n not in TRIALS])
 def test_fit_stored_estimates_reproduce_the_recorded_targets(name):
     v = verify(load_declaration(name))
     bad = {k: d for k, d in v.differences().items() if d > 1.0}
@@ -76,21 +82,32 @@ def test_fit_reduced_export_law_agrees_to_95_percent():
     assert np.abs(diff[:6]).max() <= 0.025
 
 
-def _calibrated_entries(node: Any, path: str) -> Iterator[tuple[str, str, Mapping]]:
+def _calibrated_entries(node: Any, path: str, unit: str | None = None
+                        ) -> Iterator[tuple[str, str, Mapping]]:
     if isinstance(node, Mapping):
-        if "calibration" in node and "unit" in node:
-            yield path, node.get("estimate", path.rsplit(".", 1)[-1]), node
+        unit = node.get("unit", unit) if isinstance(node.get("unit"), str) else unit
+        if "calibration" in node and unit is not None:
+            yield path, node.get("estimate", path.rsplit(".", 1)[-1]), {**node, "unit": unit}
         for k, v in node.items():
-            yield from _calibrated_entries(v, f"{path}.{k}" if path else k)
+            yield from _calibrated_entries(v, f"{path}.{k}" if path else k, unit)
+
+
+def _parameter_files() -> Iterator[Any]:
+    """Every data file whose entries may read a calibration: presets/params, the patient
+    and disease parameter files, the trial populations (a field of an entry)."""
+    xp = resources.files("xposim")
+    for folder in (xp.joinpath("presets", "params"), xp.joinpath("patient"),
+                   xp.joinpath("disease")):
+        yield from (f for f in folder.iterdir() if f.name.endswith(".toml"))
+    yield xp.joinpath("trials", "populations.toml")
 
 
 def test_every_calibrated_parameter_is_estimated_by_its_declaration():
     """A parameter file's `calibration = "X"` names a declaration that estimates it in the
     same unit; every declared estimate is read by some parameter file."""
     read: set[tuple[str, str]] = set()
-    folder = resources.files("xposim.presets").joinpath("params")
-    for f in folder.iterdir():
-        if not f.name.endswith(".toml"):
+    for f in _parameter_files():
+        if not f.is_file():
             continue
         for path, key, entry in _calibrated_entries(tomllib.loads(f.read_text()), ""):
             cal = load_declaration(entry["calibration"])

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from xposim.analysis.fitting import Fitter
-from xposim.calibration.context import Context
+from xposim.calibration.context import Context, Session
 from xposim.calibration.declaration import Calibration, Target
 from xposim.calibration.functions import get_target_function
 from xposim.errors import InputError, ModelError, SimulationError
@@ -94,14 +94,20 @@ def _prior_residuals(cal: Calibration, values: Mapping[str, float]) -> dict[str,
 
 
 def evaluate(cal: Calibration, values: Mapping[str, float] | None = None, *,
-             fixed: Fixed | None = None) -> Evaluation:
+             fixed: Fixed | None = None, session: Session | None = None) -> Evaluation:
     """Every target's model value and residual at ``values`` (default: the stored
-    estimates); ``fixed``: overrides of other model parameters (name -> (value, unit))."""
+    estimates); ``fixed``: overrides of other model parameters (name -> (value, unit));
+    ``session``: resources shared with other evaluations (default: opened and closed
+    here)."""
     vals = stored_values(cal) if values is None else {k: float(v) for k, v in values.items()}
     missing = {p.name for p in cal.parameters} - set(vals)
     if missing:
         raise InputError("values", f"{cal.name} needs values for", got=sorted(missing))
-    ctx = Context(vals, {p.name: p.unit for p in cal.parameters}, dict(fixed or {}))
+    if session is None:
+        with Session() as own:
+            return evaluate(cal, vals, fixed=fixed, session=own)
+    ctx = Context(vals, {p.name: p.unit for p in cal.parameters}, dict(fixed or {}),
+                  session=session)
     model = _model_values(cal, ctx)
     unused = set(ctx.fixed) - ctx.used
     if unused:
@@ -155,14 +161,21 @@ def fit(cal: Calibration, *, fixed: Fixed | None = None,
     names = [p.name for p in cal.parameters]
     fixed = dict(fixed or {})
 
-    def residuals(values: Mapping[str, float]) -> np.ndarray:
-        return evaluate(cal, values, fixed=fixed).vector
-
     t0 = time.perf_counter()
-    f = fitter(cal, callback).fit(residuals, starts(cal))
-    est = {n: f.estimates_[n] for n in names}
-    return FitResult(cal, est, evaluate(cal, est, fixed=fixed), f.success_, f.message_,
-                     f.n_evaluations_, time.perf_counter() - t0, f.start_, fixed)
+    last: dict[tuple[float, ...], Evaluation] = {}  # the fitter's final point, not re-run
+    with Session() as session:  # e.g. a worker pool kept for every evaluation of the fit
+        def at(values: Mapping[str, float]) -> Evaluation:
+            key = tuple(float(values[n]) for n in names)
+            if key not in last:
+                last.clear()
+                last[key] = evaluate(cal, values, fixed=fixed, session=session)
+            return last[key]
+
+        f = fitter(cal, callback).fit(lambda v: at(v).vector, starts(cal))
+        est = {n: f.estimates_[n] for n in names}
+        final = at(est)
+    return FitResult(cal, est, final, f.success_, f.message_, f.n_evaluations_,
+                     time.perf_counter() - t0, f.start_, fixed)
 
 
 @dataclass(frozen=True)

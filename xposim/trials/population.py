@@ -11,6 +11,11 @@ form) declares, with a source and status for every entry:
   parameter is an error naming it, never silently ignored;
 - ``pk_iiv``: eta parameter -> omega (log-normal between-subject variability).
 
+A numeric field may instead name the calibration that estimated it,
+``median = { calibration = "trial-boston-vd", estimate = "pi_resistance_median" }`` (status
+``calibrated``): the value is read from ``presets/calibrated/<calibration>.toml``, written
+by ``xposim calibrate`` only, in the entry's ``unit``.
+
 Units: each ``parameters`` entry declares the ``unit`` its numbers are written in (display
 units: XPO1 in uM, platelets in 10^9 cells/L, sodium in mmol/L). The patient model takes
 its own units (canonical: nM, cells/L); :meth:`Population.in_units` converts every
@@ -45,7 +50,7 @@ from xposim.patient.outcome import stream_key
 
 POPULATION_STREAM = 0x50B
 _PACKAGED = "populations.toml"
-STATUSES = ("excerpt", "derived", "recalled", "assumed")
+STATUSES = ("excerpt", "derived", "recalled", "assumed", "calibrated")
 DISTRIBUTIONS = ("normal", "lognormal", "uniform", "bernoulli", "categorical", "fixed",
                  "any_of")
 #: Covariates every population of a disease must declare (the patient contract's names).
@@ -300,7 +305,14 @@ def _entry(name: str, raw: object, section: str, where: str, drawn: list[str]) -
     if raw["status"] not in STATUSES:
         raise InputError(f"{w}.status", f"must be one of {', '.join(STATUSES)}",
                          got=raw["status"])
-    spec = {k: v for k, v in raw.items() if k not in ("source", "status", "unit")}
+    calibrated = [k for k, v in raw.items() if isinstance(v, Mapping) and "calibration" in v]
+    if bool(calibrated) != (raw["status"] == "calibrated"):
+        raise InputError(f"{w}.status", "is calibrated exactly when a field names its "
+                         "calibration: { calibration = \"NAME\", estimate = \"KEY\" }",
+                         got=raw["status"])
+    spec = {k: _calibrated_field(v, f"{w}.{k}", str(raw.get("unit", "")))
+            if k in calibrated else v
+            for k, v in raw.items() if k not in ("source", "status", "unit")}
     if section == "pk_iiv":
         _number(raw.get("omega"), f"{w}.omega")
         if raw["omega"] < 0 or set(spec) != {"omega"}:
@@ -363,6 +375,29 @@ def _entry(name: str, raw: object, section: str, where: str, drawn: list[str]) -
                                  f"({', '.join(drawn)})", got=spec["of"])
     return Entry(name, section, dist, MappingProxyType(spec), raw["source"].strip(),
                  raw["status"], str(raw.get("unit", "")))
+
+
+def _calibrated_field(ref: Mapping[str, Any], where: str, unit: str) -> float:
+    """A field whose value ``xposim calibrate`` stored (see the module docstring)."""
+    from xposim.errors import ModelError
+    from xposim.presets.loader import stored_estimates
+
+    if set(ref) - {"calibration", "estimate"} or not isinstance(ref.get("estimate"), str):
+        raise InputError(where, "a calibrated field is { calibration = \"NAME\", estimate = "
+                         "\"KEY\" }", got=dict(ref))
+    try:
+        est = stored_estimates(str(ref["calibration"]))["estimates"]
+    except ModelError as exc:
+        raise InputError(where, f"cannot read the stored estimates ({exc})") from None
+    key = ref["estimate"]
+    if key not in est:
+        raise InputError(where, f"presets/calibrated/{ref['calibration']}.toml has no "
+                         f"estimate {key!r}; run xposim calibrate {ref['calibration']}")
+    stored_unit = est[key]["unit"]
+    if stored_unit != (unit or "dimensionless"):
+        raise InputError(where, f"unit {unit or 'dimensionless'!r} differs from the stored "
+                         f"estimate's {stored_unit!r}")
+    return float(est[key]["value"])
 
 
 def parse_population(name: str, table: Mapping[str, Any], where: str) -> Population:

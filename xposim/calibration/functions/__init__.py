@@ -19,7 +19,7 @@ TargetFunction = Callable[..., Mapping[str, Any]]
 
 
 def _table() -> Mapping[str, TargetFunction]:
-    from xposim.calibration.functions import cell, pk, target_engagement, transport
+    from xposim.calibration.functions import cell, pk, target_engagement, transport, trial
 
     return MappingProxyType({
         "export_core_untreated": transport.export_core_untreated,
@@ -33,6 +33,7 @@ def _table() -> Mapping[str, TargetFunction]:
         "ic50_ratio": cell.ic50_ratio,
         "g1_arrest": cell.g1_arrest,
         "fate_readouts": cell.fate_readouts,
+        "trial_endpoints": trial.trial_endpoints,
     })
 
 

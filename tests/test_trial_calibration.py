@@ -1,0 +1,294 @@
+"""The trial calibrations' machinery: the `trial_endpoints` target function, its smooth
+figures, and a fit through `xposim.calibration` — with the test double
+(tests/trial_double.py) standing in for the patient model (its numbers mean nothing).
+
+Laws and closed forms: the smooth figures on hand-made patients (kernel values, crossing
+times by linear interpolation, the IMWG confirmation of the best ratio, the weighted
+median); the hard figures equal what `xposim trial run` reports; common random numbers
+make the objective deterministic and continuous in the trial values; a fit recovers the
+value that generated its own targets. The fit regressions and the validation against the
+published figures run the real model (tests/test_trial_validation.py, slow).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import expit
+
+from xposim.calibration import fit, load_declaration
+from xposim.calibration.context import Context, Session
+from xposim.calibration.declaration import parse_declaration
+from xposim.calibration.functions import trial
+from xposim.errors import InputError
+
+ASSESS = (0.0, 28.0, 56.0, 84.0, 112.0, 140.0)
+LABS = tuple(float(d) for d in range(0, 141, 7))
+
+
+@pytest.fixture(autouse=True)
+def _double(monkeypatch):
+    monkeypatch.setenv("XPOSIM_PATIENT_MODEL", "trial_double:make_double")
+
+
+def _patient(sid: int, m: list[float], plt: list[float], *, pd_day: float | None = None,
+             eot: float = 140.0) -> tuple[dict, pd.DataFrame]:
+    """A hand-made subject: M-protein and platelets at every visit of LABS (≡ ASSESS)."""
+    days = LABS[:len(m)]
+    tc = pd.concat([
+        pd.DataFrame({"subject_id": sid, "day": days, "variable": "m_protein_g_dl", "value": m}),
+        pd.DataFrame({"subject_id": sid, "day": days, "variable": "platelets_1e9_per_l",
+                      "value": plt[:len(m)]})])
+    row = {"subject_id": sid, "pfs_event": pd_day is not None,
+           "progression_day": math.nan if pd_day is None else pd_day,
+           "pfs_days": pd_day if pd_day is not None else days[-1],
+           "end_of_treatment_day": eot, "failure": ""}
+    return row, tc
+
+
+def _figures(patients, decisions=None, **kw):
+    rows, tcs = zip(*patients, strict=True)
+    dec = decisions if decisions is not None else pd.DataFrame(
+        columns=["subject_id", "day", "drug", "rule", "lab", "lab_value", "action",
+                 "new_dose"])
+    return trial.smooth_figures(pd.DataFrame(rows), pd.concat(tcs), dec,
+                                assessment_days=ASSESS, lab_days=LABS, **kw)
+
+
+def _steady_fall(to: float, n: int = 21, base: float = 2.0) -> list[float]:
+    """M-protein falling linearly from ``base`` to ``to`` x base at day 28, then flat."""
+    return [base * (1.0 - (1.0 - to) * min(d / 28.0, 1.0)) for d in LABS[:n]]
+
+
+def test_soft_response_counts_are_the_logistic_kernel_of_the_confirmed_best_ratio():
+    flat_plt = [200.0] * 21
+    figs = _figures([_patient(0, _steady_fall(0.3), flat_plt),
+                     _patient(1, _steady_fall(0.6), flat_plt)], response_width=0.05)
+    expect_pr = (expit((0.5 - 0.3) / 0.05) + expit((0.5 - 0.6) / 0.05)) / 2
+    expect_mr = (expit((0.75 - 0.3) / 0.05) + expit((0.75 - 0.6) / 0.05)) / 2
+    assert figs["orr_smooth"] == pytest.approx(expect_pr, rel=1e-12)
+    assert figs["mr_or_better_smooth"] == pytest.approx(expect_mr, rel=1e-12)
+    # a narrower kernel tends to the hard count (1 of 2 responders, 2 of 2 >= MR)
+    narrow = _figures([_patient(0, _steady_fall(0.3), flat_plt),
+                       _patient(1, _steady_fall(0.6), flat_plt)], response_width=1e-4)
+    assert narrow["orr_smooth"] == pytest.approx(0.5, abs=1e-9)
+    assert narrow["mr_or_better_smooth"] == pytest.approx(1.0, abs=1e-9)
+
+
+def test_an_unconfirmed_dip_does_not_count_a_confirmed_pair_counts_at_its_worse_level():
+    from xposim.patient.response import assess_imwg
+
+    days = np.array(ASSESS)
+    dip = np.array([2.0, 0.6, 2.0, 2.0, 2.0, 2.0])  # one assessment at 30% of baseline
+    assert trial._confirmed_best_ratio(days, dip, assess_imwg)[0] == pytest.approx(1.0)
+    pair = np.array([2.0, 0.8, 0.9, 1.9, 2.0, 2.0])  # (28, 56) at 0.40 and 0.45 -> 0.45
+    assert trial._confirmed_best_ratio(days, pair, assess_imwg)[0] == pytest.approx(0.45)
+    # not evaluable: below the measurable 0.5 g/dL, or fewer than two post-baseline visits
+    assert trial._confirmed_best_ratio(days, pair / 10, assess_imwg)[0] == math.inf
+    assert trial._confirmed_best_ratio(days[:2], pair[:2], assess_imwg)[0] == math.inf
+
+
+def test_crossing_times_are_linear_between_visits():
+    days = np.array([0.0, 7.0, 14.0])
+    assert trial._first_crossing_down(days, np.array([1.0, 0.8, 0.4]), 0.5) == \
+        pytest.approx(7.0 + 7.0 * 0.3 / 0.4)
+    assert math.isnan(trial._first_crossing_down(days, np.array([1.0, 0.8, 0.6]), 0.5))
+    assert trial._first_crossing_down(days, np.array([0.4, 0.3, 0.2]), 0.5) == 0.0
+    # progression: nadir 1.0 seen twice -> threshold max(1.25, 1.5) = 1.5 g/dL
+    m = np.array([2.0, 1.0, 1.0, 1.2, 1.8])
+    t = trial._progression_crossing(np.array([0.0, 7.0, 14.0, 21.0, 28.0]), m)
+    assert t == pytest.approx(21.0 + 7.0 * (1.5 - 1.2) / (1.8 - 1.2))
+    # from a nadir >= 5 g/dL a 1 g/dL rise is progression
+    big = np.array([8.0, 6.0, 6.0, 6.5, 7.5])
+    assert trial._progression_crossing(np.arange(5.0) * 7, big) == pytest.approx(
+        21.0 + 7.0 * 0.5 / 1.0)
+
+
+def test_weighted_median_closed_forms():
+    assert trial.weighted_median(np.array([1.0, 2.0, 3.0]), np.ones(3)) == pytest.approx(2.0)
+    assert trial.weighted_median(np.array([1.0, 3.0]), np.array([1.0, 1.0])) == \
+        pytest.approx(2.0)
+    # moving weight towards 3 moves the median continuously towards 3
+    a = trial.weighted_median(np.array([1.0, 3.0]), np.array([1.0, 1.1]))
+    b = trial.weighted_median(np.array([1.0, 3.0]), np.array([1.0, 1.2]))
+    assert 2.0 < a < b < 3.0
+    assert math.isnan(trial.weighted_median(np.array([1.0]), np.array([0.0])))
+
+
+def test_km_median_extrapolates_continuously_past_the_last_point():
+    """Reached: the KM median; not reached: t_last·ln 0.5/ln S(t_last), equal to it where
+    S(t_last) = 0.5; no events: capped (a fit's residuals stay finite)."""
+    d = np.array([1.0, 2.0, 3.0, 4.0])
+    assert trial.km_median(d, np.array([1, 1, 0, 0])) == pytest.approx(2.0)
+    assert trial.km_median(d, np.array([1, 0, 0, 0])) == pytest.approx(
+        4.0 * math.log(0.5) / math.log(0.75))
+    assert trial.km_median(d, np.zeros(4)) == pytest.approx(400.0)
+    # at the switch: S(4) = 0.5 exactly (events at 3 and 4 of 4) -> KM median 4 either way
+    assert trial.km_median(d, np.array([0, 0, 1, 1])) == pytest.approx(4.0)
+
+
+def test_the_neutrophil_rule_counts_in_the_smooth_dose_modifications():
+    m = _steady_fall(0.9)
+    row, tc = _patient(0, m, [300.0] * 21)
+    anc = pd.DataFrame({"subject_id": 0, "day": LABS, "variable": "neutrophils_1e9_per_l",
+                        "value": [3.0 - 0.12 * i for i in range(21)]})  # nadir 0.6
+    figs = trial.smooth_figures(pd.DataFrame([row]), pd.concat([tc, anc]), pd.DataFrame(
+        columns=["subject_id", "day", "drug", "rule", "lab", "lab_value", "action",
+                 "new_dose"]), assessment_days=ASSESS, lab_days=LABS,
+        platelet_log_width=0.1)
+    s_plt = expit((math.log(75) - math.log(300)) / 0.1)
+    s_anc = expit((math.log(1.0) - math.log(0.6)) / 0.1)
+    assert figs["dose_modified_smooth"] == pytest.approx(1 - (1 - s_plt) * (1 - s_anc))
+
+
+def test_platelet_figures_use_the_nadir_and_the_label_lines():
+    m = _steady_fall(0.9)
+    falling = [200.0 - 8.0 * i for i in range(21)]  # 200 -> 40 (crosses 150 at day 43.75)
+    figs = _figures([_patient(0, m, falling), _patient(1, m, [300.0] * 21)],
+                    platelet_log_width=0.1)
+    g34 = (expit((math.log(50) - math.log(40)) / 0.1) + expit((math.log(50) - math.log(300))
+                                                               / 0.1)) / 2
+    assert figs["grade34_thrombocytopenia_smooth"] == pytest.approx(g34)
+    mod = (expit((math.log(75) - math.log(40)) / 0.1)
+           + expit((math.log(75) - math.log(300)) / 0.1)) / 2
+    assert figs["dose_modified_smooth"] == pytest.approx(mod)
+    assert figs["median_onset_thrombocytopenia_days_smooth"] == pytest.approx(42.0 + 7 * 2 / 8)
+    # a first modification for another reason (e.g. nausea) counts 1
+    dec = pd.DataFrame({"subject_id": [1], "day": [14.0], "drug": ["selinexor"],
+                        "rule": ["nausea-g3"], "lab": ["nausea_grade"], "lab_value": [3.0],
+                        "action": ["hold"], "new_dose": [""]})
+    figs2 = _figures([_patient(0, m, falling), _patient(1, m, [300.0] * 21)], dec,
+                     platelet_log_width=0.1)
+    assert figs2["dose_modified_smooth"] == pytest.approx(
+        (expit((math.log(75) - math.log(40)) / 0.1) + 1.0) / 2)
+
+
+def test_pfs_is_the_progression_crossing_plus_half_an_assessment_interval():
+    # nadir 1.0 from day 14; rises to cross 1.5 at day 70 exactly; PD dated day 84
+    m = [2.0, 1.5, 1.0, 1.0, 1.0, 1.0, 1.0, 1.1, 1.2, 1.3, 1.5, 1.7, 1.9]
+    plt = [200.0] * 21
+    figs = _figures([_patient(0, m, plt, pd_day=84.0)])
+    assert figs["median_pfs_months_smooth"] == pytest.approx((70.0 + 14.0) / 30.4375)
+
+
+# -- the target function on the test double --------------------------------------------
+
+def _ctx(x: float, session: Session | None = None) -> Context:
+    return Context({"XPO1_total0": x}, {"XPO1_total0": "1"}, session=session)
+
+
+def test_hard_figures_are_the_trial_endpoints_and_the_objective_is_deterministic(tmp_path):
+    from trial_double import make_double
+
+    from xposim.trials.run import run_trial
+
+    with Session() as s:
+        a = trial.trial_endpoints(_ctx(0.9, s), protocol="storm", n=30, seed=5)
+        b = trial.trial_endpoints(_ctx(0.9, s), protocol="storm", n=30, seed=5)
+    assert a == b or all(x == y or (math.isnan(x) and math.isnan(y))
+                         for x, y in zip(a.values(), b.values(), strict=True))
+    run = run_trial("storm", n=30, seed=5, out=tmp_path / "r", simulator=make_double(),
+                    settings={"XPO1_total0": 0.9})
+    arm = run.endpoints["arms"]["Xd"]
+    for key in ("orr", "mr_or_better", "median_pfs_months", "dose_modified",
+                "grade34_thrombocytopenia", "median_onset_thrombocytopenia_days"):
+        assert a[key] == pytest.approx(arm[key] if arm[key] is not None else math.nan,
+                                       nan_ok=True), key
+    assert set(trial.HARD_FIGURES) | set(trial.SMOOTH_FIGURES) <= set(a)
+
+
+def test_smooth_figures_move_continuously_with_a_trial_value():
+    with Session() as s:
+        vals = [trial.trial_endpoints(_ctx(x, s), protocol="storm", n=40, seed=3)
+                ["orr_smooth"] for x in (0.90, 0.905, 0.91, 1.3)]
+    steps = np.abs(np.diff(vals[:3]))
+    assert steps.max() < 0.01  # a 0.5% change moves the soft ORR a little, not by a patient
+    assert vals[3] < vals[0]  # more XPO1 per cell: less killing in the double
+
+
+def test_bad_arguments_are_refused_naming_the_field():
+    with pytest.raises(InputError, match="not parameters of the patient model"):
+        trial.trial_endpoints(Context({"no_such": 1.0}, {"no_such": "1"}),
+                              protocol="storm", n=2, seed=1)
+    with pytest.raises(InputError, match="response_width"):
+        trial.trial_endpoints(_ctx(0.9), protocol="storm", n=2, seed=1, response_width=0)
+    with pytest.raises(InputError, match="arm"):
+        trial.trial_endpoints(_ctx(0.9), protocol="storm", n=2, seed=1, arm="XVd")
+    with pytest.raises(InputError, match="no such entry"):
+        trial.trial_endpoints(Context({"pi_med": 2.0}, {"pi_med": "dimensionless"}),
+                              protocol="storm", n=2, seed=1,
+                              population={"pi_med": "parameters.nope.median"})
+
+
+def test_a_population_setting_can_be_estimated():
+    with Session() as s:
+        lo = trial.trial_endpoints(Context({"xpo1_median": 0.6}, {"xpo1_median": "uM"},
+                                           session=s), protocol="storm", n=30, seed=2,
+                                   population={"xpo1_median": "parameters.XPO1_total0.median"})
+        hi = trial.trial_endpoints(Context({"xpo1_median": 1.8}, {"xpo1_median": "uM"},
+                                           session=s), protocol="storm", n=30, seed=2,
+                                   population={"xpo1_median": "parameters.XPO1_total0.median"})
+    assert hi["orr_smooth"] < lo["orr_smooth"]
+
+
+def _self_consistent_declaration(value: float) -> dict:
+    return {
+        "name": "trial-test", "description": "d", "writes": "presets/calibrated/trial-test.toml",
+        "fitted_to": "its own figure at XPO1_total0 = 1.1", "method": "least_squares",
+        "options": {"diff_step": 0.01, "xtol": 1e-4, "max_evaluations": 12},
+        "parameters": {"XPO1_total0": {"unit": "1", "bounds": [0.3, 3.0], "start": 0.8}},
+        "targets": {"orr": {
+            "quantity": "soft ORR", "function": "trial_endpoints",
+            "args": {"protocol": "storm", "n": 30, "seed": 7},
+            "figure": "orr_smooth", "value": value, "unit": "1", "residual": "absolute",
+            "source": "generated by the model itself"}}}
+
+
+def test_a_fit_through_the_calibration_capability_recovers_the_generating_value():
+    target = trial.trial_endpoints(_ctx(1.1), protocol="storm", n=30, seed=7)["orr_smooth"]
+    cal = parse_declaration("trial-test", _self_consistent_declaration(target))
+    result = fit(cal)
+    assert result.estimates["XPO1_total0"] == pytest.approx(1.1, rel=0.01)
+    assert result.evaluation.model["orr"] == pytest.approx(target, abs=1e-4)
+
+
+@pytest.mark.parametrize("name", ["trial-storm", "trial-boston-vd"])
+def test_trial_declarations_state_their_tolerance_and_weights(name):
+    """Every target of a trial calibration carries its published uncertainty (sd, and the
+    95% range where one is published or computed), and its weight is 1/sd: residuals are
+    z-scores."""
+    cal = load_declaration(name)
+    assert {t.function for t in cal.targets} == {"trial_endpoints"}
+    for t in cal.targets:
+        assert t.figure.endswith("_smooth"), t.name
+        assert t.sd is not None and t.weight * t.sd == pytest.approx(1.0, rel=0.01), t.name
+        if t.low is not None:
+            assert t.low <= t.value <= t.high
+    assert len({t.args for t in cal.targets}) == 1  # one virtual arm per evaluation
+
+
+def test_a_population_field_can_read_a_stored_estimate():
+    """A population field names the calibration that wrote it (status calibrated); a
+    calibrated status without such a field, or a unit mismatch, is refused."""
+    from xposim.presets.loader import stored_estimates
+    from xposim.trials.population import parse_population, population
+
+    table = population("storm").to_dict()
+    base = {k: table[k] for k in ("title", "disease", "source")}
+    covs = {k: {kk: vv for kk, vv in v.items()} for k, v in table["covariates"].items()}
+    ref = {"calibration": "pk-selinexor-iiv", "estimate": "sel_omega_ka"}
+    entry = {"dist": "lognormal", "median": ref, "cv": 0.5, "unit": "dimensionless",
+             "source": "s", "status": "calibrated"}
+    pop = parse_population("x", {**base, "covariates": covs,
+                                 "parameters": {"GR_level": entry}}, "t.toml")
+    want = stored_estimates("pk-selinexor-iiv")["estimates"]["sel_omega_ka"]["value"]
+    assert pop.parameters[0].spec["median"] == want
+    with pytest.raises(InputError, match="calibrated exactly when"):
+        parse_population("x", {**base, "covariates": covs, "parameters": {
+            "GR_level": {**entry, "status": "assumed"}}}, "t.toml")
+    with pytest.raises(InputError, match="differs from the stored"):
+        parse_population("x", {**base, "covariates": covs, "parameters": {
+            "GR_level": {**entry, "unit": "uM"}}}, "t.toml")

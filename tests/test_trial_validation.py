@@ -1,0 +1,107 @@
+"""The trial calibrations on the real patient model (slow: `make validate`).
+
+Fit regressions (``test_fit_*``): the stored estimates of trial-storm and trial-boston-vd,
+evaluated again on their declared virtual arm (same subjects, same seed), reproduce the
+model values recorded when they were written and meet every target within the
+declaration's own tolerance (the published 95% interval; a z-score within ±1.96 of the
+declared SE where only an SE is stated).
+
+Reproduction of the calibration figures at trial size: STORM and BOSTON-Vd arms of 400
+virtual patients, on another seed than the calibration's (other patients), give the
+*hard* figures — IMWG counts and Kaplan–Meier medians as `xposim trial run` reports them,
+not the smooth versions the fit used — inside the published figures' 95% CIs:
+
+- STORM part 2 (Chari et al., NEJM 2019, n = 122): ORR 26% (95% CI 19–35, published);
+  ≥ MR 39% (Clopper–Pearson 30.6–48.6 from 48/122); median PFS 3.7 months (no CI
+  retrieved: 3.0–4.5 by the exponential approximation 3.7·exp(±1.96/√d), d ≈ 100 events);
+- XPOVIO US label §5.1 (myeloma, 80 mg twice weekly, n = 202): grade 3–4
+  thrombocytopenia 61% (Clopper–Pearson 53.8–67.7 from 123/202);
+- BOSTON Vd arm (Grosicki et al., Lancet 2020, n = 207): ORR 62.3% (Clopper–Pearson
+  55.3–68.9 from 129/207), median PFS 9.46 months (95% CI 8.11–10.78, published), grade
+  3–4 thrombocytopenia 17% (Clopper–Pearson 12.1–22.7 from 35/207).
+
+These are the figures the calibrations were fitted to (the issue's "calibration figures
+reproduced"), not independent validation: that is the other trials' job.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from xposim.calibration import load_declaration, verify
+
+pytestmark = pytest.mark.slow
+
+N = 400
+SEED = 1
+WORKERS = 2
+
+#: (protocol, arm, endpoint, low, high, source) — the published 95% intervals.
+FIGURES = [
+    ("storm", "Xd", "orr", 0.19, 0.35, "Chari 2019: 26% (95% CI 19-35), n = 122"),
+    ("storm", "Xd", "mr_or_better", 0.306, 0.486,
+     "Chari 2019: 48/122 (39%), Clopper-Pearson 95% CI"),
+    ("storm", "Xd", "median_pfs_months", 3.0, 4.5,
+     "Chari 2019: 3.7 months; CI approximated (no published CI retrieved)"),
+    ("storm", "Xd", "grade34_thrombocytopenia", 0.538, 0.677,
+     "XPOVIO label §5.1: 61% of 202, Clopper-Pearson 95% CI"),
+    ("boston-vd", "Vd", "orr", 0.553, 0.689,
+     "Grosicki 2020: 62.3% of 207, Clopper-Pearson 95% CI"),
+    ("boston-vd", "Vd", "median_pfs_months", 8.11, 10.78,
+     "Grosicki 2020: 9.46 months (95% CI 8.11-10.78)"),
+    ("boston-vd", "Vd", "grade34_thrombocytopenia", 0.121, 0.227,
+     "Grosicki 2020: 35/207 (17%), Clopper-Pearson 95% CI"),
+]
+#: Figures the model misses at trial size: endpoint -> the measured value (docs/known-gaps.md).
+KNOWN_MISSES: dict[tuple[str, str], str] = {}
+
+
+@pytest.fixture(scope="module")
+def arms(tmp_path_factory):
+    from xposim.trials.model import patient_model_recipe
+    from xposim.trials.run import run_trial
+
+    out = {}
+    for protocol in ("storm", "boston-vd"):
+        run = run_trial(protocol, n=N, seed=SEED, out=tmp_path_factory.mktemp(protocol),
+                        simulator=patient_model_recipe(), backend="processes",
+                        workers=WORKERS, chunk_size=20)
+        out[protocol] = run.endpoints["arms"]
+    return out
+
+
+@pytest.mark.parametrize("protocol, arm, endpoint, low, high, source", [
+    pytest.param(*f, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[f[0], f[2]]))
+    if (f[0], f[2]) in KNOWN_MISSES else f for f in FIGURES],
+    ids=[f"{f[0]}-{f[2]}" for f in FIGURES])
+def test_calibration_figures_are_reproduced_within_the_published_95ci(
+        arms, protocol, arm, endpoint, low, high, source):
+    value = arms[protocol][arm][endpoint]
+    assert value is not None, f"{endpoint} not estimable"
+    assert low <= value <= high, f"{protocol} {endpoint} = {value:.3f}, published " \
+                                 f"[{low}, {high}] ({source})"
+
+
+@pytest.mark.parametrize("name", ["trial-storm", "trial-boston-vd"])
+def test_fit_trial_calibration_stored_estimates_reproduce_their_targets(name):
+    cal = load_declaration(name)
+    v = verify(cal)
+    bad = {k: d for k, d in v.differences().items() if d > 1.0}
+    assert not bad, f"{name}: targets moved since the estimates were written ({bad}); " \
+                    f"rerun xposim calibrate {name}"
+    for t in cal.targets:
+        m = float(v.evaluation.model[t.name])
+        assert within_tolerance(t, m), f"{name} {t.name}: {m:.4g} vs {t.value} " \
+                                       f"(sd {t.sd}, range {t.low}-{t.high})"
+
+
+def within_tolerance(t, model: float) -> bool:
+    """A target met within the declaration's own tolerance: inside its published 95%
+    range when it states one, else within 1.96 declared SDs (log-SD for log residuals)."""
+    import math
+
+    if t.low is not None and t.high is not None:
+        return t.low <= model <= t.high
+    if t.residual == "log":
+        return abs(math.log(model / t.value)) <= 1.96 * t.sd
+    return abs(model - t.value) <= 1.96 * t.sd
