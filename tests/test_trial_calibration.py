@@ -274,9 +274,9 @@ def test_a_population_field_can_read_a_stored_estimate():
     """A population field names the calibration that wrote it (status calibrated); a
     calibrated status without such a field, or a unit mismatch, is refused."""
     from xposim.presets.loader import stored_estimates
-    from xposim.trials.population import parse_population, population
+    from xposim.trials.population import load_population, parse_population
 
-    table = population("storm").to_dict()
+    table = load_population("storm").to_dict()
     base = {k: table[k] for k in ("title", "disease", "source")}
     covs = {k: {kk: vv for kk, vv in v.items()} for k, v in table["covariates"].items()}
     ref = {"calibration": "pk-selinexor-iiv", "estimate": "sel_omega_ka"}
