@@ -603,7 +603,10 @@ def test_params_and_sbml_campaign(record_property):
 
 def run_demo(tally: Tally, work: Path, *, out_kind: str) -> None:
     out = prepare_out(out_kind, work) or str(work / "demo")
-    exercise(tally, ["demo", "--out", out, "--quiet"], work, out, "folder")
+    # a 2-patient serial arm: the demo's whole path (model, trial, report, folder) in
+    # seconds; `make demo` runs the full arm
+    exercise(tally, ["demo", "--n", "2", "--workers", "1", "--out", out, "--quiet"], work,
+             out, "folder")
 
 
 def test_demo_campaign(record_property):

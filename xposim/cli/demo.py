@@ -3,9 +3,9 @@
 The demo is a virtual STORM arm (protocol ``storm``: selinexor 80 mg + dexamethasone
 20 mg days 1 and 3 weekly in triple-class-refractory myeloma) of :data:`DEMO_N` patients
 on the built-in patient model and the shipped (calibrated) parameters, run on local
-worker processes: the trial report goes to ``OUT/report.html``, the run folder (tables,
-endpoints, the run's manifest) to ``OUT/run``. ``--cells`` runs the former cell demo
-instead (selinexor exposures of the cell presets).
+worker processes: the trial report goes to ``OUT/report.html``, beside the endpoints
+(``endpoints.json``), the subjects table (``subjects.parquet``) and the manifest.
+``--cells`` runs the former cell demo instead (selinexor exposures of the cell presets).
 """
 
 from __future__ import annotations
@@ -54,6 +54,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _trial_demo(out: str, n: int, workers: int, overwrite: bool, quiet: bool) -> None:
+    import tempfile
+
     inputs = {"demo": "trial", "protocol": DEMO_PROTOCOL, "n": n}
     with output_folder(out, command="demo", inputs=inputs, overwrite=overwrite,
                        seed=DEMO_SEED) as dest:
@@ -69,14 +71,22 @@ def _trial_demo(out: str, n: int, workers: int, overwrite: bool, quiet: bool) ->
             Console(stderr=True).print(
                 f"virtual STORM arm: {n} patients, selinexor 80 mg + dexamethasone 20 mg "
                 f"days 1 and 3 weekly, {workers} worker process(es)")
-        run = run_trial(DEMO_PROTOCOL, n=n, seed=DEMO_SEED, out=dest.path / "run",
-                        simulator=recipe, backend="processes" if workers > 1 else "serial",
-                        workers=workers, chunk_size=max(1, min(25, -(-n // (4 * workers)))),
-                        progress=not quiet and sys.stderr.isatty(),
-                        command=" ".join(ARGV.get() or ("xposim", *sys.argv[1:])))
-        report = write_trial_report(run.path)
-        report.replace(dest.path / "report.html")
-        dest.record(model_hash=run.folder.manifest["model"]["hash"],
+        # the run folder (chunks) is scratch: the demo keeps its report, endpoints and
+        # subjects table, flat beside the manifest
+        with tempfile.TemporaryDirectory(prefix="xposim-demo-") as scratch:
+            run = run_trial(DEMO_PROTOCOL, n=n, seed=DEMO_SEED, out=Path(scratch) / "run",
+                            simulator=recipe,
+                            backend="processes" if workers > 1 else "serial",
+                            workers=workers,
+                            chunk_size=max(1, min(25, -(-n // (4 * workers)))),
+                            progress=not quiet and sys.stderr.isatty(),
+                            command=" ".join(ARGV.get() or ("xposim", *sys.argv[1:])))
+            write_trial_report(run.path).replace(dest.path / "report.html")
+            (run.path / "endpoints.json").replace(dest.path / "endpoints.json")
+            run.folder.read("subjects").to_parquet(dest.path / "subjects.parquet",
+                                                   index=False)
+            model_hash = run.folder.manifest["model"]["hash"]
+        dest.record(model_hash=model_hash,
                     details={"seconds": round(run.seconds, 1), "workers": workers})
     _summary(Path(out), run)
 
@@ -91,7 +101,7 @@ def _summary(out: Path, run: Any) -> None:
     v = arm.get("median_pfs_months")
     pfs = "-" if v is None else f"{v:.1f} months"
     c = Console()
-    c.print(f"[bold]report[/bold]: {out / 'report.html'} (run folder {out / 'run'})")
+    c.print(f"[bold]report[/bold]: {out / 'report.html'}")
     c.print(f"  ORR {pct('orr')} (STORM 26%), >= MR {pct('mr_or_better')} (39%), median "
             f"PFS {pfs} (3.7 months), grade 3-4 thrombocytopenia "
             f"{pct('grade34_thrombocytopenia')} (label 61%), dose modified "
