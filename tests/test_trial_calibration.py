@@ -126,8 +126,9 @@ def test_km_median_extrapolates_continuously_past_the_last_point():
     assert trial.km_median(d, np.array([1, 0, 0, 0])) == pytest.approx(
         4.0 * math.log(0.5) / math.log(0.75))
     assert trial.km_median(d, np.zeros(4)) == pytest.approx(400.0)
-    # at the switch: S(4) = 0.5 exactly (events at 3 and 4 of 4) -> KM median 4 either way
-    assert trial.km_median(d, np.array([0, 0, 1, 1])) == pytest.approx(4.0)
+    # at the switch: one event at 3 with 2 at risk makes S(3) = 0.5 exactly, the last point;
+    # the KM median (first time S <= 0.5) is 3, as the extrapolation t_last*ln 0.5/ln S is
+    assert trial.km_median(d[:3], np.array([0, 0, 1])) == pytest.approx(3.0)
 
 
 def test_the_neutrophil_rule_counts_in_the_smooth_dose_modifications():

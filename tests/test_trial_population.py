@@ -43,7 +43,8 @@ def test_named_populations_exist_with_required_covariates():
         names = [e.name for e in pop.covariates]
         assert set(REQUIRED_COVARIATES[pop.disease]) <= set(names)
         for e in (*pop.covariates, *pop.parameters, *pop.pk_iiv):
-            assert e.source and e.status in ("excerpt", "derived", "recalled", "assumed")
+            assert e.source and e.status in ("excerpt", "derived", "recalled", "assumed",
+                                             "calibrated")
 
 
 def test_every_population_parameter_is_a_parameter_of_the_model_modules():
