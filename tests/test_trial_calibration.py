@@ -129,6 +129,9 @@ def test_km_median_extrapolates_continuously_past_the_last_point():
     # at the switch: one event at 3 with 2 at risk makes S(3) = 0.5 exactly, the last point;
     # the KM median (first time S <= 0.5) is 3, as the extrapolation t_last*ln 0.5/ln S is
     assert trial.km_median(d[:3], np.array([0, 0, 1])) == pytest.approx(3.0)
+    # continuous where the median becomes reachable: S(t_last) -> 0.5 from above
+    assert trial.km_median(np.array([1.0, 2.0]), np.array([1, 0]),
+                           np.array([0.5 - 1e-9, 0.5 + 1e-9])) == pytest.approx(2.0, rel=1e-6)
 
 
 def test_the_neutrophil_rule_counts_in_the_smooth_dose_modifications():
@@ -293,3 +296,48 @@ def test_a_population_field_can_read_a_stored_estimate():
     with pytest.raises(InputError, match="differs from the stored"):
         parse_population("x", {**base, "covariates": covs, "parameters": {
             "GR_level": {**entry, "unit": "uM"}}}, "t.toml")
+
+
+# -- the stored trial fits ---------------------------------------------------------------
+
+#: Targets the stored fits miss (docs/known-gaps.md): (calibration, target) -> why.
+KNOWN_TARGET_MISSES: dict[tuple[str, str], str] = {
+    ("trial-storm", "dose_modified"): "99.3% against 58% (48.9-67.1): the label's platelet "
+    "and neutrophil rules, applied strictly at weekly labs, modify nearly every virtual "
+    "patient while 60% reach grade 3-4 thrombocytopenia",
+    ("trial-storm", "onset_thrombocytopenia"): "9.8 days against 22: the borrowed platelet "
+    "kinetics cross 150 x 10^9/L within two weeks",
+}
+
+
+def within_tolerance(t, model: float) -> bool:
+    """A target met within its declaration's own tolerance: inside its published 95%
+    range when it states one, else within 1.96 declared SDs (log-SD for log residuals)."""
+    if t.low is not None and t.high is not None:
+        return t.low <= model <= t.high
+    if t.residual == "log":
+        return abs(math.log(model / t.value)) <= 1.96 * t.sd
+    return abs(model - t.value) <= 1.96 * t.sd
+
+
+def trial_target_cases() -> list:
+    cases = []
+    for name in ("trial-storm", "trial-boston-vd"):
+        for t in load_declaration(name).targets:
+            marks = ([pytest.mark.xfail(strict=True, reason=KNOWN_TARGET_MISSES[name, t.name])]
+                     if (name, t.name) in KNOWN_TARGET_MISSES else [])
+            cases.append(pytest.param(name, t.name, marks=marks, id=f"{name}-{t.name}"))
+    return cases
+
+
+@pytest.mark.parametrize("name, target", trial_target_cases())
+def test_fit_stored_trial_fit_meets_each_target_within_its_tolerance(name, target):
+    """The model values recorded with the stored estimates (presets/calibrated) meet each
+    target within the declaration's tolerance; tests/test_trial_validation.py (slow)
+    evaluates the estimates again and checks the same."""
+    from xposim.presets.loader import stored_estimates
+
+    cal = load_declaration(name)
+    tgt = next(x for x in cal.targets if x.name == target)
+    model = float(stored_estimates(name)["targets"][target]["model"])
+    assert within_tolerance(tgt, model), f"{name} {target}: {model:.4g} vs {tgt.value}"

@@ -27,6 +27,7 @@ reproduced"), not independent validation: that is the other trials' job.
 from __future__ import annotations
 
 import pytest
+from test_trial_calibration import trial_target_cases, within_tolerance
 
 from xposim.calibration import load_declaration, verify
 
@@ -52,8 +53,17 @@ FIGURES = [
     ("boston-vd", "Vd", "grade34_thrombocytopenia", 0.121, 0.227,
      "Grosicki 2020: 35/207 (17%), Clopper-Pearson 95% CI"),
 ]
-#: Figures the model misses at trial size: endpoint -> the measured value (docs/known-gaps.md).
-KNOWN_MISSES: dict[tuple[str, str], str] = {}
+#: Figures the model misses at trial size: (protocol, endpoint) -> the measured value
+#: (docs/known-gaps.md). The calibrations fit 100 patients (the time budget); 400 others
+#: land outside the published interval for these three.
+KNOWN_MISSES: dict[tuple[str, str], str] = {
+    ("storm", "mr_or_better"): "49.5% at n = 400 (seed 1), above 30.6-48.6; the fit's 100 "
+    "patients (seed 2019) gave 40.5% (smooth)",
+    ("storm", "grade34_thrombocytopenia"): "70.0% at n = 400 (seed 1), above 53.8-67.7; the "
+    "fit's 100 patients gave 59.7% (smooth)",
+    ("boston-vd", "orr"): "55.0% at n = 400 (seed 1), below 55.3-68.9; the fit's 100 patients "
+    "gave 59.5% (smooth), with the bortezomib sensitivity at its floor",
+}
 
 
 @pytest.fixture(scope="module")
@@ -82,26 +92,25 @@ def test_calibration_figures_are_reproduced_within_the_published_95ci(
                                  f"[{low}, {high}] ({source})"
 
 
+@pytest.fixture(scope="module")
+def verified():
+    """The stored estimates of each trial calibration evaluated again (one arm each)."""
+    return {name: verify(load_declaration(name)) for name in ("trial-storm", "trial-boston-vd")}
+
+
 @pytest.mark.parametrize("name", ["trial-storm", "trial-boston-vd"])
-def test_fit_trial_calibration_stored_estimates_reproduce_their_targets(name):
-    cal = load_declaration(name)
-    v = verify(cal)
-    bad = {k: d for k, d in v.differences().items() if d > 1.0}
+def test_fit_trial_calibration_reproduces_its_recorded_values(verified, name):
+    """Common random numbers: the same patients give the recorded model values again."""
+    bad = {k: d for k, d in verified[name].differences().items() if d > 1.0}
     assert not bad, f"{name}: targets moved since the estimates were written ({bad}); " \
                     f"rerun xposim calibrate {name}"
-    for t in cal.targets:
-        m = float(v.evaluation.model[t.name])
-        assert within_tolerance(t, m), f"{name} {t.name}: {m:.4g} vs {t.value} " \
-                                       f"(sd {t.sd}, range {t.low}-{t.high})"
 
 
-def within_tolerance(t, model: float) -> bool:
-    """A target met within the declaration's own tolerance: inside its published 95%
-    range when it states one, else within 1.96 declared SDs (log-SD for log residuals)."""
-    import math
-
-    if t.low is not None and t.high is not None:
-        return t.low <= model <= t.high
-    if t.residual == "log":
-        return abs(math.log(model / t.value)) <= 1.96 * t.sd
-    return abs(model - t.value) <= 1.96 * t.sd
+@pytest.mark.parametrize("name, target", trial_target_cases())
+def test_fit_trial_calibration_meets_each_target_within_its_tolerance(verified, name,
+                                                                     target):
+    cal = load_declaration(name)
+    t = next(x for x in cal.targets if x.name == target)
+    m = float(verified[name].evaluation.model[target])
+    assert within_tolerance(t, m), f"{name} {target}: {m:.4g} vs {t.value} (sd {t.sd}, " \
+                                   f"range {t.low}-{t.high})"
