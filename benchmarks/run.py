@@ -5,6 +5,8 @@ with at least ``value`` and ``unit`` (and optionally ``target`` and ``note``). S
 targets are checked here, never by timed unit tests.
 
     python benchmarks/run.py --out benchmarks/results.json [--only NAME]
+
+With ``--only`` the other benchmarks' results already in the output file are kept.
 """
 
 from __future__ import annotations
@@ -53,6 +55,12 @@ def main() -> int:
             print(f"  {key}: {m['value']:.4g} {m['unit']}{target}")
         print(f"  done in {time.perf_counter() - t0:.1f} s")
     out = Path(args.out)
+    if args.only and out.exists():
+        # one benchmark re-run: the others' results in the file are kept as they were
+        previous = json.loads(out.read_text(encoding="utf-8"))
+        merged = dict(previous.get("benchmarks", {}))
+        merged.update(results["benchmarks"])  # type: ignore[arg-type]
+        results["benchmarks"] = merged
     out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {out}")
     return 0

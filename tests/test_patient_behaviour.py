@@ -1,8 +1,7 @@
 """Behaviour of the clinical patient model, each with its source or stated as a law.
 
-Kind: validation of directions (qualitative). The in-vivo constants are calibrated to
-STORM and BOSTON Vd (docs/calibration.md "Trial calibrations"); no test here compares with
-a number the model was fitted to.
+Kind: validation of directions (qualitative). Magnitudes are priors until the trial
+calibration (issue 14); no test here compares with a number the model was fitted to.
 """
 
 from __future__ import annotations
@@ -42,22 +41,26 @@ def test_m_protein_falls_faster_at_80_than_at_40_mg_twice_weekly(sim):
     assert runs[80].summary.best_change < runs[40].summary.best_change - 0.05
 
 
-@pytest.mark.xfail(strict=True, reason="with the calibrated kill maximum (trial-storm, "
-                   "0.0176 /h) the glucocorticoid route alone (weight 0.25, a prior) takes the "
-                   "C528S tumour on Xd to -31% (SD by the confirmation rule, but past the "
-                   "-25% line); the wild type -73% (PR). docs/known-gaps.md")
 def test_a_c528s_tumour_does_not_respond():
     """XPO1 C528S knock-in cells are essentially resistant to SINE compounds (Neggers et
-    al., Chem Biol 2015): on the Xd label regimen the C528S tumour reaches no response
-    (best change above -25%, best response SD or PD) while the same patient with the
-    wild-type myeloma cell does."""
-    arm = default_arm(XD, "myeloma", 12)
+    al., Chem Biol 2015). On selinexor alone the C528S tumour reaches no response (SD or
+    PD, best change above -25%) while the wild-type tumour of the same patient responds;
+    on the Xd label regimen selinexor adds nothing to what dexamethasone alone does to the
+    wild-type tumour (dexamethasone acts through GR, not XPO1)."""
     pt = typical_patient()
-    mutant = ClinicalPatientSimulator(preset="myeloma-c528s").run(pt, arm, seed=1).outcome
-    wild = ClinicalPatientSimulator().run(pt, arm, seed=1).outcome
+    mutant_sim = ClinicalPatientSimulator(preset="myeloma-c528s")
+    wild_sim = ClinicalPatientSimulator()
+    sel = default_arm("selinexor 80 mg PO days 1,3 weekly", "myeloma", 12)
+    mutant = mutant_sim.run(pt, sel, seed=1).outcome
+    wild = wild_sim.run(pt, sel, seed=1).outcome
     assert mutant.summary.best_response in ("SD", "PD")
     assert mutant.summary.best_change > -0.25
     assert wild.summary.best_change < mutant.summary.best_change - 0.2
+    xd = mutant_sim.run(pt, default_arm(XD, "myeloma", 12), seed=1).outcome
+    dex = wild_sim.run(pt, default_arm("dexamethasone 20 mg PO days 1,3 weekly", "myeloma",
+                                       12), seed=1).outcome
+    assert xd.summary.best_response in ("SD", "PD", "MR")
+    assert xd.summary.best_change == pytest.approx(dex.summary.best_change, abs=0.05)
 
 
 def test_a_patient_with_high_xpo1_expression_responds_less(sim):
@@ -77,20 +80,10 @@ def test_a_patient_with_high_xpo1_expression_responds_less(sim):
         tc = run.timecourse
         occupancy[x] = tc[tc["variable"] == "occupancy"]["value"].max()
     assert change[300.0] < change[900.0] < change[2700.0]
+    assert change[2700.0] - change[300.0] > 0.1  # a clear difference, not a tie
     # the occupied fraction is (nearly) the same whatever the XPO1 level: it saturates
     assert min(occupancy.values()) > 0.9
     assert np.ptp(list(occupancy.values())) < 0.02
-
-
-@pytest.mark.xfail(strict=True, reason="with the calibrated kill maximum (trial-storm) a "
-                   "tumour with 2.7 uM XPO1 still falls 54% on Xd (MR), not less than 25%; "
-                   "the order 0.3 < 0.9 < 2.7 uM holds (-83%, -73%, -54%). docs/known-gaps.md")
-def test_a_tumour_with_high_xpo1_expression_responds_little(sim):
-    """Crochiere et al., Oncotarget 2017 (as above): a tumour with 2.7 uM XPO1 responds
-    little (best change above -25%) on the Xd label regimen."""
-    arm = default_arm(XD, "myeloma", 12)
-    run = sim.run(typical_patient(parameters={"XPO1_total0": 2700.0}), arm, seed=1)
-    assert run.outcome.summary.best_change > -0.25
 
 
 def test_dose_holds_when_platelets_cross_the_rule_threshold_and_the_log_says_so(sim):
@@ -128,30 +121,66 @@ def test_dose_holds_when_platelets_cross_the_rule_threshold_and_the_log_says_so(
     assert out.summary.dose_holds >= 1 and out.summary.dose_modified
 
 
-@pytest.mark.xfail(strict=True, reason="with plt_sel_emax calibrated (trial-storm, 0.669) "
-                   "3 of the 4 baselines (200-440) reach grade 3-4 at 60 mg and at 80 mg: a "
-                   "tie on this grid (over 13 baselines of 150-450: 8 vs 10). The visits and "
-                   "nadir parts hold. docs/known-gaps.md")
 def test_60_mg_gives_fewer_grade_3_4_thrombocytopenia_than_80_mg_twice_weekly(sim):
     """Label §5.1: grade 3-4 thrombocytopenia in 61% at 80 mg twice weekly (myeloma) vs
     49% at 60 mg twice weekly (DLBCL). Without dose modification, the typical patient
-    spends fewer weekly visits at grade 3-4 on 60 mg, with a higher nadir; across
+    spends less time at grade 3-4 on 60 mg (hourly record), with a higher nadir; across
     baseline counts of 200-440 x10^9/L (normal range), no baseline has grade 3-4 on 60 mg
-    but not on 80 mg, and fewer reach it on 60 mg."""
+    but not on 80 mg."""
     def course(mg: float, base: float):
         arm = default_arm(f"selinexor {mg:g} mg PO days 1,3 weekly", "myeloma", 12)
-        out = sim.run(typical_patient(covariates={"platelets_1e9_per_l": base}), arm,
-                      seed=1).outcome
-        tc = out.time_course
-        plt = tc[tc["variable"] == "platelets_1e9_per_l"]["value"].to_numpy()
-        return out.summary, int((plt < 50.0).sum())
+        run = sim.run(typical_patient(covariates={"platelets_1e9_per_l": base}), arm,
+                      seed=1, record_step_h=1.0)
+        tc = run.timecourse
+        plt = tc[tc["variable"] == "plt_1e9_per_l"]["value"].to_numpy()
+        assert plt.size > 24 * 7 * 12  # hourly over 12 weeks
+        return run.outcome.summary, int((plt < 50.0).sum())
 
-    s80, visits80 = course(80, 240.0)
-    s60, visits60 = course(60, 240.0)
-    assert visits60 < visits80
+    s80, hours80 = course(80, 240.0)
+    s60, hours60 = course(60, 240.0)
+    assert hours60 < hours80
     assert s60.platelet_nadir_1e9_per_l > s80.platelet_nadir_1e9_per_l
     bases = (200.0, 300.0, 400.0, 440.0)
     g80 = [course(80, b)[0].first_grade34_day["thrombocytopenia"] is not None for b in bases]
     g60 = [course(60, b)[0].first_grade34_day["thrombocytopenia"] is not None for b in bases]
     assert all(a or not b for a, b in zip(g80, g60, strict=True))
-    assert sum(g60) < sum(g80)
+
+
+# The readings below are stricter than the laws above; the trial calibration moved the
+# model past them. Kept as strict xfails with the measured values (docs/known-gaps.md).
+
+@pytest.mark.xfail(strict=True, reason="with the calibrated kill maximum (trial-storm, "
+                   "0.0176 /h) the glucocorticoid route alone (weight 0.25, a prior) takes the "
+                   "C528S tumour on Xd to -31% (SD by the confirmation rule, but past the "
+                   "-25% line); selinexor adds nothing to it. docs/known-gaps.md")
+def test_a_c528s_tumour_on_xd_stays_above_minus_25_percent():
+    """Reading of Neggers et al. 2015 on the combination: no response on Xd."""
+    out = ClinicalPatientSimulator(preset="myeloma-c528s").run(
+        typical_patient(), default_arm(XD, "myeloma", 12), seed=1).outcome
+    assert out.summary.best_change > -0.25
+
+
+@pytest.mark.xfail(strict=True, reason="with the calibrated kill maximum (trial-storm) a "
+                   "tumour with 2.7 uM XPO1 still falls 54% on Xd at 12 weeks (MR), not less "
+                   "than 25%; the order 0.3 < 0.9 < 2.7 uM holds. docs/known-gaps.md")
+def test_a_tumour_with_high_xpo1_expression_responds_little(sim):
+    """Reading of Crochiere 2017: little response (above -25%) at 2.7 uM XPO1."""
+    run = sim.run(typical_patient(parameters={"XPO1_total0": 2700.0}),
+                  default_arm(XD, "myeloma", 12), seed=1)
+    assert run.outcome.summary.best_change > -0.25
+
+
+@pytest.mark.xfail(strict=True, reason="with plt_sel_emax calibrated (trial-storm, 0.669) "
+                   "3 of the 4 baselines (200-440) reach grade 3-4 at 60 mg and at 80 mg: a "
+                   "tie on this grid. Hours at grade 3-4 and the nadir differ (test above). "
+                   "docs/known-gaps.md")
+def test_fewer_baselines_reach_grade_3_4_on_60_than_on_80_mg(sim):
+    """Label §5.1 (49% at 60 mg vs 61% at 80 mg) read on 4 typical patients."""
+    def reaches(mg: float, base: float) -> bool:
+        arm = default_arm(f"selinexor {mg:g} mg PO days 1,3 weekly", "myeloma", 12)
+        out = sim.run(typical_patient(covariates={"platelets_1e9_per_l": base}), arm,
+                      seed=1).outcome
+        return out.summary.first_grade34_day["thrombocytopenia"] is not None
+
+    bases = (200.0, 300.0, 400.0, 440.0)
+    assert sum(reaches(60, b) for b in bases) < sum(reaches(80, b) for b in bases)

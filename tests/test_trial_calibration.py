@@ -126,6 +126,9 @@ def test_km_median_extrapolates_continuously_past_the_last_point():
     assert trial.km_median(d, np.array([1, 0, 0, 0])) == pytest.approx(
         4.0 * math.log(0.5) / math.log(0.75))
     assert trial.km_median(d, np.zeros(4)) == pytest.approx(400.0)
+    # at the switch: one event at 3 with 2 at risk makes S(3) = 0.5 exactly, the last point;
+    # the KM median (first time S <= 0.5) is 3, as the extrapolation t_last*ln 0.5/ln S is
+    assert trial.km_median(d[:3], np.array([0, 0, 1])) == pytest.approx(3.0)
     # continuous where the median becomes reachable: S(t_last) -> 0.5 from above
     assert trial.km_median(np.array([1.0, 2.0]), np.array([1, 0]),
                            np.array([0.5 - 1e-9, 0.5 + 1e-9])) == pytest.approx(2.0, rel=1e-6)
@@ -275,9 +278,9 @@ def test_a_population_field_can_read_a_stored_estimate():
     """A population field names the calibration that wrote it (status calibrated); a
     calibrated status without such a field, or a unit mismatch, is refused."""
     from xposim.presets.loader import stored_estimates
-    from xposim.trials.population import parse_population, population
+    from xposim.trials.population import load_population, parse_population
 
-    table = population("storm").to_dict()
+    table = load_population("storm").to_dict()
     base = {k: table[k] for k in ("title", "disease", "source")}
     covs = {k: {kk: vv for kk, vv in v.items()} for k, v in table["covariates"].items()}
     ref = {"calibration": "pk-selinexor-iiv", "estimate": "sel_omega_ka"}

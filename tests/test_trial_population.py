@@ -16,8 +16,8 @@ from xposim.errors import InputError
 from xposim.trials.parameters import model_parameter_defaults, model_parameter_units
 from xposim.trials.population import (
     REQUIRED_COVARIATES,
+    load_population,
     parse_population,
-    population,
     population_names,
 )
 
@@ -26,20 +26,20 @@ N = 2000
 
 @pytest.fixture(scope="module")
 def storm_draws():
-    pop = population("storm")
+    pop = load_population("storm")
     return [pop.draw(11, (i,)) for i in range(N)]
 
 
 @pytest.fixture(scope="module")
 def boston_draws():
-    pop = population("boston")
+    pop = load_population("boston")
     return [pop.draw(11, (i,)) for i in range(N)]
 
 
 def test_named_populations_exist_with_required_covariates():
     assert set(population_names()) >= {"storm", "boston", "dlbcl-relapsed"}
     for name in population_names():
-        pop = population(name)
+        pop = load_population(name)
         names = [e.name for e in pop.covariates]
         assert set(REQUIRED_COVARIATES[pop.disease]) <= set(names)
         for e in (*pop.covariates, *pop.parameters, *pop.pk_iiv):
@@ -52,11 +52,11 @@ def test_every_population_parameter_is_a_parameter_of_the_model_modules():
     # fail here, not be silently ignored by a trial
     known = model_parameter_defaults()
     for name in population_names():
-        population(name).check_parameters(known, "patient modules")
+        load_population(name).check_parameters(known, "patient modules")
 
 
 def test_a_misspelt_parameter_is_an_error_naming_it():
-    pop = population("storm").with_setting("XPO1_totl0", 1.0)
+    pop = load_population("storm").with_setting("XPO1_totl0", 1.0)
     with pytest.raises(InputError, match=r"XPO1_totl0.*did you mean XPO1_total0"):
         pop.check_parameters(model_parameter_defaults(), "patient modules")
 
@@ -98,7 +98,7 @@ def test_truncation_is_exact_and_maps_follow_covariates(storm_draws):
 
 
 def test_a_subject_depends_only_on_seed_and_its_key():
-    pop = population("storm")
+    pop = load_population("storm")
     assert pop.draw(5, (3,)) == pop.draw(5, (3,))
     assert pop.draw(5, (3,)) != pop.draw(5, (4,)) != pop.draw(6, (3,))
     # adding an entry does not change the others' draws (one stream per name)
@@ -109,7 +109,7 @@ def test_a_subject_depends_only_on_seed_and_its_key():
 
 
 def test_eligibility_redraws_until_accepted():
-    pop = population("storm")
+    pop = load_population("storm")
     rules = {"platelets_1e9_per_l": (150.0, None)}
     draws = [pop.draw(1, (i,), eligibility=rules) for i in range(200)]
     assert all(c["platelets_1e9_per_l"] >= 150 for c, _, _ in draws)
@@ -119,7 +119,7 @@ def test_eligibility_redraws_until_accepted():
 
 
 def test_settings_change_a_declared_field_or_fix_a_parameter():
-    pop = population("storm").with_setting("pk_iiv.sel_eta_CL.omega", 0.0)
+    pop = load_population("storm").with_setting("pk_iiv.sel_eta_CL.omega", 0.0)
     assert all(p["sel_eta_CL"] == 0.0 for _, p, _ in (pop.draw(1, (i,)) for i in range(5)))
     with pytest.raises(InputError, match="no pk_iiv entry"):
         pop.with_setting("pk_iiv.nope.omega", 1.0)
@@ -175,7 +175,7 @@ def test_parameters_are_converted_from_their_declared_unit_to_the_models():
     """The population writes XPO1 in uM, platelets in 10^9/L and sodium in mmol/L; the
     patient model takes nM, cells/L and nM (canonical). After in_units every drawn value
     is the declared one times the unit factor, whatever the entry's distribution."""
-    pop = population("storm")
+    pop = load_population("storm")
     conv = pop.in_units(model_parameter_units(), "patient modules")
     for subject in range(5):
         cov, shown, _ = pop.draw(3, (subject,))
@@ -194,13 +194,13 @@ def test_a_unit_that_cannot_be_converted_is_an_error_naming_the_parameter():
     units = {**model_parameter_units(), "XPO1_total0": "1/h"}
     with pytest.raises(InputError, match=r"parameters\.XPO1_total0\.unit.*cannot be "
                        r"converted to 1/h.*got 'uM'"):
-        population("storm").in_units(units, "a model")
+        load_population("storm").in_units(units, "a model")
 
 
 def test_a_missing_unit_is_an_error_unless_the_model_unit_is_dimensionless():
     from dataclasses import replace
 
-    pop = population("storm")
+    pop = load_population("storm")
     bare = tuple(replace(e, unit="") for e in pop.parameters)
     with pytest.raises(InputError, match=r"XPO1_total0\.unit.*not declared.*takes "
                        r"XPO1_total0 in nM"):

@@ -304,3 +304,6 @@ def simulate_in_copasi(model: Model, times: Sequence[float],
         return out
     finally:
         COPASI.CRootContainer.removeDatamodel(dm)
+
+__all__ = ["ModuleReport", "assert_close", "assert_in_range", "assert_results_allclose",
+           "check_module", "simulate_in_copasi", "unit_problems"]

@@ -8,23 +8,11 @@ computes the model's value) and the preset file it writes. The estimates go to
 the date and the package version; model code reads them from there
 (:func:`xposim.presets.loader.parameter_from_toml`), never from pasted numbers. See
 docs/calibration.md.
+
+The names below load on first use (lazy_loader, SPEC 1); they are listed, with the modules
+they come from, in ``__init__.pyi`` beside this file (type checkers read it too).
 """
 
-from xposim.calibration.declaration import (
-    Calibration as Calibration,
-    EstimatedParameter as EstimatedParameter,
-    Target as Target,
-    declaration_names as declaration_names,
-    load_declaration as load_declaration,
-)
-from xposim.calibration.runner import (
-    Check as Check,
-    Evaluation as Evaluation,
-    FitResult as FitResult,
-    Verification as Verification,
-    check as check,
-    evaluate as evaluate,
-    fit as fit,
-    stored_values as stored_values,
-    verify as verify,
-)
+import lazy_loader as _lazy
+
+__getattr__, __dir__, __all__ = _lazy.attach_stub(__name__, __file__)

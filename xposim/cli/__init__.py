@@ -130,3 +130,5 @@ def main(argv: Sequence[str] | None = None) -> None:
         if code == EXIT_SIGINT:
             print(_interrupted("SIGINT"), file=sys.stderr)
         sys.exit(code)
+
+__all__ = ["app", "main"]

@@ -183,14 +183,14 @@ def _drawn_patient(disease: str, seed: int, subject: int, overrides: dict[str, f
                    sim: Any) -> Any:
     """A patient of the disease's trial population (xposim.trials, issue 14)."""
     try:
-        from xposim.trials.population import population
+        from xposim.trials.population import load_population
     except ImportError:
         raise InputError("seed", "drawing a patient needs the trial populations "
                          "(xposim.trials, issue 14), not in this installation; use "
                          "--typical") from None
     from xposim.patient.outcome import VirtualPatient
 
-    pop = population(POPULATIONS[disease]).in_units(sim.parameter_units(), sim.name)
+    pop = load_population(POPULATIONS[disease]).in_units(sim.parameter_units(), sim.name)
     cov, canon, _ = pop.draw(seed, (subject,))
     canon.update(overrides)
     return VirtualPatient(subject_id=subject, arm="patient", disease=disease,  # type: ignore[arg-type]

@@ -11,30 +11,11 @@
   :func:`hyponatremia_grade`, :func:`weight_loss_grade`, :func:`anemia_grade`.
 
 Parameter tables with provenance are the TOML files beside these modules.
+
+The names below load on first use (lazy_loader, SPEC 1); they are listed, with the modules
+they come from, in ``__init__.pyi`` beside this file (type checkers read it too).
 """
 
-from xposim.disease.ctcae import (
-    GradingRule as GradingRule,
-    anemia_grade as anemia_grade,
-    grading_rules as grading_rules,
-    hyponatremia_grade as hyponatremia_grade,
-    neutrophil_grade as neutrophil_grade,
-    platelet_grade as platelet_grade,
-    weight_loss_grade as weight_loss_grade,
-)
-from xposim.disease.dlbcl import dlbcl_module as dlbcl_module
-from xposim.disease.myeloma import (
-    burden_for_m_protein as burden_for_m_protein,
-    myeloma_module as myeloma_module,
-)
-from xposim.disease.myelosuppression import (
-    neutrophil_module as neutrophil_module,
-    platelet_module as platelet_module,
-)
-from xposim.disease.toxicity import (
-    GRADED_AES as GRADED_AES,
-    graded_ae_module as graded_ae_module,
-    sodium_module as sodium_module,
-    toxicity_module as toxicity_module,
-    weight_module as weight_module,
-)
+import lazy_loader as _lazy
+
+__getattr__, __dir__, __all__ = _lazy.attach_stub(__name__, __file__)

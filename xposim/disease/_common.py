@@ -8,15 +8,13 @@ holds exactly the parameters the module needs, naming the file and section on an
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from xposim.errors import ModelError
 from xposim.model import Compartment, Parameter
-from xposim.presets.loader import parameter_from_toml
+from xposim.presets.loader import parameter_from_toml, read_packaged_toml
 
 #: Amount species of every disease module (cells, mg) sit in this nominal compartment;
 #: volumes that matter are named parameters, so its size is unused.
@@ -29,14 +27,7 @@ DISEASE_COMPARTMENT = Compartment(
 @cache
 def load_table(package: str, filename: str) -> Mapping[str, Any]:
     """Parse a TOML data file shipped in ``package`` (cached; read-only)."""
-    try:
-        text = resources.files(package).joinpath(filename).read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ModelError(f"{package}/{filename}: data file not found") from exc
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ModelError(f"{package.replace('.', '/')}/{filename}: {exc}") from exc
+    return read_packaged_toml(package, filename)
 
 
 def load_parameters(filename: str, section: str, expected: Iterable[str],

@@ -1,17 +1,9 @@
-"""The modelling kernel: frozen model descriptions, composition, SBML generation."""
+"""The modelling kernel: frozen model descriptions, composition, SBML generation.
 
-from xposim.model.components import (
-    KINDS as KINDS,
-    Assignment as Assignment,
-    Compartment as Compartment,
-    Conservation as Conservation,
-    Derived as Derived,
-    Input as Input,
-    Kind as Kind,
-    Parameter as Parameter,
-    RateRule as RateRule,
-    Reaction as Reaction,
-    Species as Species,
-)
-from xposim.model.expressions import Expression as Expression
-from xposim.model.module import Model as Model, Module as Module, compose as compose
+The names below load on first use (lazy_loader, SPEC 1); they are listed, with the modules
+they come from, in ``__init__.pyi`` beside this file (type checkers read it too).
+"""
+
+import lazy_loader as _lazy
+
+__getattr__, __dir__, __all__ = _lazy.attach_stub(__name__, __file__)

@@ -47,16 +47,14 @@ neutrophils (:mod:`xposim.disease.myelosuppression`).
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from functools import cache
-from importlib import resources
 from typing import Literal
 
 from xposim.errors import InputError, ModelError
 from xposim.model import Assignment, Input, Module, Parameter
 from xposim.patient._moduletools import as_module, prefixed, prune
-from xposim.presets.loader import parameter_from_toml
+from xposim.presets.loader import parameter_from_toml, read_packaged_toml
 
 #: Cell-layer drug inputs and the PK outputs that feed them (unbound plasma, nM).
 CELL_DRUG_INPUTS: Mapping[str, str] = {"drug_ext": "Cu_selinexor_nM",
@@ -102,11 +100,7 @@ _FILE = "patient.toml"
 
 @cache
 def _table() -> Mapping[str, Mapping[str, object]]:
-    text = resources.files("xposim.patient").joinpath(_FILE).read_text(encoding="utf-8")
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ModelError(f"xposim/patient/{_FILE}: {exc}") from exc
+    return read_packaged_toml("xposim.patient", _FILE)
 
 
 def patient_parameters(section: str) -> tuple[Parameter, ...]:

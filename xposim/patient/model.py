@@ -197,8 +197,12 @@ def patient_model(disease: str, drugs: tuple[str, ...], preset: str | None = Non
     if cell == "reduced":
         from xposim.patient.reduction import derive_reduction, reduced_tumour_cell
 
-        tumour = reduced_tumour_cell(preset)
-        reductions[preset] = derive_reduction(preset)
+        # Without bortezomib the proteasome stays all free, so the NF-kB core reads
+        # export capacity only and joins the reduced block (its agreement with the
+        # detailed cell: tests/test_patient_reduction.py); with it, the core stays detailed.
+        nfkb_core = "bortezomib" not in drugs
+        tumour = reduced_tumour_cell(preset, nfkb_core)
+        reductions[preset] = derive_reduction(preset, nfkb_core)
     else:
         tumour = detailed_tumour_cell(preset)
     burden = myeloma_module() if disease == "myeloma" else dlbcl_module()

@@ -64,6 +64,20 @@ from xposim.patient._moduletools import prune
 
 #: Cell-layer modules whose symbols form the fast block (by the module that defined them).
 BLOCK_MODULES: tuple[str, ...] = ("xpo1_export", "eif4e")
+#: With ``nfkb_core`` (a patient model without bortezomib): further cell-layer modules
+#: whose symbols join the block, except the ones named with these prefixes: the Lipniacki
+#: NF-kB core (IKK, IkBa, NF-kB, A20) joins; the proteasome and its bortezomib binding stay
+#: outside as the block's second input, which without bortezomib is constant (all sites
+#: free: activity 1, its only grid point, :data:`GRIDS_WITHOUT_BORTEZOMIB`).
+NFKB_CORE_BLOCK: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "nfkb": ("proteasome", "btz_", "C_btz", "proteotoxic", "pi_resistance",
+             "conservation proteasome", "nfkb_survival"),
+})
+#: Grids replaced when the NF-kB core is in the block: no bortezomib, so the proteasome
+#: is all free (activity 1) and the tables need that point only.
+GRIDS_WITHOUT_BORTEZOMIB: Mapping[str, tuple[str, float, float, int]] = MappingProxyType({
+    "proteasome_activity": ("lin", 1.0, 1.0, 1),
+})
 #: Grid of each slow input: (spacing, low, high, points). A block reading another slow
 #: input needs a grid here (the derivation says which).
 GRIDS: Mapping[str, tuple[str, float, float, int]] = MappingProxyType({
@@ -234,11 +248,14 @@ def _expression_names(item: object) -> frozenset[str]:
     return expr.names if expr is not None else frozenset()
 
 
-def _block(detailed: Module, origins: Mapping[str, str]
+def _block(detailed: Module, origins: Mapping[str, str], nfkb_core: bool = False
            ) -> tuple[set[str], tuple[str, ...], tuple[str, ...]]:
-    """(block symbols, slow inputs, block outputs) of the detailed tumour module."""
+    """(block symbols, slow inputs, block outputs) of the detailed tumour module (with
+    ``nfkb_core``, the NF-kB core too: :data:`NFKB_CORE_BLOCK`)."""
     defs = detailed.definitions
-    block = {n for n in defs if origins.get(n) in BLOCK_MODULES}
+    partial = NFKB_CORE_BLOCK if nfkb_core else {}
+    block = {n for n in defs if origins.get(n) in BLOCK_MODULES or (
+        origins.get(n) in partial and not n.startswith(partial[origins[n]]))}
     if not any(isinstance(defs[n], Species) for n in block):
         raise ModelError(f"reduction: no species of {BLOCK_MODULES} in the tumour cell; "
                          "update xposim.patient.reduction.BLOCK_MODULES")
@@ -305,8 +322,9 @@ def _block(detailed: Module, origins: Mapping[str, str]
     return block, tuple(order), outputs
 
 
-def _grid(name: str) -> np.ndarray:
-    kind, lo, hi, n = GRIDS[name]
+def _grid(name: str, nfkb_core: bool = False) -> np.ndarray:
+    kind, lo, hi, n = (GRIDS_WITHOUT_BORTEZOMIB.get(name) if nfkb_core else None) \
+        or GRIDS[name]
     return np.geomspace(lo, hi, n) if kind == "log" else np.linspace(lo, hi, n)
 
 
@@ -314,8 +332,11 @@ def _grid(name: str) -> np.ndarray:
 
 
 @cache
-def derive_reduction(preset: str) -> Reduction:
-    """Derive the reduction of preset ``preset``'s tumour cell (cached per process)."""
+def derive_reduction(preset: str, nfkb_core: bool = False) -> Reduction:
+    """Derive the reduction of preset ``preset``'s tumour cell (cached per process).
+
+    ``nfkb_core``: also reduce the Lipniacki NF-kB core (for a patient model without
+    bortezomib, whose proteasome is then all free; see :data:`NFKB_CORE_BLOCK`)."""
     from xposim.biology.cell import build_cell_model
     from xposim.engine import Simulator
     from xposim.patient.coupling import detailed_tumour_cell
@@ -323,7 +344,7 @@ def derive_reduction(preset: str) -> Reduction:
 
     detailed = detailed_tumour_cell(preset)
     origins = dict(build_cell_model(get_cell_line(preset), fate=True).origins)
-    block, inputs, outputs = _block(detailed, origins)
+    block, inputs, outputs = _block(detailed, origins, nfkb_core)
     sub = prune(detailed, outputs, cut=inputs, name="tumour_block")
     leaked = [s.name for s in sub.species if s.name not in block]
     if leaked:
@@ -337,8 +358,8 @@ def derive_reduction(preset: str) -> Reduction:
         if u not in ("nM", "1"):
             raise ModelError(f"reduction: block output {o} is in {u}; the reduction handles "
                              "nM and dimensionless outputs")
-    x = _grid(inputs[0])
-    y = _grid(inputs[1]) if len(inputs) == 2 else np.array([1.0])
+    x = _grid(inputs[0], nfkb_core)
+    y = _grid(inputs[1], nfkb_core) if len(inputs) == 2 else np.array([1.0])
 
     def steady(params: Mapping[str, float], start: Mapping[str, float] | None
                ) -> tuple[dict[str, float], np.ndarray]:
@@ -717,13 +738,13 @@ def _preset_inputs(red: Reduction) -> tuple[float, float]:
 
 
 @cache
-def reduced_tumour_cell(preset: str) -> Module:
+def reduced_tumour_cell(preset: str, nfkb_core: bool = False) -> Module:
     """The tumour cell of ``preset`` with its block replaced by the reduction (same
-    outputs under the same names)."""
+    outputs under the same names; ``nfkb_core``: see :func:`derive_reduction`)."""
     from xposim.patient.coupling import TUMOUR_READOUTS, TUMOUR_SIGNALS, detailed_tumour_cell
 
     detailed = detailed_tumour_cell(preset)
-    red = derive_reduction(preset)
+    red = derive_reduction(preset, nfkb_core)
     keep = [n for n in (*TUMOUR_SIGNALS, *TUMOUR_READOUTS, *red.symbol_units)
             if n not in red.outputs]
     rest = prune(detailed, keep, cut=red.outputs, name="tumour_cell_slow")

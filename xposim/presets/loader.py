@@ -35,21 +35,28 @@ _REFERENCE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 
-def _read(relative: str) -> Mapping[str, Any]:
-    parts = relative.split("/")
-    if not all(_FILE_NAME.match(p) for p in parts):
-        raise ModelError(f"presets/{relative}: not a preset file name")
-    node = resources.files("xposim.presets")
-    for part in parts:
+def read_packaged_toml(package: str, relative: str) -> Mapping[str, Any]:
+    """Parse the TOML data file ``relative`` (``/``-separated) shipped in ``package``; a
+    missing or malformed file is a :class:`ModelError` naming it. The one reader of the
+    package's data files (presets, disease and patient tables)."""
+    where = f"{package.replace('.', '/')}/{relative}"
+    node = resources.files(package)
+    for part in relative.split("/"):
         node = node.joinpath(part)
     try:
         text = node.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise ModelError(f"presets/{relative}: no such preset file") from exc
+        raise ModelError(f"{where}: no such data file") from exc
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ModelError(f"presets/{relative}: {exc}") from exc
+        raise ModelError(f"{where}: {exc}") from exc
+
+
+def _read(relative: str) -> Mapping[str, Any]:
+    if not all(_FILE_NAME.match(p) for p in relative.split("/")):
+        raise ModelError(f"presets/{relative}: not a preset file name")
+    return read_packaged_toml("xposim.presets", relative)
 
 
 @cache

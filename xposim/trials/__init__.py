@@ -2,19 +2,17 @@
 
 - :func:`load_protocol`, :func:`protocol_names` — protocols as validated TOML
   (``protocols/*.toml``; docs/protocols.md);
-- :func:`population`, :class:`Population` — virtual populations as data
+- :func:`load_population`, :class:`Population` — virtual populations as data
   (``populations.toml``), drawn per subject from (seed, subject id);
 - :func:`run_trial` — serial, process-pool or Dask execution into a resumable run folder
   (Parquet chunks + manifest.json); the patient model is a
   :class:`~xposim.patient.outcome.PatientSimulator`;
 - :func:`trial_endpoints` — endpoints per arm with 95% confidence intervals.
+
+The names below load on first use (lazy_loader, SPEC 1); they are listed, with the modules
+they come from, in ``__init__.pyi`` beside this file (type checkers read it too).
 """
 
-from xposim.trials.endpoints import trial_endpoints as trial_endpoints
-from xposim.trials.population import Population as Population
-from xposim.trials.protocol import (
-    Protocol as Protocol,
-    load_protocol as load_protocol,
-    protocol_names as protocol_names,
-)
-from xposim.trials.run import TrialRun as TrialRun, run_trial as run_trial
+import lazy_loader as _lazy
+
+__getattr__, __dir__, __all__ = _lazy.attach_stub(__name__, __file__)

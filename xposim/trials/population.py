@@ -461,7 +461,7 @@ def population_names() -> tuple[str, ...]:
     return tuple(read_population_file())
 
 
-def population(name: str) -> Population:
+def load_population(name: str) -> Population:
     """A packaged population by name (``storm``, ``boston``, ``dlbcl-relapsed``)."""
     pops = read_population_file()
     if name not in pops:

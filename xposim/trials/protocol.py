@@ -33,7 +33,7 @@ from pydantic import (
 
 from xposim.errors import InputError
 from xposim.patient.outcome import ArmPlan
-from xposim.trials.population import Population, parse_population, population
+from xposim.trials.population import Population, load_population, parse_population
 
 #: Endpoints a target may name (see xposim.trials.endpoints).
 TARGET_ENDPOINTS: tuple[str, ...] = (
@@ -353,7 +353,7 @@ def parse_protocol(text: str, *, where: str = "protocol") -> Protocol:
                          str(exc).split(": ", 1)[-1]) from None
     else:
         try:
-            pop = population(info.population)
+            pop = load_population(info.population)
         except InputError as exc:
             raise _error(where, index, ("protocol", "population"), exc.problem + (
                 " (or define [population." + info.population + "] in the protocol)")) from None

@@ -9,5 +9,12 @@ cell and to a patient (``xposim serve``).
 - :mod:`xposim.web.pool` — worker processes, time limit, queue bound and cache;
 - :mod:`xposim.web.limits` — every bound, as named constants.
 
-Nothing is imported here, so ``import xposim.web.limits`` stays light.
+Names load on first use, so ``import xposim.web.limits`` stays light.
+
+The names below load on first use (lazy_loader, SPEC 1); they are listed, with the modules
+they come from, in ``__init__.pyi`` beside this file (type checkers read it too).
 """
+
+import lazy_loader as _lazy
+
+__getattr__, __dir__, __all__ = _lazy.attach_stub(__name__, __file__)

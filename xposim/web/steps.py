@@ -31,5 +31,6 @@ STEP_TEXT: dict[int, tuple[str, str]] = {
     6: ("A patient on a regimen", (
         "Tablets taken on the label schedule give plasma selinexor peaks; unbound drug "
         "occupies XPO1, and blocked XPO1 in the marrow's megakaryocyte progenitors lowers "
-        "platelets over weeks. Tumour response and dose holds come with the patient runner.")),
+        "platelets over weeks. The tumour dies from its own cells' death signal (M-protein), "
+        "and the label's dose rules hold or reduce doses when platelets fall.")),
 }
