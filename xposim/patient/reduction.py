@@ -41,14 +41,14 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from types import MappingProxyType
 
 import numpy as np
 
-from xposim.errors import ModelError
+from xposim.errors import ModelError, SimulationError
 from xposim.model import (
     Assignment,
     Compartment,
@@ -462,20 +462,27 @@ def reference_exposure(detailed: Module, preset: str, *, mg: float, days: tuple[
 
 
 def untreated_state(sim: object, parameters: Mapping[str, float] | None = None,
-                    horizon_h: float = 2000.0) -> dict[str, float]:
-    """Species at the untreated steady state of a simulator's model (by integration,
-    clipped at 0; a few horizons until the relative change is below 1e-7)."""
+                    horizon_h: float = 2000.0, *, initial: Mapping[str, float] | None = None,
+                    subject: str | int | None = None,
+                    ignore: Callable[[str], bool] | None = None) -> dict[str, float]:
+    """Species at the untreated steady state of a simulator's model, integrated from
+    ``initial`` (clipped at 0; a few horizons until the relative change is below 1e-7).
+    Species for which ``ignore`` is true (e.g. a disease held still, whose cumulative
+    counters keep rising) do not enter the test. No steady state within 8 horizons is a
+    :class:`SimulationError` naming ``subject``."""
     species = [s.name for s in sim.model.species]  # type: ignore[attr-defined]
-    state: dict[str, float] = {}
+    tested = np.array([not (ignore and ignore(n)) for n in species])
+    state: dict[str, float] = dict(initial or {})
     for _ in range(8):
         res = sim.run([0.0, horizon_h / 2, horizon_h], parameters=parameters,  # type: ignore[attr-defined]
-                      initial=state, outputs=species)
-        a, b = res.values[1], res.values[2]
-        state = {n: max(float(v), 0.0) for n, v in zip(species, b, strict=True)}
+                      initial=state, outputs=species, subject=subject)
+        a, b = res.values[1][tested], res.values[2][tested]
+        state = {n: max(float(v), 0.0) for n, v in zip(species, res.values[2], strict=True)}
         scale = np.maximum(np.abs(b), 1e-9 * max(1.0, float(np.abs(b).max())))
         if np.max(np.abs(b - a) / scale) < 1e-7:
             return state
-    raise ModelError("no untreated steady state within the horizon")
+    who = "" if subject is None else f"subject {subject}: "
+    raise SimulationError(f"{who}no untreated steady state within {8 * horizon_h:g} h")
 
 
 def _fit_lags(red: Reduction, detailed: Module

@@ -40,6 +40,7 @@ from xposim.patient.outcome import (
     VirtualPatient,
     decision_table,
 )
+from xposim.patient.reduction import untreated_state
 
 DAY = 24.0
 #: Labs the rules may read that the model does not simulate, and the value the runner
@@ -485,18 +486,13 @@ class _Patient:
         for x in ("mm_kg0", "dlbcl_kg0"):
             if x in self.pm.defaults:
                 params[x] = 0.0
-        species = list(self.pm.species)
-        cur = dict(state)
-        for _ in range(8):
-            res = self.sim.run([0.0, 1000.0, 2000.0], parameters=params, initial=cur,
-                               outputs=species, subject=self.sid)
-            a, b = res.values[1], res.values[2]
-            cur = {n: max(float(v), 0.0) for n, v in zip(species, b, strict=True)}
-            scale = np.maximum(np.abs(b), 1e-9 * max(1.0, float(np.abs(b).max())))
-            if np.max(np.abs(b - a) / scale) < 1e-7:
-                break
-        keep = {s for s in species if s.startswith(("mm_", "dlbcl_"))}
-        return {n: (state[n] if n in keep else cur[n]) for n in species}
+        disease = ("mm_", "dlbcl_")  # held still: kept as they are, not tested
+
+        def held(name: str) -> bool:
+            return name.startswith(disease)
+
+        cur = untreated_state(self.sim, params, initial=state, subject=self.sid, ignore=held)
+        return {n: (state[n] if held(n) else v) for n, v in cur.items()}
 
     def _record_times(self, t0: float, t1: float) -> np.ndarray:
         step = self.record_step_h
