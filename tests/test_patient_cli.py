@@ -47,8 +47,10 @@ def test_json_of_the_typical_patient(tmp_path):
     assert set(doses["drug"]) == {"selinexor", "dexamethasone"}
     assert json.loads((out / "summary.json").read_text()) == summary
     manifest = json.loads((out / "manifest.json").read_text())
-    assert len(manifest["model_hash"]) == 64 and manifest["regimen"] == "label:selinexor-dex"
-    assert manifest["disabled_rules"] == ["sel-hb-lt8", "sel-other-g34"]
+    assert len(manifest["model_hash"]) == 64
+    assert manifest["inputs"]["regimen"] == "label:selinexor-dex"
+    assert manifest["details"]["disabled_rules"] == ["sel-hb-lt8", "sel-other-g34"]
+    assert manifest["command"] == "patient" and manifest["status"] == "complete"
     page = (out / "report.html").read_text()
     assert len(re.findall(r'<img alt="(marker|platelets|exposure|doses)" '
                           r'src="data:image/png;base64,', page)) == 4

@@ -9,45 +9,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from xposim.cli._common import print_json, use_file_backend
+from xposim.cli._common import (
+    SET_HELP,
+    Overwrite,
+    output_folder,
+    parse_set_options,
+    print_json,
+    use_file_backend,
+)
 from xposim.errors import InputError
 
 #: The trial population drawn from by ``--seed/--subject`` for each disease.
 POPULATIONS = {"myeloma": "storm", "dlbcl": "dlbcl-relapsed"}
-
-
-def parse_settings(items: list[str], known: dict[str, tuple[str, str]]) -> dict[str, float]:
-    """``NAME=VALUE[unit]`` items -> canonical values. ``known``: name -> (declared unit,
-    canonical unit). Without a unit the value is in the declared unit (as ``xposim
-    params`` shows it). A small, swappable parser: the shared one of ``xposim.cli._common``
-    (branch cell-science) replaces it at merge."""
-    import re
-
-    from xposim.model.units import canonical_unit, parse_quantity, same_dimension
-
-    out: dict[str, float] = {}
-    for item in items:
-        name, sep, text = item.partition("=")
-        name = name.strip()
-        if not sep or not name or not text.strip():
-            raise InputError("set", "must be NAME=VALUE[unit], e.g. XPO1_total0=2.7uM", got=item)
-        if name not in known:
-            import difflib
-
-            close = difflib.get_close_matches(name, sorted(known), n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise InputError(f"set {name}", f"is not a patient parameter{hint}")
-        declared, canon = known[name]
-        text = text.strip()
-        if re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", text):
-            value, unit = float(text), declared
-        else:
-            value, unit = parse_quantity(text, field=f"set {name}")
-            if not same_dimension(unit, canon):
-                raise InputError(f"set {name}", f"unit must be convertible to {canon}",
-                                 got=text)
-        out[name] = value * canonical_unit(unit)[1]
-    return out
 
 
 def register(app: typer.Typer) -> None:
@@ -63,8 +36,7 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int | None, typer.Option(help="seed of the drawn patient")] = None,
         subject: Annotated[int | None, typer.Option(help="subject number of the drawn "
                                                     "patient")] = None,
-        settings: Annotated[list[str] | None, typer.Option(
-            "--set", help="NAME=VALUE[unit] parameter override (repeatable)")] = None,
+        settings: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
         rules: Annotated[Path | None, typer.Option(help="dose-rule book (TOML of the "
                                                    "packaged form) instead of the label's")]
         = None,
@@ -77,6 +49,7 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path | None, typer.Option(help="write timecourse.parquet, "
                                                  "decisions.csv, doses.csv, summary.json, "
                                                  "manifest.json and report.html here")] = None,
+        overwrite: Overwrite = False,
     ) -> None:
         """Simulate one patient visit to visit: PK, tumour, platelets, toxicities, dose rules."""
         from xposim.patient.coupling import disease_prefix
@@ -93,8 +66,6 @@ def register(app: typer.Typer) -> None:
             raise InputError("seed", "seed and subject must be >= 0", got=f"{seed}/{subject}")
         if cell not in ("reduced", "detailed"):
             raise InputError("cell", "must be reduced or detailed", got=cell)
-        if out is not None and out.exists() and not out.is_dir():
-            raise InputError("out", "exists and is not a folder", got=str(out))
         from xposim.patient.arm import default_arm, typical_patient
         from xposim.patient.rules import load_rule_book
         from xposim.patient.runner import ClinicalPatientSimulator
@@ -109,38 +80,40 @@ def register(app: typer.Typer) -> None:
         sim = ClinicalPatientSimulator(disease=disease, preset=preset, cell=cell)
         sim.check_arm(arm)
         pm, _ = sim.model_for(sim._drugs(arm))
-        known = {p.name: (p.unit, p.canonical_unit) for p in pm.model.parameters
-                 if p.name in sim.parameter_values()}
-        overrides = parse_settings(list(settings or []), known)
+        overrides = _patient_overrides(pm.model, parse_set_options(settings),
+                                       sim.parameter_values())
         if drawn:
             person = _drawn_patient(disease, int(seed), int(subject), overrides, sim)  # type: ignore[arg-type]
         else:
             person = typical_patient(disease, parameters=overrides)
-        run = sim.run(person, arm, seed=int(seed or 0), record_step_h=2.0)
-        if run.outcome.failure is not None:
-            from xposim.errors import SimulationError
+        inputs = {"disease": disease, "regimen": regimen, "weeks": weeks, "cell": cell,
+                  "preset": pm.preset, "settings": list(settings or []), "subject": subject,
+                  "rules_file": str(rules) if rules else None}
+        with output_folder(None if out is None else str(out), command="patient",
+                           inputs=inputs, overwrite=overwrite, seed=seed) as dest:
+            run = sim.run(person, arm, seed=int(seed or 0), record_step_h=2.0)
+            if run.outcome.failure is not None:
+                from xposim.errors import SimulationError
 
-            raise SimulationError(run.outcome.failure)
-        summary = patient_summary(run)
-        if out is not None:
-            manifest = {"xposim_version": _version(), "model_hash": pm.model.hash,
-                        "model": pm.model.name, "disease": disease, "regimen": regimen,
-                        "weeks": weeks, "cell": cell, "preset": pm.preset,
-                        "patient": {"subject_id": person.subject_id,
-                                    "covariates": dict(person.covariates),
-                                    "parameters": dict(person.parameters)},
-                        "seed": seed, "subject": subject, "rule_sets": list(arm.rule_sets),
-                        "disabled_rules": list(arm.disabled_rules),
-                        "rules_file": str(rules) if rules else None,
-                        "tolerances": {"rtol": sim.rtol, "atol": sim.atol}}
-            _write(out, run, summary, manifest, {"disease": disease, "regimen": regimen,
-                                       "weeks": weeks, "patient": "typical" if not drawn
-                                       else f"seed {seed}, subject {subject}",
-                                       "tumour cell": f"{pm.preset} ({cell})",
-                                       "settings": ", ".join(settings or []) or "none",
-                                       "dose rules": ", ".join(arm.rule_sets) or "none",
-                                       "rules switched off (labs not simulated)":
-                                       ", ".join(arm.disabled_rules) or "none"})
+                raise SimulationError(run.outcome.failure)
+            summary = patient_summary(run)
+            if dest is not None:
+                dest.record(model_hash=pm.model.hash, details={
+                    "model": pm.model.name,
+                    "patient": {"subject_id": person.subject_id,
+                                "covariates": dict(person.covariates),
+                                "parameters": dict(person.parameters)},
+                    "rule_sets": list(arm.rule_sets),
+                    "disabled_rules": list(arm.disabled_rules),
+                    "tolerances": {"rtol": sim.rtol, "atol": sim.atol}})
+                _write(dest.path, run, summary, {
+                    "disease": disease, "regimen": regimen, "weeks": weeks,
+                    "patient": "typical" if not drawn else f"seed {seed}, subject {subject}",
+                    "tumour cell": f"{pm.preset} ({cell})",
+                    "settings": ", ".join(settings or []) or "none",
+                    "dose rules": ", ".join(arm.rule_sets) or "none",
+                    "rules switched off (labs not simulated)":
+                        ", ".join(arm.disabled_rules) or "none"})
         if as_json:
             print_json(summary)
             return
@@ -182,13 +155,8 @@ def patient_summary(run: Any) -> dict[str, Any]:
 def _drawn_patient(disease: str, seed: int, subject: int, overrides: dict[str, float],
                    sim: Any) -> Any:
     """A patient of the disease's trial population (xposim.trials, issue 14)."""
-    try:
-        from xposim.trials.population import load_population
-    except ImportError:
-        raise InputError("seed", "drawing a patient needs the trial populations "
-                         "(xposim.trials, issue 14), not in this installation; use "
-                         "--typical") from None
     from xposim.patient.outcome import VirtualPatient
+    from xposim.trials.population import load_population
 
     pop = load_population(POPULATIONS[disease]).in_units(sim.parameter_units(), sim.name)
     cov, canon, _ = pop.draw(seed, (subject,))
@@ -197,28 +165,32 @@ def _drawn_patient(disease: str, seed: int, subject: int, overrides: dict[str, f
                           covariates=cov, parameters=canon)
 
 
-def _version() -> str:
-    from xposim._version import __version__
+def _patient_overrides(model: Any, overrides: Any, patient_names: Any) -> dict[str, float]:
+    """``--set`` overrides as canonical values of the patient's parameters (the kernel's
+    parsing and unit checks; a model parameter that is not a patient parameter is
+    refused)."""
+    from xposim.model.overrides import resolve_overrides
 
-    return __version__
+    out = {}
+    for p in resolve_overrides(model, overrides, what="the patient model"):
+        if p.name not in patient_names:
+            raise InputError(f"set {p.name}", "is not a patient parameter (docs/patient.md "
+                             "lists them)")
+        out[p.name] = p.canonical_value
+    return out
 
 
-def _write(out: Path, run: Any, summary: dict[str, Any], manifest: dict[str, Any],
-           settings: dict[str, Any]) -> None:
+def _write(out: Path, run: Any, summary: dict[str, Any], settings: dict[str, Any]) -> None:
+    """The result files of one patient into the staged folder ``out``."""
     import json
-
-    from xposim.io import atomic_dir
 
     use_file_backend()
     from xposim.report.patient import patient_html
 
     page = patient_html(run, summary, title="xposim patient", settings=settings)
-    with atomic_dir(out) as tmp:
-        run.timecourse.to_parquet(tmp / "timecourse.parquet", index=False)
-        run.outcome.decisions.to_csv(tmp / "decisions.csv", index=False)
-        run.outcome.doses.to_csv(tmp / "doses.csv", index=False)
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False)
-                                          + "\n", encoding="utf-8")
-        (tmp / "report.html").write_text(page, encoding="utf-8")
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str)
-                                           + "\n", encoding="utf-8")
+    run.timecourse.to_parquet(out / "timecourse.parquet", index=False)
+    run.outcome.decisions.to_csv(out / "decisions.csv", index=False)
+    run.outcome.doses.to_csv(out / "doses.csv", index=False)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n",
+                                      encoding="utf-8")
+    (out / "report.html").write_text(page, encoding="utf-8")
