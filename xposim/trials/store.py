@@ -14,7 +14,8 @@ complete (written in a temporary sibling, then renamed); a folder holding the sa
 (same identity: protocol text, n, seed, chunk size, settings, model, version) is resumed,
 one holding another run is refused unless ``overwrite``; anything else non-empty is
 refused. This module is the one place to adopt the common output path of the CLI (issue
-10, branch cli-promises) when it lands: :meth:`RunFolder.open` is the seam.
+10): files and chunks are written with its atomic primitives (:mod:`xposim.io.atomic`);
+the folder's manifest keeps the trial format (``MANIFEST_KEYS``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -33,6 +33,13 @@ from typing import Any
 import pandas as pd
 
 from xposim.errors import InputError
+from xposim.io.atomic import (
+    PARTIAL,
+    atomic_file,
+    make_partial_dir,
+    remove,
+    signals_deferred,
+)
 
 FORMAT = "xposim-trial-run"
 FORMAT_VERSION = 1
@@ -50,10 +57,9 @@ def identity_of(parts: Mapping[str, Any]) -> str:
 
 
 def _write_json(path: Path, obj: Any, *, sort_keys: bool = True) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(obj, indent=2, sort_keys=sort_keys, default=str) + "\n",
-                   encoding="utf-8")
-    os.replace(tmp, path)
+    with atomic_file(path) as tmp:
+        tmp.write_text(json.dumps(obj, indent=2, sort_keys=sort_keys, default=str) + "\n",
+                       encoding="utf-8")
 
 
 @dataclass
@@ -95,10 +101,7 @@ class RunFolder:
                                  f"{old.get('n_per_arm')} per arm, seed {old.get('seed')}); "
                                  "use another folder or --overwrite", got=str(out))
             for item in out.iterdir():
-                if item.is_dir() and not item.is_symlink():
-                    shutil.rmtree(item)
-                else:
-                    item.unlink()
+                remove(item)
         try:
             out.mkdir(parents=True, exist_ok=True)
             probe = out / f".write-test-{os.getpid()}"
@@ -144,20 +147,20 @@ class RunFolder:
         if final.exists():
             return  # a retried duplicate: the first copy is identical
         final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = final.parent / f".tmp-{index:06d}-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
+        tmp = make_partial_dir(final)
         try:
             for name in TABLES:
                 tables[name].to_parquet(tmp / f"{name}.parquet", index=False)
-            os.replace(tmp, final)
+            with signals_deferred():
+                os.replace(tmp, final)
         finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            remove(tmp)
 
     def _clean_partial(self) -> None:
+        """Remove the temporaries an interrupted run left (io's partial siblings)."""
         root = self.path / "chunks"
-        for tmp in root.glob("*/.tmp-*") if root.is_dir() else ():
-            shutil.rmtree(tmp, ignore_errors=True)
+        for tmp in root.glob(f"*/.*{PARTIAL}*") if root.is_dir() else ():
+            remove(tmp)
 
     # -- reading ---------------------------------------------------------------------
 
