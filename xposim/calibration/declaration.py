@@ -195,14 +195,19 @@ class Calibration:
         return self.tolerance if p.tolerance is None else p.tolerance
 
 
+def _check_keys(entry: object, allowed: frozenset[str] | set[str], where: str) -> None:
+    """``entry`` is a TOML table with no key outside ``allowed``."""
+    if not isinstance(entry, Mapping):
+        raise ModelError(f"{where}: expected a table")
+    unknown = set(entry) - allowed
+    if unknown:
+        raise ModelError(f"{where}: unknown keys {sorted(unknown)}; allowed {sorted(allowed)}")
+
+
 def _parameter(name: str, entry: Mapping[str, Any], where: str) -> EstimatedParameter:
     if not _KEY.match(name):
         raise ModelError(f"{where}: parameter name must be a model parameter name")
-    if not isinstance(entry, Mapping):
-        raise ModelError(f"{where}: expected a table")
-    unknown = set(entry) - _PARAM
-    if unknown:
-        raise ModelError(f"{where}: unknown keys {sorted(unknown)}; allowed {sorted(_PARAM)}")
+    _check_keys(entry, _PARAM, where)
     unit = _text(entry.get("unit"), f"{where}.unit")
     try:
         parse_unit(unit)
@@ -243,12 +248,7 @@ def _parameter(name: str, entry: Mapping[str, Any], where: str) -> EstimatedPara
 def _target(name: str, entry: Mapping[str, Any], where: str) -> Target:
     if not _KEY.match(name):
         raise ModelError(f"{where}: target names must match [A-Za-z_][A-Za-z0-9_]*")
-    if not isinstance(entry, Mapping):
-        raise ModelError(f"{where}: expected a table")
-    unknown = set(entry) - _TARGET
-    if unknown:
-        raise ModelError(f"{where}: unknown keys {sorted(unknown)}; allowed "
-                         f"{sorted(_TARGET)}")
+    _check_keys(entry, _TARGET, where)
     for key in ("quantity", "function", "unit", "source"):
         _text(entry.get(key), f"{where}.{key}")
     residual = entry.get("residual", "relative")

@@ -27,7 +27,7 @@ Errors name the field (``out`` by default) and say what to do, as one line.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -176,6 +176,19 @@ class _Staged:
         else:
             self.discard()
 
+    def _reserve(self, make_partial: Callable[[Path], Path], field: str, raw: str) -> None:
+        """Create the missing parent folders and the temporary sibling of ``target``; a
+        failure removes what was created and names ``field``."""
+        try:
+            self._created = _make_parents(self.target.parent)
+        except OSError as exc:
+            raise _write_error(field, raw, exc) from None
+        try:
+            self.path = make_partial(self.target)
+        except OSError as exc:
+            _remove_empty(self._created)
+            raise _write_error(field, raw, exc) from None
+
     def commit(self) -> Path:  # pragma: no cover - overridden
         raise NotImplementedError
 
@@ -198,15 +211,7 @@ class StagedFolder(_Staged):
         self.target = check_destination(raw, kind="folder", field=field)
         self.manifest = manifest
         self.replaces = _check_reuse(self.target, manifest, overwrite, field, raw)
-        try:
-            self._created = _make_parents(self.target.parent)
-        except OSError as exc:
-            raise _write_error(field, raw, exc) from None
-        try:
-            self.path = make_partial_dir(self.target)
-        except OSError as exc:
-            _remove_empty(self._created)
-            raise _write_error(field, raw, exc) from None
+        self._reserve(make_partial_dir, field, raw)
 
     def record(self, **fields: object) -> None:
         """Add to the manifest (``seed=``, ``model_hash=``, ``details=``); the inputs, and
@@ -257,15 +262,7 @@ class StagedFile(_Staged):
             if self.manifest_target == self.target:  # pragma: no cover - "x.manifest" ...
                 raise InputError(field, "is named like its own manifest; give another name",
                                  got=raw)
-        try:
-            self._created = _make_parents(self.target.parent)
-        except OSError as exc:
-            raise _write_error(field, raw, exc) from None
-        try:
-            self.path = make_partial_file(self.target)
-        except OSError as exc:
-            _remove_empty(self._created)
-            raise _write_error(field, raw, exc) from None
+        self._reserve(make_partial_file, field, raw)
 
     def record(self, **fields: object) -> None:
         """Add to the manifest (``seed=``, ``model_hash=``, ``details=``), as
