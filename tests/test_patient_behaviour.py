@@ -1,7 +1,8 @@
 """Behaviour of the clinical patient model, each with its source or stated as a law.
 
-Kind: validation of directions (qualitative). Magnitudes are priors until the trial
-calibration (issue 14); no test here compares with a number the model was fitted to.
+Kind: validation of directions (qualitative), on the trial-calibrated model (issue 14:
+`xposim calibrate trial-storm`, `trial-boston-vd`); no test here compares with a number
+the model was fitted to.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""The public face of xposim (names load on first use; see __init__.py)."""
+"""The public face of xposim (names load on first use; see __init__.py). Each name
+comes from its layer's face (that stub names the module), or from its module when a
+face cannot list it (a name equal to a submodule)."""
 
 from . import (
     analysis as analysis,
@@ -18,27 +20,23 @@ from . import (
     trials as trials,
 )
 from ._version import __version__ as __version__
-from .analysis.doseresponse import (
-    HillFit as HillFit,
-    fit_hill as fit_hill,
-    hill_curve as hill_curve,
-)
-from .analysis.nca import nca as nca
-from .analysis.nca_data import read_nca_data as read_nca_data
-from .analysis.nca_table import (
-    NCAOptions as NCAOptions,
-    run_nca as run_nca,
-)
-from .analysis.synergy import (
+from .analysis import (
     CombinationGrid as CombinationGrid,
+    HillFit as HillFit,
+    NCAOptions as NCAOptions,
     bliss as bliss,
     combination_index as combination_index,
+    fit_hill as fit_hill,
+    hill_curve as hill_curve,
     hsa as hsa,
     loewe as loewe,
+    read_nca_data as read_nca_data,
+    run_nca as run_nca,
     synergy_summary as synergy_summary,
     zip_scores as zip_scores,
 )
-from .biology.cell import (
+from .analysis.nca import nca as nca
+from .biology import (
     build_cell_model as build_cell_model,
     cell_fate_model as cell_fate_model,
     cell_model as cell_model,
@@ -55,99 +53,77 @@ from .errors import (
     SimulationError as SimulationError,
     XposimError as XposimError,
 )
-from .experiments.combination import combination_grid as combination_grid
-from .experiments.dose_response import (
+from .experiments import (
     DoseResponse as DoseResponse,
-    run_dose_response as run_dose_response,
-)
-from .experiments.predictions import (
     bliss_excess as bliss_excess,
     c528s_shift as c528s_shift,
-    therapeutic_window as therapeutic_window,
-)
-from .experiments.sensitivity import local_sensitivity as local_sensitivity
-from .experiments.viability import (
+    combination_grid as combination_grid,
     fate_timecourse as fate_timecourse,
+    local_sensitivity as local_sensitivity,
+    run_dose_response as run_dose_response,
     surviving_fraction as surviving_fraction,
-    viability as viability,
+    therapeutic_window as therapeutic_window,
     viability_curve as viability_curve,
 )
+from .experiments.viability import viability as viability
 from .model import (
     Assignment as Assignment,
     Compartment as Compartment,
     Input as Input,
     Model as Model,
     Module as Module,
+    Override as Override,
     Parameter as Parameter,
     Reaction as Reaction,
     Species as Species,
     compose as compose,
-)
-from .model.overrides import (
-    Override as Override,
+    parameter_table as parameter_table,
     parse_override as parse_override,
 )
-from .model.tables import parameter_table as parameter_table
-from .patient.arm import (
-    default_arm as default_arm,
-    typical_patient as typical_patient,
-)
-from .patient.model import patient_model as patient_model
-from .patient.outcome import (
+from .patient import (
     ArmPlan as ArmPlan,
+    ClinicalPatientSimulator as ClinicalPatientSimulator,
     OutcomeSummary as OutcomeSummary,
     PatientOutcome as PatientOutcome,
+    PatientRun as PatientRun,
     PatientSimulator as PatientSimulator,
     SimulatorRecipe as SimulatorRecipe,
     VirtualPatient as VirtualPatient,
+    default_arm as default_arm,
+    patient_model as patient_model,
+    typical_patient as typical_patient,
 )
-from .patient.runner import (
-    ClinicalPatientSimulator as ClinicalPatientSimulator,
-    PatientRun as PatientRun,
-)
-from .pharmacology.bsa import (
-    bsa_m2 as bsa_m2,
-    dubois_bsa as dubois_bsa,
-    mosteller_bsa as mosteller_bsa,
-)
-from .pharmacology.dose import (
+from .pharmacology import (
+    Covariates as Covariates,
     Dose as Dose,
     DoseRecord as DoseRecord,
-)
-from .pharmacology.dose_events import dose_events as dose_events
-from .pharmacology.label_regimens import (
+    Regimen as Regimen,
+    bsa_m2 as bsa_m2,
+    dose_compartments as dose_compartments,
+    dubois_bsa as dubois_bsa,
     label_regimen as label_regimen,
     label_regimen_names as label_regimen_names,
-)
-from .pharmacology.nmdata import (
-    read_dataset as read_dataset,
-    validate_dataset as validate_dataset,
-    write_dataset as write_dataset,
-)
-from .pharmacology.nonmem import nm_simulate as nm_simulate
-from .pharmacology.pk import (
-    dose_compartments as dose_compartments,
-    pk_model as pk_model,
-)
-from .pharmacology.pk.population import (
-    Covariates as Covariates,
-    simulate_population as simulate_population,
-)
-from .pharmacology.regimen import (
-    Regimen as Regimen,
+    mosteller_bsa as mosteller_bsa,
+    nm_simulate as nm_simulate,
     parse_regimen as parse_regimen,
+    pk_model as pk_model,
+    read_dataset as read_dataset,
     regimen_from_nonmem as regimen_from_nonmem,
     regimen_to_nonmem as regimen_to_nonmem,
     regimen_to_text as regimen_to_text,
+    simulate_population as simulate_population,
+    validate_dataset as validate_dataset,
+    write_dataset as write_dataset,
 )
-from .presets.cell_lines import (
+from .pharmacology.dose_events import dose_events as dose_events
+from .presets import (
     CellLine as CellLine,
     all_cell_lines as all_cell_lines,
     get_cell_line as get_cell_line,
 )
-from .trials.endpoints import trial_endpoints as trial_endpoints
-from .trials.protocol import (
+from .trials import (
     load_protocol as load_protocol,
     protocol_names as protocol_names,
+    run_trial as run_trial,
+    trial_endpoints as trial_endpoints,
 )
-from .trials.run import run_trial as run_trial
