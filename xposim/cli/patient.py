@@ -79,7 +79,7 @@ def register(app: typer.Typer) -> None:
         arm = default_arm(regimen, disease, weeks, rule_book=book)
         sim = ClinicalPatientSimulator(disease=disease, preset=preset, cell=cell)
         sim.check_arm(arm)
-        pm, _ = sim.model_for(sim._drugs(arm))
+        pm, _ = sim.model_for_arm(arm)
         overrides = _patient_overrides(pm.model, parse_set_options(settings),
                                        sim.parameter_values())
         if drawn:

@@ -234,10 +234,16 @@ class ClinicalPatientSimulator:
             self._sims[key] = (pm, Simulator(pm.model, rtol=self.rtol, atol=self.atol))
         return self._sims[key]
 
+    def model_for_arm(self, arm: ArmPlan, disease: str | None = None
+                      ) -> tuple[PatientModel, Any]:
+        """(patient model, simulator) for the drugs of an arm's regimen (built on first
+        use; InputError for a drug without a PK model)."""
+        return self.model_for(self._drugs(arm), disease)
+
     def check_arm(self, arm: ArmPlan, disease: str | None = None) -> None:
         """Raise InputError for an arm this model cannot run (drug without PK, rule
         reading a lab the model does not make, supportive care on an unknown parameter)."""
-        pm, _ = self.model_for(self._drugs(arm), disease)
+        pm, _ = self.model_for_arm(arm, disease)
         self._rules_for(arm, pm)
 
     # -- internals -----------------------------------------------------------------
