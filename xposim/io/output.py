@@ -16,7 +16,7 @@ manifest (docs/cli.md).
   refused. A command that records how the file was made (``nm simulate``) gives it a
   manifest, written beside it as ``STEM.manifest.json`` and renamed into place with it.
 - :class:`RunFolder` is for long runs written chunk by chunk (the trial runner builds its
-  :class:`~xposim.trials.store.TrialFolder` on it): the folder is written in place with a
+  :class:`~xposim.trials.TrialFolder` on it): the folder is written in place with a
   manifest saying ``running``; each file or chunk folder is written atomically; an
   interrupt records ``interrupted`` and a failure ``failed``. Opening it again with the
   same command and inputs resumes (finished chunks are kept, temporaries an interrupted
