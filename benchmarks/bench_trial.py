@@ -245,10 +245,11 @@ def _parallel_efficiency() -> float:
 def _overhead(n: int = 100) -> dict[str, float]:
     from trial_double import make_double
 
+    from xposim.io import Manifest
     from xposim.trials import run as run_mod
     from xposim.trials.protocol import load_protocol
     from xposim.trials.run import Chunk, ChunkTask, make_patient, simulate_chunk
-    from xposim.trials.store import RunFolder
+    from xposim.trials.store import TrialFolder
 
     proto = load_protocol("storm")
     double = make_double()
@@ -275,7 +276,7 @@ def _overhead(n: int = 100) -> dict[str, float]:
     run_mod._WORKER_CACHE.clear()
     tmp = Path(tempfile.mkdtemp())
     try:
-        folder = RunFolder(tmp, {})
+        folder = TrialFolder(tmp, manifest=Manifest(command="trial run"))
         t0 = time.perf_counter()
         folder.write_chunk("Xd", 0, tables)
         write_s = time.perf_counter() - t0

@@ -251,6 +251,106 @@ def test_run_folder_files_are_plain_names(tmp_path):
             pass
 
 
+def test_run_folder_chunk_folders_appear_whole_and_duplicates_keep_the_first(tmp_path):
+    run = RunFolder(tmp_path / "r", manifest=manifest("trial run"))
+    with run.folder("chunks/A/000000") as tmp:
+        (tmp / "a.parquet").write_bytes(b"first")
+        (tmp / "b.parquet").write_bytes(b"first")
+    with pytest.raises(Interrupted), run.folder("chunks/A/000001") as tmp:
+        (tmp / "a.parquet").write_bytes(b"half")
+        raise Interrupted(2)
+    with run.folder("chunks/A/000000") as tmp:  # a retried duplicate (Dask, process pool)
+        (tmp / "a.parquet").write_bytes(b"again")
+    chunk_root = tmp_path / "r" / "chunks" / "A"
+    assert sorted(p.name for p in chunk_root.iterdir()) == ["000000"]  # nothing partial
+    assert (chunk_root / "000000" / "a.parquet").read_bytes() == b"first"
+    for bad in ("../escape", "/abs", "manifest.json", "chunks/../x", "a/.b.partial-1", ""):
+        with pytest.raises(InputError, match="folder: must be a relative path"), \
+                run.folder(bad):
+            pass
+
+
+def test_resuming_removes_the_temporaries_an_interrupted_run_left(tmp_path):
+    target = tmp_path / "r"
+    m = manifest("trial run", protocol="storm")
+    with RunFolder(target, manifest=m) as run, run.folder("chunks/A/000000") as tmp:
+        (tmp / "a.parquet").write_bytes(b"done")
+    # what SIGKILL during writes leaves (the atomic writes' hidden siblings)
+    (target / "chunks" / "A" / ".000001.partial-0a1b2c3d").mkdir()
+    (target / "chunks" / "A" / ".000001.partial-0a1b2c3d" / "a.parquet").write_bytes(b"h")
+    (target / ".endpoints.partial-0a1b2c3d.json").write_text("{")
+    (target / "chunks" / "A" / "notes.partial-ok.txt").write_text("not hidden: not ours")
+    run = RunFolder(target, manifest=m)
+    assert run.resumed
+    names = sorted(p.relative_to(target).as_posix() for p in target.rglob("*"))
+    assert names == ["chunks", "chunks/A", "chunks/A/000000", "chunks/A/000000/a.parquet",
+                     "chunks/A/notes.partial-ok.txt", "manifest.json"]
+
+
+class _Sims(RunFolder):
+    COMMAND = "sims"
+
+
+def test_existing_opens_a_run_for_reading_and_names_what_it_is_not(tmp_path):
+    with RunFolder(tmp_path / "r", manifest=manifest("sims", n=3)) as run, \
+            run.file("a.csv") as tmp:
+        tmp.write_text("a\n")
+    before = (tmp_path / "r" / "manifest.json").read_text()
+    read = _Sims.existing(tmp_path / "r")
+    assert isinstance(read, _Sims) and read.manifest.inputs == {"n": 3}
+    assert read.manifest.status == "complete" and read.has("a.csv")
+    with pytest.raises(RuntimeError, match="opened for reading"):
+        read.finish("failed")
+    with pytest.raises(RuntimeError, match="opened for reading"), read.file("b.csv"):
+        pass
+    assert (tmp_path / "r" / "manifest.json").read_text() == before
+    with pytest.raises(InputError, match=r"^dir: holds no xposim sims \(it holds xposim pk"):
+        _Sims.existing(_done(tmp_path / "pk", manifest()))
+    with pytest.raises(InputError, match=r"^dir: holds no xposim sims \(no manifest.json\)"):
+        _Sims.existing(tmp_path)
+    with pytest.raises(InputError, match=r"^dir: is not a folder holding an xposim run"):
+        RunFolder.existing(tmp_path / "nowhere")
+    with pytest.raises(ValueError, match="holds runs of 'sims'"):
+        _Sims(tmp_path / "x", manifest=manifest("pk"))
+
+
+def _done(path: Path, m: Manifest) -> Path:
+    with StagedFolder(path, manifest=m):
+        pass
+    return path
+
+
+def test_a_refusal_quotes_the_summary_of_the_run_in_the_folder(tmp_path):
+    m = manifest("trial run", n=3).updated(details={"summary": "of protocol storm"})
+    with RunFolder(tmp_path / "r", manifest=m):
+        pass
+    with pytest.raises(InputError, match=r"holds another run \(xposim trial run of protocol "
+                                         r"storm, complete, started .*\); give --overwrite"):
+        RunFolder(tmp_path / "r", manifest=manifest("trial run", n=4))
+
+
+@pytest.mark.parametrize("fmt, who", [("xposim-trial-run", "an older xposim"),
+                                      (2, "a newer xposim")])
+def test_a_folder_of_another_manifest_format_is_named_never_misread(tmp_path, fmt, who):
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "manifest.json").write_text(json.dumps({"format": fmt, "status": "complete"}))
+    (old / "endpoints.json").write_text("{}")
+    with pytest.raises(InputError, match=f"^manifest: was written by {who}"):
+        read_manifest(old)
+    with pytest.raises(InputError, match=f"^dir: was written by {who}"):
+        RunFolder.existing(old)
+    for staged in (StagedFolder, RunFolder):
+        with pytest.raises(InputError, match=f"^out: holds a run written by {who}.*give "
+                                             "--overwrite to replace it"):
+            staged(old, manifest=manifest())
+    assert sorted(p.name for p in old.iterdir()) == ["endpoints.json", "manifest.json"]
+    with RunFolder(old, manifest=manifest(), overwrite=True):  # it is xposim's: replaced
+        pass
+    assert sorted(p.name for p in old.iterdir()) == ["manifest.json"]
+    assert read_manifest(old).command == "pk"  # type: ignore[union-attr]
+
+
 def test_count_lines_reads_without_loading(tmp_path):
     p = tmp_path / "d.csv"
     p.write_bytes(b"h\n" + b"1\n" * 2_000_000 + b"2")

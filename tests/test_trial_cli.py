@@ -38,9 +38,9 @@ def test_run_uses_the_builtin_patient_model_by_default(tmp_path, monkeypatch):
     arm = json.loads(out)["arms"]["Xd"]
     assert arm["n"] == 3 and arm["n_failed"] == 0
     manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
-    assert manifest["model"]["name"] == "xposim-clinical"
+    assert manifest["inputs"]["model"]["name"] == "xposim-clinical"
     # the population's uM became the model's nM
-    assert manifest["population"]["unit_factors"]["XPO1_total0"] == 1000.0
+    assert manifest["details"]["population"]["unit_factors"]["XPO1_total0"] == 1000.0
 
 
 def test_run_json_has_the_documented_keys(tmp_path, double):
@@ -131,10 +131,12 @@ def test_a_folder_holding_another_run_is_refused(tmp_path, double):
     manifest = (out_dir / "manifest.json").read_text()
     code, _, err = run_cli("trial", "run", "storm", "--n", "3", "--seed", "9", "--out",
                            str(out_dir), "--no-report")
-    assert code == 2 and "holds another run" in err
+    assert code == 2 and "holds another run (xposim trial run of protocol storm with 3 " \
+        "subjects per arm and seed 1, complete, started" in err
+    assert len(err.strip().splitlines()) == 1
     assert (out_dir / "manifest.json").read_text() == manifest
     code, _, err = run_cli("trial", "report", str(tmp_path))
-    assert code == 2 and "holds no xposim trial run" in err
+    assert code == 2 and "dir: holds no xposim trial run (no manifest.json)" in err
 
 
 @pytest.mark.parametrize(("raised", "code", "name"), [
@@ -163,4 +165,5 @@ def test_an_interrupted_run_is_one_line_with_the_signal_code_and_keeps_its_chunk
         f"error: interrupted by {name}: finished chunks are kept in {out}; run the same "
         "command to resume"]
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["command"].startswith("xposim trial run storm --n 4")
+    assert manifest["command"] == "trial run"
+    assert manifest["argv"][0].startswith("xposim trial run storm --n 4")

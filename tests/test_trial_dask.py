@@ -24,7 +24,7 @@ import pytest
 from trial_double import make_double
 
 from xposim.trials.run import run_trial
-from xposim.trials.store import RunFolder
+from xposim.trials.store import TrialFolder
 
 pytestmark = pytest.mark.slow
 TESTS = Path(__file__).resolve().parent
@@ -32,7 +32,7 @@ N = 12
 
 
 def _subjects(path) -> pd.DataFrame:
-    return RunFolder.existing(path).read("subjects")
+    return TrialFolder.existing(path).read("subjects")
 
 
 @pytest.fixture(scope="module")
@@ -79,13 +79,15 @@ def test_cli_killed_midway_resumes_to_identical_results(tmp_path):
                             stderr=subprocess.PIPE)
     deadline = time.time() + 240
     while time.time() < deadline:
-        if out.exists() and len(RunFolder.existing(out).completed()) >= 2:
+        if out.exists() and len(TrialFolder.existing(out).completed()) >= 2:
             break
         time.sleep(0.2)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    done = len(RunFolder.existing(out).completed())
+    killed = TrialFolder.existing(out)
+    done = len(killed.completed())
     assert 2 <= done < 8, done  # killed midway
+    assert killed.manifest.status == "running"  # SIGKILL cannot be recorded: not a result
     again = subprocess.run([*args, "--out", str(out)], env=env, capture_output=True,
                            text=True, timeout=300)
     assert again.returncode == 0, again.stderr
@@ -106,12 +108,12 @@ def test_ctrl_c_exits_130_with_a_message_and_leaves_a_resumable_folder(tmp_path)
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 240
     while time.time() < deadline:
-        if out.exists() and len(RunFolder.existing(out).completed()) >= 1:
+        if out.exists() and len(TrialFolder.existing(out).completed()) >= 1:
             break
         time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130
     assert "run the same command to resume" in err
-    assert RunFolder.existing(out).manifest["status"] == "running"
+    assert TrialFolder.existing(out).manifest.status == "interrupted"
     assert not (out / "endpoints.json").exists()

@@ -85,7 +85,7 @@ def _trial_demo(out: str, n: int, workers: int, overwrite: bool, quiet: bool) ->
             (run.path / "endpoints.json").replace(dest.path / "endpoints.json")
             run.folder.read("subjects").to_parquet(dest.path / "subjects.parquet",
                                                    index=False)
-            model_hash = run.folder.manifest["model"]["hash"]
+            model_hash = run.folder.manifest.model_hash
         dest.record(model_hash=model_hash,
                     details={"seconds": round(run.seconds, 1), "workers": workers})
     _summary(Path(out), run)

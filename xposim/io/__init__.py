@@ -10,6 +10,7 @@ from xposim.io.interrupts import Interrupted as Interrupted, signals_raise as si
 from xposim.io.manifest import (
     MANIFEST_NAME as MANIFEST_NAME,
     Manifest as Manifest,
+    ManifestFormatError as ManifestFormatError,
     file_manifest_path as file_manifest_path,
     read_manifest as read_manifest,
     read_manifest_file as read_manifest_file,

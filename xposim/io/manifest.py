@@ -8,12 +8,17 @@ Every output folder a command writes holds one. Fields (docs/cli.md, "The manife
 - ``seed`` (null without randomness), ``model_hash`` (SHA-256 of the simulated SBML, or a
   mapping name -> hash when a command simulates several models; null without a model);
 - ``details``: facts resolved while running (e.g. the simulated hours); not part of the
-  fingerprint;
+  fingerprint. An optional ``details["summary"]`` (a few words, e.g. ``storm, 400 per arm,
+  seed 1``) is quoted when a folder holding that run is refused;
 - ``versions``: xposim, Python, the platform and every runtime dependency;
 - ``started``/``finished`` (UTC, ISO 8601), ``status`` (``running``, ``complete``,
   ``interrupted``, ``failed``), ``files`` (name -> bytes, of a complete run).
 
 A folder whose manifest does not say ``complete`` is not a result.
+
+Manifests written by older xposim versions in another format (:data:`OLDER_FORMATS`: the
+trial runner's own ``"xposim-trial-run"`` manifest) are recognised, never misread:
+reading one raises :class:`ManifestFormatError`, which says so.
 
 A single-file result whose command records how it was made (``nm simulate``) has the same
 manifest beside it, named after the file's stem: ``sim.csv`` -> ``sim.manifest.json``
@@ -33,6 +38,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal
 
 from xposim._version import __version__
@@ -41,6 +47,11 @@ from xposim.io.atomic import atomic_file
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
+#: Manifest formats of older xposim versions (the value of their ``format`` key) -> what
+#: wrote them. Their folders are xposim's (``--overwrite`` may replace them) but unreadable.
+OLDER_FORMATS: Mapping[str, str] = MappingProxyType({
+    "xposim-trial-run": "trial run folder",
+})
 Status = Literal["running", "complete", "interrupted", "failed"]
 STATUSES: tuple[str, ...] = ("running", "complete", "interrupted", "failed")
 #: Runtime dependencies recorded when the installed metadata cannot be read.
@@ -171,6 +182,17 @@ class Manifest:
             raise InputError("manifest", f"is not an xposim manifest (missing {exc})") from None
 
 
+class ManifestFormatError(InputError):
+    """A manifest written by another xposim version in a format this one does not read;
+    ``written_by`` says which (e.g. "an older xposim (trial run folder format
+    'xposim-trial-run')")."""
+
+    def __init__(self, path: Path, written_by: str) -> None:
+        self.written_by = written_by
+        super().__init__("manifest", f"was written by {written_by}, which xposim "
+                         f"{__version__} does not read", got=str(path))
+
+
 def write_manifest(folder: str | os.PathLike[str], manifest: Manifest) -> Path:
     """Write ``folder/manifest.json`` atomically."""
     path = Path(folder) / MANIFEST_NAME
@@ -204,4 +226,10 @@ def read_manifest_file(path: str | os.PathLike[str]) -> Manifest | None:
         raise InputError("manifest", f"cannot be read ({exc})", got=str(path)) from None
     if not isinstance(data, dict):
         raise InputError("manifest", "is not an xposim manifest", got=str(path))
+    fmt = data.get("format")
+    if isinstance(fmt, str) and fmt in OLDER_FORMATS:
+        raise ManifestFormatError(path, f"an older xposim ({OLDER_FORMATS[fmt]} format "
+                                        f"{fmt!r})")
+    if isinstance(fmt, int) and not isinstance(fmt, bool) and fmt > MANIFEST_FORMAT:
+        raise ManifestFormatError(path, f"a newer xposim (manifest format {fmt})")
     return Manifest.from_json(data)

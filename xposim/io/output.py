@@ -15,11 +15,18 @@ manifest (docs/cli.md).
   existing file is replaced, as ``-o`` conventionally does; a folder or an input file is
   refused. A command that records how the file was made (``nm simulate``) gives it a
   manifest, written beside it as ``STEM.manifest.json`` and renamed into place with it.
-- :class:`RunFolder` is for long runs written chunk by chunk (the trial runner): the
-  folder is written in place with a manifest saying ``running``; each chunk is written
-  atomically; an interrupt records ``interrupted`` and a failure ``failed``. Opening it
-  again with the same command and inputs resumes (finished chunks are kept); another
-  command is refused unless ``overwrite``.
+- :class:`RunFolder` is for long runs written chunk by chunk (the trial runner builds its
+  :class:`~xposim.trials.TrialFolder` on it): the folder is written in place with a
+  manifest saying ``running``; each file or chunk folder is written atomically; an
+  interrupt records ``interrupted`` and a failure ``failed``. Opening it again with the
+  same command and inputs resumes (finished chunks are kept, temporaries an interrupted
+  run left are removed); another run is refused unless ``overwrite``.
+  :meth:`RunFolder.existing` opens one for reading.
+
+A folder written by an older xposim in another manifest format
+(:class:`~xposim.io.manifest.ManifestFormatError`) is refused with a line saying so;
+``overwrite`` replaces it (it is xposim's). A non-empty folder without an xposim manifest
+is never replaced.
 
 Errors name the field (``out`` by default) and say what to do, as one line.
 """
@@ -29,12 +36,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import TracebackType
-from typing import Literal
+from typing import ClassVar, Literal, Self
 
 from xposim.errors import InputError
 from xposim.io.atomic import (
+    PARTIAL,
     atomic_file,
     make_partial_dir,
     make_partial_file,
@@ -46,6 +54,7 @@ from xposim.io.interrupts import Interrupted
 from xposim.io.manifest import (
     MANIFEST_NAME,
     Manifest,
+    ManifestFormatError,
     file_manifest_path,
     read_manifest,
     read_manifest_file,
@@ -132,17 +141,27 @@ def _remove_empty(created: list[Path]) -> None:
 
 
 def _describe(m: Manifest) -> str:
-    return f"xposim {m.command}, {m.status}, started {m.started}"
+    summary = m.details.get("summary")
+    what = f"xposim {m.command}" + (f" {summary}" if isinstance(summary, str) and summary
+                                    else "")
+    return f"{what}, {m.status}, started {m.started}"
 
 
 def _check_reuse(target: Path, manifest: Manifest, overwrite: bool, field: str,
                  raw: str) -> Manifest | None:
     """Whether an existing folder may take this run; returns its manifest (None if the
-    folder is missing or empty)."""
+    folder is missing or empty, or holds an older xposim's run that ``overwrite``
+    replaces)."""
     if not target.is_dir() or not any(target.iterdir()):
         return None
     try:
         old = read_manifest(target)
+    except ManifestFormatError as exc:  # xposim's, but not readable by this version
+        if overwrite:
+            return None
+        raise InputError(field, f"holds a run written by {exc.written_by}, which this "
+                         "xposim does not read; give --overwrite to replace it, or another "
+                         "folder", got=raw) from None
     except InputError:
         old = None
     if old is None:
@@ -308,36 +327,102 @@ def _describes(manifest_file: Path, name: str) -> bool:
     return old is not None and list(old.files) == [name]
 
 
+def _is_partial(name: str) -> bool:
+    return name.startswith(".") and PARTIAL in name
+
+
 class RunFolder:
     """A folder written in place, chunk by chunk, that a rerun of the same command resumes.
 
     ``resumed`` says whether an earlier run of the same fingerprint was found (its
-    finished files are kept: :meth:`has` tells which). Use as a context manager: leaving
-    normally records ``complete``; :class:`~xposim.io.interrupts.Interrupted` or
+    finished files and chunk folders are kept: :meth:`has` tells which; the temporaries
+    an interrupted run left are removed). Use as a context manager: leaving normally
+    records ``complete``; :class:`~xposim.io.interrupts.Interrupted` or
     ``KeyboardInterrupt`` records ``interrupted``; another exception ``failed``.
+
+    A subclass for one command sets :attr:`COMMAND`: its folders then hold only that
+    command's runs (:meth:`existing` refuses others).
     """
+
+    #: The command whose runs this class reads and writes (None: any command).
+    COMMAND: ClassVar[str | None] = None
+
+    target: Path
+    path: Path
+    manifest: Manifest
+    resumed: bool
+    writable: bool
 
     def __init__(self, path: str | os.PathLike[str], *, manifest: Manifest,
                  overwrite: bool = False, field: str = "out") -> None:
+        if self.COMMAND is not None and manifest.command != self.COMMAND:
+            raise ValueError(f"a {type(self).__name__} holds runs of {self.COMMAND!r}, "
+                             f"not {manifest.command!r}")
         raw = os.fspath(path)
         self.target = self.path = check_destination(raw, kind="folder", field=field)
         old = _check_reuse(self.target, manifest, overwrite, field, raw)
         self.resumed = old is not None and old.fingerprint == manifest.fingerprint
+        self.writable = True
         try:
-            if old is not None and not self.resumed:  # --overwrite of another run
+            if self.resumed:
+                self._remove_partials()
+            elif self.target.is_dir():  # --overwrite of another (xposim) run
                 for item in self.target.iterdir():
                     remove(item)
             _make_parents(self.target)
         except OSError as exc:
             raise _write_error(field, raw, exc) from None
-        if self.resumed:
-            assert old is not None
+        if old is not None and self.resumed:
             manifest = manifest.updated(started=old.started)
         self.manifest = manifest.updated(status="running", finished=None)
         try:
             write_manifest(self.target, self.manifest)
         except OSError as exc:
             raise _write_error(field, raw, exc) from None
+
+    @classmethod
+    def existing(cls, path: str | os.PathLike[str]) -> Self:
+        """The run in the folder ``path``, opened for reading (nothing is written; any
+        status: a running or interrupted run's finished chunks can be read).
+
+        Refused (:class:`InputError` naming ``dir``): no folder, no manifest, a manifest
+        of another xposim version, or (with :attr:`COMMAND`) another command's run.
+        """
+        raw = os.fspath(path)
+        target = Path(os.path.abspath(raw))
+        what = f"xposim {cls.COMMAND}" if cls.COMMAND else "xposim run"
+        if not target.is_dir():
+            raise InputError("dir", f"is not a folder holding an {what}", got=raw)
+        try:
+            manifest = read_manifest(target)
+        except ManifestFormatError as exc:
+            raise InputError("dir", f"was written by {exc.written_by}, which this xposim "
+                             "does not read: run it again with this version",
+                             got=raw) from None
+        if manifest is None:
+            raise InputError("dir", f"holds no {what} (no {MANIFEST_NAME})", got=raw)
+        if cls.COMMAND is not None and manifest.command != cls.COMMAND:
+            raise InputError("dir", f"holds no {what} (it holds {_describe(manifest)})",
+                             got=raw)
+        folder = cls.__new__(cls)
+        folder.target = folder.path = target
+        folder.manifest = manifest
+        folder.resumed = False
+        folder.writable = False
+        return folder
+
+    def _remove_partials(self) -> None:
+        """Remove the temporaries (``.NAME.partial-XXXXXXXX``) an interrupted run left
+        anywhere in the folder: they were never results."""
+        for top, dirs, files in os.walk(self.target):
+            for name in [*files, *(d for d in dirs if _is_partial(d))]:
+                if _is_partial(name):
+                    remove(Path(top) / name)
+            dirs[:] = [d for d in dirs if not _is_partial(d)]
+
+    def _check_writable(self) -> None:
+        if not self.writable:
+            raise RuntimeError(f"{self.target} was opened for reading")
 
     def has(self, name: str) -> bool:
         """Whether a finished file ``name`` is in the folder (written by :meth:`file`)."""
@@ -349,14 +434,47 @@ class RunFolder:
         if Path(name).name != name or name == MANIFEST_NAME:
             raise InputError("file", "must be a plain file name other than the manifest",
                              got=name)
+        self._check_writable()
         with atomic_file(self.target / name) as tmp:
             yield tmp
 
+    @contextmanager
+    def folder(self, name: str) -> Iterator[Path]:
+        """A temporary folder renamed whole to ``name`` (a relative path inside the run
+        folder, e.g. ``chunks/A/000003``) when the block succeeds: a chunk of several
+        files appears complete or not at all. If ``name`` exists by then, the new copy is
+        dropped: it is a retried duplicate of a chunk already written."""
+        parts = PurePosixPath(name).parts
+        if (not parts or PurePosixPath(name).is_absolute() or parts[0] == MANIFEST_NAME
+                or any(p in ("", ".", "..") or _is_partial(p) for p in parts)):
+            raise InputError("folder", "must be a relative path inside the run folder",
+                             got=name)
+        self._check_writable()
+        final = self.target.joinpath(*parts)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = make_partial_dir(final)
+        try:
+            yield tmp
+            with signals_deferred():
+                if not final.exists():
+                    os.replace(tmp, final)
+        finally:
+            remove(tmp)
+
+    def record(self, **fields: object) -> None:
+        """Add to the manifest (``seed=``, ``model_hash=``, ``details=``), written when the
+        run finishes; the inputs, and so the fingerprint, are fixed at opening."""
+        if "inputs" in fields or "command" in fields:
+            raise ValueError("the inputs of a run are fixed when its folder is opened")
+        self.manifest = self.manifest.updated(**fields)
+
     def finish(self, status: Literal["complete", "interrupted", "failed"]) -> None:
+        """Record the end time and ``status`` (and the folder's files) in the manifest."""
+        self._check_writable()
         self.manifest = self.manifest.finished_as(status, self.target)
         write_manifest(self.target, self.manifest)
 
-    def __enter__(self) -> RunFolder:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from xposim.errors import InputError
 from xposim.report import trial_plots as tp
 from xposim.trials.protocol import parse_protocol
-from xposim.trials.store import RunFolder
+from xposim.trials.store import TrialFolder
 
 #: Subjects per arm drawn in the spaghetti/swimmer plots and in the visit bands.
 SPAGHETTI_SUBJECTS = 40
@@ -106,10 +106,11 @@ def _targets_table(protocol: Any, endpoints: Mapping[str, Any]) -> str:
 
 def build_trial_report(run_dir: str | Path) -> str:
     """The HTML text of a run's report."""
-    folder = RunFolder.existing(run_dir)
+    folder = TrialFolder.existing(run_dir)
     m = folder.manifest
+    inputs, details = m.inputs, m.details
     endpoints = folder.read_json("endpoints.json")
-    protocol = parse_protocol(m["protocol"]["text"], where=m["protocol"]["where"])
+    protocol = parse_protocol(inputs["protocol_text"], where=details["protocol"]["where"])
     arms = list(protocol.arm_names)
     subj = folder.read("subjects", columns=_SUMMARY_COLUMNS)
     ok = subj[subj["failure"].astype(str).str.len() == 0] if len(subj) else subj
@@ -126,8 +127,8 @@ def build_trial_report(run_dir: str | Path) -> str:
              f"<p>{html.escape(spec.protocol.description)}</p>",
              "<h2>Protocol and run</h2>",
              _table(("item", "value"), [
-                 ("protocol", f"{protocol.name} ({m['protocol']['where']}, sha256 "
-                              f"{m['protocol']['sha256'][:12]})"),
+                 ("protocol", f"{protocol.name} ({details['protocol']['where']}, sha256 "
+                              f"{protocol.sha256[:12]})"),
                  ("source", spec.protocol.source),
                  ("population", f"{protocol.population.name}: {protocol.population.title}"),
                  ("arms", "; ".join(f"{a.name}: {a.regimen} ({a.cycle_days:g}-day cycles, "
@@ -140,11 +141,13 @@ def build_trial_report(run_dir: str | Path) -> str:
                                            f"{b.max if b.max is not None else ''}"
                                            for k, b in spec.eligibility.items()) or "none"),
                  ("dropout", f"{spec.dropout.rate_per_year:g}/year ({spec.dropout.source})"),
-                 ("subjects", f"{m['n_per_arm']} per arm, seed {m['seed']}, "
-                              f"{m.get('failures', 0)} solver failures"),
-                 ("patient model", f"{m['model']['name']} (hash {m['model']['hash'][:12]}, "
-                                   f"contract v{m['contract_version']})"),
-                 ("xposim", m["xposim_version"]), ("settings", m.get("settings") or "none"),
+                 ("subjects", f"{inputs['n_per_arm']} per arm, seed {inputs['seed']}, "
+                              f"{details.get('failures', 0)} solver failures"),
+                 ("patient model", f"{inputs['model']['name']} (hash "
+                                   f"{inputs['model']['hash'][:12]}, contract "
+                                   f"v{inputs['contract_version']})"),
+                 ("xposim", inputs["xposim_version"]),
+                 ("settings", inputs.get("settings") or "none"),
              ]),
              "<h2>Endpoints (95% CI: Clopper–Pearson for proportions; KM medians)</h2>",
              _table(("endpoint", *arms),

@@ -5,8 +5,8 @@
 - :func:`load_population`, :class:`Population` — virtual populations as data
   (``populations.toml``), drawn per subject from (seed, subject id);
 - :func:`run_trial` — serial, process-pool or Dask execution into a resumable run folder
-  (Parquet chunks + manifest.json); the patient model is a
-  :class:`~xposim.patient.outcome.PatientSimulator`;
+  (Parquet chunks + io's manifest.json); the patient model is a
+  :class:`~xposim.patient.outcome.PatientSimulator`; :class:`TrialFolder` reads it back;
 - :func:`trial_endpoints` — endpoints per arm with 95% confidence intervals.
 
 The names below load on first use (lazy_loader, SPEC 1); they are listed, with the modules

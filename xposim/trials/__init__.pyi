@@ -20,3 +20,4 @@ from .run import (
     TrialRun as TrialRun,
     run_trial as run_trial,
 )
+from .store import TrialFolder as TrialFolder

@@ -7,8 +7,9 @@ its within-simulation randomness from ``VirtualPatient.rng(seed)``. Chunks are t
 independent units of work: any backend, any number of workers, any chunk completion order
 and any interruption give the same tables, which are read back sorted by (arm, subject).
 
-Each finished chunk is written to the run folder at once (:mod:`xposim.trials.store`):
-memory is bounded by the chunks in flight. Re-running the same command resumes; a lost
+Each finished chunk is written to the run folder at once (:mod:`xposim.trials.store`, on
+io's run folder and manifest): memory is bounded by the chunks in flight. Re-running the
+same command resumes; an interrupt is recorded in the manifest as ``interrupted``; a lost
 worker's chunk is retried (Dask: task retries and worker loss; processes: the pool is
 rebuilt); a solver failure in one subject is recorded (subject, time, message) and the
 others complete.
@@ -16,6 +17,7 @@ others complete.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import sys
 import time
@@ -27,6 +29,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from xposim.errors import InputError, SimulationError
+from xposim.io.manifest import Manifest, package_versions
 from xposim.patient.outcome import (
     CONTRACT_VERSION,
     STANDARD_VARIABLES,
@@ -37,7 +40,7 @@ from xposim.patient.outcome import (
     stream_key,
 )
 from xposim.trials.protocol import Protocol, parse_protocol
-from xposim.trials.store import RunFolder, identity_of
+from xposim.trials.store import COMMAND, TrialFolder
 
 Backend = Literal["serial", "processes", "dask"]
 #: Limits (bounded work): subjects per arm, subjects per chunk.
@@ -249,7 +252,7 @@ def _run_dask(tasks: Sequence[ChunkTask], done: Callable[[ChunkTask, Any], None]
     # the key names the whole task: two runs sharing a scheduler never share a result
     futures = {client.submit(simulate_chunk, t, retries=max_retries, pure=False,
                              key=f"xposim-chunk-{t.chunk.arm}-{t.chunk.index}-"
-                                 f"{identity_of({'task': repr(t)})[:16]}"):
+                                 f"{hashlib.sha256(repr(t).encode()).hexdigest()[:16]}"):
                t for t in tasks}
     for f in as_completed(futures):
         t = futures[f]
@@ -270,7 +273,7 @@ def _run_dask(tasks: Sequence[ChunkTask], done: Callable[[ChunkTask, Any], None]
 class TrialRun:
     """A finished run: its folder and endpoints."""
 
-    folder: RunFolder
+    folder: TrialFolder
     endpoints: dict[str, Any]
     resumed_chunks: int = 0
     simulated_chunks: int = 0
@@ -290,17 +293,50 @@ def _check_int(name: str, value: object, lo: int, hi: int) -> int:
     return value
 
 
-def _dependencies() -> dict[str, str]:
+def _versions() -> dict[str, str]:
+    """io's package versions, plus the Dask scheduler library (``distributed``, which
+    xposim requires as an extra of dask and so is not listed by name)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    out = {}
-    for pkg in ("numpy", "scipy", "pandas", "pyarrow", "libroadrunner", "lifelines",
-                "pydantic", "dask", "distributed"):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            continue
+    out = package_versions()
+    try:
+        out["distributed"] = version("distributed")
+    except PackageNotFoundError:
+        out["distributed"] = "not installed"
     return out
+
+
+def trial_manifest(proto: Protocol, *, n: int, seed: int, chunk_size: int,
+                   settings: Sequence[tuple[str, float]], sim: PatientSimulator,
+                   chunks_total: int, backend: str, workers: int,
+                   command: str | Sequence[str] = "") -> Manifest:
+    """io's manifest of a trial run of ``proto`` (its population as run: settings applied,
+    in the model's units) (docs/trials.md, "The run folder").
+
+    ``inputs`` are what decides the results (their fingerprint decides whether a folder
+    is resumed or refused): the protocol's text, subjects per arm, seed, chunk size,
+    settings, the patient model (name, SBML hash, recipe), the patient contract version
+    and the xposim version. ``details`` describe the run without deciding it.
+    """
+    from xposim import __version__
+
+    recipe = sim.recipe
+    inputs = {"protocol_text": proto.text, "n_per_arm": n, "seed": seed,
+              "chunk_size": chunk_size, "settings": dict(settings),
+              "model": {"name": sim.name, "hash": sim.model_hash(),
+                        "recipe": recipe.factory, "options": dict(recipe.options)},
+              "contract_version": CONTRACT_VERSION, "xposim_version": __version__}
+    details = {"summary": f"of protocol {proto.name} with {n} subjects per arm and seed "
+                          f"{seed}",
+               "protocol": {"name": proto.name, "where": proto.where,
+                            "sha256": proto.sha256},
+               "population": proto.population.to_dict(),
+               "model_parameters": dict(sim.parameter_values()),
+               "chunks_total": chunks_total, "backend": backend, "workers": workers}
+    argv = (command,) if isinstance(command, str) else tuple(command)
+    return Manifest(command=COMMAND, inputs=inputs, argv=tuple(a for a in argv if a),
+                    seed=seed, model_hash=sim.model_hash(), details=details,
+                    versions=_versions())
 
 
 def run_trial(protocol: Protocol | str | Path, *, n: int, seed: int, out: str | Path,
@@ -309,16 +345,19 @@ def run_trial(protocol: Protocol | str | Path, *, n: int, seed: int, out: str | 
               chunk_size: int = DEFAULT_CHUNK_SIZE,
               settings: Mapping[str, float] | Iterable[tuple[str, float]] = (),
               overwrite: bool = False, progress: bool = False, max_retries: int = 3,
-              command: str = "", client: Any = None) -> TrialRun:
+              command: str | Sequence[str] = "", client: Any = None) -> TrialRun:
     """Run (or resume) ``protocol`` with ``n`` subjects per arm into the folder ``out``.
 
     ``simulator``: the patient model (or its recipe); ``backend``: "serial",
     "processes" (``workers`` spawned processes) or "dask" (a LocalCluster of ``workers``,
     the scheduler at ``scheduler``, or an existing ``client``); ``settings``: NAME=VALUE
     overrides (a model parameter fixed for all patients, or ``section.name.field`` of the
-    population). Same arguments and folder → the run resumes where it stopped.
+    population). Same arguments and folder → the run resumes where it stopped; an
+    interrupt (``KeyboardInterrupt``, :class:`~xposim.io.Interrupted`) is recorded as
+    ``interrupted`` and any other error as ``failed`` before it propagates. ``command``:
+    the command line that started the run (recorded as the manifest's ``argv``; a string
+    is one item).
     """
-    from xposim import __version__
     from xposim.trials.endpoints import trial_endpoints
 
     proto = protocol if isinstance(protocol, Protocol) else _load(protocol)
@@ -343,54 +382,56 @@ def run_trial(protocol: Protocol | str | Path, *, n: int, seed: int, out: str | 
         own_client = True
     else:
         own_client = False
+    chunks = plan_chunks(proto.arm_names, n, chunk_size)
     try:
-        ident = {"protocol_text": proto.text, "n": n, "seed": seed, "chunk_size": chunk_size,
-                 "settings": pairs, "model": sim.name, "model_hash": sim.model_hash(),
-                 "recipe": recipe.key(), "contract": CONTRACT_VERSION, "version": __version__}
-        manifest = {
-            "identity": identity_of(ident), "command": command,
-            "protocol": {"name": proto.name, "where": proto.where, "sha256": proto.sha256,
-                         "text": proto.text},
-            "population": proto_set.population.to_dict(), "n_per_arm": n, "seed": seed,
-            "chunk_size": chunk_size, "settings": dict(pairs),
-            "model": {"name": sim.name, "hash": sim.model_hash(), "recipe": recipe.factory,
-                      "options": dict(recipe.options),
-                      "parameters": dict(sim.parameter_values())},
-            "contract_version": CONTRACT_VERSION, "xposim_version": __version__,
-            "dependencies": _dependencies(), "backend": backend, "workers": workers}
-        folder = RunFolder.open(out, manifest, overwrite=overwrite)
-        chunks = plan_chunks(proto.arm_names, n, chunk_size)
-        have = folder.completed()
-        todo = [ChunkTask(recipe, proto.text, proto.where, pairs, seed, c) for c in chunks
-                if (c.arm, c.index) not in have]
-        resumed = len(chunks) - len(todo)
-        t0 = time.perf_counter()
-        with _Progress(progress, total=n * len(proto.arm_names),
-                       done=sum(c.size for c in chunks if (c.arm, c.index) in have)) as bar:
-            def done(task: ChunkTask, tables: Mapping[str, pd.DataFrame]) -> None:
-                folder.write_chunk(task.chunk.arm, task.chunk.index, tables)
-                bar.advance(task.chunk.size)
-
-            if todo:
-                if backend == "serial":
-                    _run_serial(todo, done)
-                elif backend == "processes":
-                    _run_processes(todo, done, workers, max_retries)
-                else:
-                    _run_dask(todo, done, client, max_retries)
-        seconds = time.perf_counter() - t0
-    finally:
+        manifest = trial_manifest(proto_set, n=n, seed=seed,
+                                  chunk_size=chunk_size, settings=pairs, sim=sim,
+                                  chunks_total=len(chunks), backend=backend,
+                                  workers=workers, command=command)
+        folder = TrialFolder(out, manifest=manifest, overwrite=overwrite)
+    except BaseException:
         if own_client:
-            cluster = client.cluster
-            client.close()
-            if cluster is not None:
-                cluster.close()
-    subjects = folder.read("subjects")
-    failures = [f for f in subjects.get("failure", pd.Series(dtype=str)).tolist() if f]
-    endpoints = trial_endpoints(subjects, proto)
-    folder.write_json("endpoints.json", endpoints)
-    folder.finish(chunks_total=len(chunks), failures=len(failures))
+            _close(client)
+        raise
+    with folder:  # records complete, interrupted or failed
+        try:
+            have = folder.completed()
+            todo = [ChunkTask(recipe, proto.text, proto.where, pairs, seed, c)
+                    for c in chunks if (c.arm, c.index) not in have]
+            resumed = len(chunks) - len(todo)
+            t0 = time.perf_counter()
+            with _Progress(progress, total=n * len(proto.arm_names),
+                           done=sum(c.size for c in chunks if (c.arm, c.index) in have)
+                           ) as bar:
+                def done(task: ChunkTask, tables: Mapping[str, pd.DataFrame]) -> None:
+                    folder.write_chunk(task.chunk.arm, task.chunk.index, tables)
+                    bar.advance(task.chunk.size)
+
+                if todo:
+                    if backend == "serial":
+                        _run_serial(todo, done)
+                    elif backend == "processes":
+                        _run_processes(todo, done, workers, max_retries)
+                    else:
+                        _run_dask(todo, done, client, max_retries)
+            seconds = time.perf_counter() - t0
+        finally:
+            if own_client:
+                _close(client)
+        subjects = folder.read("subjects")
+        failures = [f for f in subjects.get("failure", pd.Series(dtype=str)).tolist() if f]
+        endpoints = trial_endpoints(subjects, proto)
+        folder.write_json("endpoints.json", endpoints)
+        folder.record(details={**folder.manifest.details, "failures": len(failures)})
     return TrialRun(folder, endpoints, resumed, len(todo), seconds, failures)
+
+
+def _close(client: Any) -> None:
+    """Close a Dask client this run started, and its local cluster."""
+    cluster = client.cluster
+    client.close()
+    if cluster is not None:
+        cluster.close()
 
 
 def _load(protocol: str | Path) -> Protocol:

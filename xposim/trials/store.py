@@ -1,138 +1,59 @@
-"""The run folder of a trial: manifest, Parquet chunks, resumption — in one place.
+"""The run folder of a trial: the trial's chunks and tables on io's run folder.
 
-Layout (documented in docs/trials.md)::
+Layout (documented in docs/trials.md, "The run folder")::
 
     OUT/
-      manifest.json            what was run (keys: see MANIFEST_KEYS), status
+      manifest.json            io's manifest (xposim.io.manifest), command "trial run"
       chunks/<arm>/<chunk>/    one finished chunk: subjects.parquet, time_course.parquet,
                                decisions.parquet, doses.parquet (renamed into place whole)
       endpoints.json           endpoints by arm (written when every chunk is done)
       report.html              written by the CLI (xposim trial report DIR rebuilds it)
 
-Guarantees: the destination is checked before any simulation; a chunk appears only
-complete (written in a temporary sibling, then renamed); a folder holding the same run
-(same identity: protocol text, n, seed, chunk size, settings, model, version) is resumed,
-one holding another run is refused unless ``overwrite``; anything else non-empty is
-refused. This module is the one place to adopt the common output path of the CLI (issue
-10): files and chunks are written with its atomic primitives (:mod:`xposim.io.atomic`);
-the folder's manifest keeps the trial format (``MANIFEST_KEYS``).
+Everything a folder of any long command needs comes from :class:`xposim.io.RunFolder`
+(one place): the destination checked before any simulation; the same run (same
+fingerprint of the inputs: protocol text, n, seed, chunk size, settings, model, contract
+and package version) resumed, its partial temporaries removed; another run refused unless
+``overwrite``; a non-empty folder that is not an xposim run never deleted; a folder of an
+older xposim refused with a line saying so; ``running``/``complete``/``interrupted``/
+``failed`` recorded. This module adds only what is the trial's: chunk folders, their four
+Parquet tables, and reading them back.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
-import os
-import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from xposim.errors import InputError
-from xposim.io.atomic import (
-    PARTIAL,
-    atomic_file,
-    make_partial_dir,
-    remove,
-    signals_deferred,
-)
+from xposim.io.output import RunFolder as _RunFolder
 
-FORMAT = "xposim-trial-run"
-FORMAT_VERSION = 1
+#: io's command name of a trial run (the manifest's ``command``).
+COMMAND = "trial run"
 TABLES: tuple[str, ...] = ("subjects", "time_course", "decisions", "doses")
-#: Keys of manifest.json (docs/trials.md "The run folder").
-MANIFEST_KEYS: tuple[str, ...] = (
-    "format", "format_version", "identity", "status", "created", "finished", "command",
-    "protocol", "population", "n_per_arm", "seed", "chunk_size", "settings", "model",
-    "contract_version", "xposim_version", "dependencies", "chunks_total", "failures")
+CHUNKS = "chunks"
 
 
-def identity_of(parts: Mapping[str, Any]) -> str:
-    """sha256 of what decides a run's results (JSON, sorted keys)."""
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+class TrialFolder(_RunFolder):
+    """A trial's run folder (see the module docstring): opened for a run with
+    ``TrialFolder(out, manifest=Manifest(command="trial run", ...), overwrite=)`` (as a
+    context manager, it records how the run ended) or for reading with
+    :meth:`existing`."""
 
-
-def _write_json(path: Path, obj: Any, *, sort_keys: bool = True) -> None:
-    with atomic_file(path) as tmp:
-        tmp.write_text(json.dumps(obj, indent=2, sort_keys=sort_keys, default=str) + "\n",
-                       encoding="utf-8")
-
-
-@dataclass
-class RunFolder:
-    """An open run folder (see the module docstring)."""
-
-    path: Path
-    manifest: dict[str, Any]
-    resumed: bool = False
-
-    @classmethod
-    def open(cls, path: str | os.PathLike[str], manifest: Mapping[str, Any], *,
-             overwrite: bool = False) -> RunFolder:
-        """Create, resume or refuse ``path`` for the run described by ``manifest`` (which
-        must carry ``identity``). Nothing is simulated before this succeeds."""
-        out = Path(path)
-        if str(path).strip() == "":
-            raise InputError("out", "must be a folder path")
-        if out.exists() and not out.is_dir():
-            raise InputError("out", "exists and is not a folder", got=str(out))
-        mpath = out / "manifest.json"
-        if out.is_dir() and any(out.iterdir()):
-            old = _read_manifest(mpath)
-            if old is None:  # never deleted, even with overwrite: it may be anything
-                raise InputError("out", "is not empty and holds no xposim trial run; "
-                                 "choose an empty or new folder", got=str(out))
-            if old.get("identity") == manifest["identity"]:
-                folder = cls(out, old, resumed=True)
-                folder._clean_partial()
-                if old.get("status") == "complete":
-                    return folder
-                folder.manifest.update({"status": "running", "resumed": time.strftime(
-                    "%Y-%m-%dT%H:%M:%S%z")})
-                _write_json(mpath, folder.manifest)
-                return folder
-            elif not overwrite:
-                raise InputError("out", f"holds another run (protocol "
-                                 f"{old.get('protocol', {}).get('name')}, n "
-                                 f"{old.get('n_per_arm')} per arm, seed {old.get('seed')}); "
-                                 "use another folder or --overwrite", got=str(out))
-            for item in out.iterdir():
-                remove(item)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-            probe = out / f".write-test-{os.getpid()}"
-            probe.write_text("")
-            probe.unlink()
-        except OSError as exc:
-            raise InputError("out", f"cannot write there ({exc.strerror})", got=str(out)) from None
-        m = {**manifest, "format": FORMAT, "format_version": FORMAT_VERSION,
-             "status": "running", "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-        _write_json(mpath, m)
-        return cls(out, m)
-
-    @classmethod
-    def existing(cls, path: str | os.PathLike[str]) -> RunFolder:
-        """Open a finished (or partial) run for reading, e.g. to rebuild the report."""
-        out = Path(path)
-        m = _read_manifest(out / "manifest.json")
-        if m is None:
-            raise InputError("dir", "holds no xposim trial run (no manifest.json)",
-                             got=str(out))
-        return cls(out, m)
+    COMMAND = COMMAND
 
     # -- chunks ----------------------------------------------------------------------
 
     def chunk_dir(self, arm: str, index: int) -> Path:
-        return self.path / "chunks" / arm / f"{index:06d}"
+        return self.path / CHUNKS / arm / f"{index:06d}"
 
     def completed(self) -> set[tuple[str, int]]:
         """(arm, chunk index) of every chunk on disk."""
         done: set[tuple[str, int]] = set()
-        root = self.path / "chunks"
+        root = self.path / CHUNKS
         if not root.is_dir():
             return done
         for arm_dir in root.iterdir():
@@ -142,25 +63,14 @@ class RunFolder:
         return done
 
     def write_chunk(self, arm: str, index: int, tables: Mapping[str, pd.DataFrame]) -> None:
-        """Write one finished chunk: all its tables appear at once, or none."""
+        """Write one finished chunk: all its tables appear at once, or none. A chunk
+        already on disk is kept (a retried duplicate is identical)."""
         final = self.chunk_dir(arm, index)
         if final.exists():
-            return  # a retried duplicate: the first copy is identical
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = make_partial_dir(final)
-        try:
+            return
+        with self.folder(final.relative_to(self.path).as_posix()) as tmp:
             for name in TABLES:
                 tables[name].to_parquet(tmp / f"{name}.parquet", index=False)
-            with signals_deferred():
-                os.replace(tmp, final)
-        finally:
-            remove(tmp)
-
-    def _clean_partial(self) -> None:
-        """Remove the temporaries an interrupted run left (io's partial siblings)."""
-        root = self.path / "chunks"
-        for tmp in root.glob(f"*/.*{PARTIAL}*") if root.is_dir() else ():
-            remove(tmp)
 
     # -- reading ---------------------------------------------------------------------
 
@@ -191,12 +101,14 @@ class RunFolder:
         keys = [k for k in ("arm", "subject_id", "day") if k in out.columns]
         return out.sort_values(keys, kind="stable").reset_index(drop=True)
 
-    # -- finishing ---------------------------------------------------------------------
+    # -- JSON beside the chunks --------------------------------------------------------
 
     def write_json(self, name: str, obj: Any) -> Path:
-        path = self.path / name
-        _write_json(path, obj, sort_keys=False)  # keep the protocol's arm order
-        return path
+        """Write ``name`` (a plain file name) atomically; keys keep their order (the
+        protocol's arm order)."""
+        with self.file(name) as tmp:
+            tmp.write_text(json.dumps(obj, indent=2, default=str) + "\n", encoding="utf-8")
+        return self.path / name
 
     def read_json(self, name: str) -> Any:
         path = self.path / name
@@ -205,18 +117,7 @@ class RunFolder:
                              got=str(self.path))
         return json.loads(path.read_text(encoding="utf-8"))
 
-    def finish(self, **extra: Any) -> None:
-        self.manifest.update(extra)
-        self.manifest.update({"status": "complete",
-                              "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
-        _write_json(self.path / "manifest.json", self.manifest)
 
-
-def _read_manifest(path: Path) -> dict[str, Any] | None:
-    if not path.is_file():
-        return None
-    with contextlib.suppress(OSError, ValueError):
-        m = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(m, dict) and m.get("format") == FORMAT:
-            return m
-    return None
+#: The name other modules imported before trial folders were built on io's
+#: :class:`~xposim.io.RunFolder` (xposim/calibration/functions/trial.py): the same class.
+RunFolder = TrialFolder
