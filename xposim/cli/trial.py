@@ -94,7 +94,7 @@ def register(app: typer.Typer) -> None:
                                backend=chosen, workers=k, scheduler=scheduler,  # type: ignore[arg-type]
                                chunk_size=chunk_size, settings=settings, overwrite=overwrite,
                                progress=not as_json and sys.stderr.isatty(),
-                               command=" ".join(ARGV.get() or ("xposim", *sys.argv[1:])))
+                               command=ARGV.get() or ("xposim", *sys.argv[1:]))
         except (KeyboardInterrupt, Interrupted) as exc:
             # the CLI prints one line and exits 128 + the signal (130 Ctrl-C, 143 SIGTERM);
             # unlike other commands the folder is not removed: it resumes

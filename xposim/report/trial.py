@@ -20,6 +20,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from xposim.errors import InputError
+from xposim.io.atomic import atomic_file
 from xposim.report import trial_plots as tp
 from xposim.trials.protocol import parse_protocol
 from xposim.trials.store import TrialFolder
@@ -195,7 +196,6 @@ def write_trial_report(run_dir: str | Path) -> Path:
         raise InputError("dir", "is not a trial run folder", got=str(run_dir))
     text = build_trial_report(folder)
     out = folder / "report.html"
-    tmp = folder / ".report.html.tmp"
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(out)
+    with atomic_file(out) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     return out
