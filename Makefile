@@ -26,7 +26,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -n $(WORKERS) -m "not slow"
 
 validate: $(STAMP) calibrations
-	$(BIN)/python -m pytest -q -n $(WORKERS) -m slow tests
+	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadscope -m slow tests
 	XPOSIM_HYPOTHESIS_EXAMPLES=500 $(BIN)/python -m pytest -q -n $(WORKERS) tests/properties
 
 # Refit every declared calibration (`xposim calibrate NAME --check`: ~5 min, ~20 more for the
