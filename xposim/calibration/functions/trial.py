@@ -47,10 +47,13 @@ computed from each patient's *continuous* quantities:
   triggered the first modification: that is the first lab below the line, so it piles
   up just under it, where a symmetric kernel counts it as a fraction; the count goes on
   falling after a reduction, away from the line);
-- any-grade and grade 4 thrombocytopenia, grade 3–4 neutropenia: the same kernel of the
-  lowest lab platelet count against 150 and 25 × 10⁹/L (CTCAE v5.0 grade 1 and 4), and
-  of the lowest lab neutrophil count against 1.0 × 10⁹/L (grade 3); their hard versions
-  count each subject's CTCAE maximum over the labs, as the grade 3–4 endpoints do;
+- any-grade thrombocytopenia, new or worsening (as adverse-event and lab tables count
+  it: a patient already at grade 1 at baseline counts when he reaches grade 2): the same
+  kernel of the lowest lab platelet count against the CTCAE line below the baseline
+  count (150 × 10⁹/L from grade 0, 75 from grade 1); grade 4 thrombocytopenia and grade
+  3–4 neutropenia: against 25 × 10⁹/L platelets (CTCAE v5.0 grade 4) and 1.0 × 10⁹/L
+  neutrophils (grade 3). Their hard versions count each subject's CTCAE maximum over the
+  labs (above the baseline grade for any grade), as the grade 3–4 endpoints do;
 - median onset of thrombocytopenia: the time platelets first fall below the grade-1
   line (150 × 10⁹/L), interpolated between the weekly labs, among patients at grade 0 at
   baseline who reach it (the label's "time to onset" of a new event; the hard figure also
@@ -82,8 +85,8 @@ PR_RATIO, MR_RATIO = 0.50, 0.75
 #: CTCAE v5.0 platelet lines (10⁹/L): grade 1 below the LLN, grade 3 below 50; the
 #: label's dose rule for selinexor acts below 75.
 PLATELET_LLN, PLATELET_GRADE3, PLATELET_RULE = 150.0, 50.0, 75.0
-#: CTCAE v5.0 grade 4 platelet count decreased: below 25 × 10⁹/L.
-PLATELET_GRADE4 = 25.0
+#: CTCAE v5.0 grade 2 (below 75) and grade 4 (below 25) platelet lines.
+PLATELET_GRADE2, PLATELET_GRADE4 = 75.0, 25.0
 #: The label's neutrophil dose rule acts below 1.0 × 10⁹/L (CTCAE grade 3).
 NEUTROPHIL_RULE = 1.0
 #: CTCAE v5.0 grade 3 neutrophil count decreased: below 1.0 × 10⁹/L.
@@ -173,9 +176,13 @@ def trial_endpoints(ctx: Context, *, protocol: str, n: int, seed: int,
         "n_evaluable": len(ok)}
     # the trial endpoints report grade 3-4 only: the other grades from each subject's
     # CTCAE maximum over the labs (as the endpoints' grade 3-4 counts, all subjects)
-    grades = pd.to_numeric(subjects["max_grade_thrombocytopenia"], errors="coerce")
-    out["any_grade_thrombocytopenia"] = float((grades >= 1).mean()) if len(grades) else None
-    out["grade4_thrombocytopenia"] = float((grades >= 4).mean()) if len(grades) else None
+    from xposim.disease.ctcae import platelet_grade
+
+    grades = pd.to_numeric(subjects["max_grade_thrombocytopenia"], errors="coerce").to_numpy()
+    base_grade = platelet_grade(subjects["baseline_platelets_1e9_per_l"].to_numpy(float))
+    out["any_grade_thrombocytopenia"] = (float(np.mean(grades > base_grade)) if len(grades)
+                                         else None)
+    out["grade4_thrombocytopenia"] = float(np.mean(grades >= 4)) if len(grades) else None
     plan = proto.arm_plan(arm)
     out.update(smooth_figures(ok, tc[tc["subject_id"].isin(ok["subject_id"])], decisions,
                               assessment_days=plan.assessment_days,
@@ -286,7 +293,7 @@ def smooth_figures(subjects: pd.DataFrame, time_course: pd.DataFrame,
     out["grade34_thrombocytopenia_smooth"] = float(np.mean(
         expit((math.log(PLATELET_GRADE3) - np.log(nadir)) / lw)))
     out["any_grade_thrombocytopenia_smooth"] = float(np.mean(
-        expit((math.log(PLATELET_LLN) - np.log(nadir)) / lw)))
+        expit((np.log(per["plt_worse_line"].to_numpy()) - np.log(nadir)) / lw)))
     out["grade4_thrombocytopenia_smooth"] = float(np.mean(
         expit((math.log(PLATELET_GRADE4) - np.log(nadir)) / lw)))
     out["grade34_neutropenia_smooth"] = float(np.mean(
@@ -373,9 +380,19 @@ def _per_subject(subjects: pd.DataFrame, tc: pd.DataFrame, decisions: pd.DataFra
                      "plt_nadir": max(nadir, 1e-6), "plt_nadir_pre": max(nadir_pre, 1e-6),
                      "anc_nadir_pre": max(anc_nadir_pre, 1e-6),
                      "anc_nadir": max(anc_nadir, 1e-6),
+                     "plt_worse_line": _worsening_line(float(pl_vals[0])),
                      "modified_other": first is not None and not first[1],
                      "t_onset": onset})
     return pd.DataFrame(rows)
+
+
+def _worsening_line(baseline: float) -> float:
+    """The platelet line (10⁹/L) below which a patient's grade exceeds its baseline grade:
+    the CTCAE line at or below the baseline count (150, 75, 50, 25)."""
+    for line in (PLATELET_LLN, PLATELET_GRADE2, PLATELET_GRADE3, PLATELET_GRADE4):
+        if baseline >= line:
+            return line
+    return PLATELET_GRADE4 / 2.0  # already grade 4: worsening is not defined; a far line
 
 
 def _on_treatment_nadir(g: pd.DataFrame | None, labs: set[float], end: float) -> float:
