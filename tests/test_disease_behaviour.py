@@ -86,6 +86,10 @@ def test_bortezomib_cycle_one_fall_is_about_sixty_percent(bortezomib_cycle):
     assert 0.50 <= fall <= 0.70
 
 
+@pytest.mark.xfail(strict=True, reason="with plt_mtt calibrated to the label's 22-day onset "
+                   "(trial-storm, 292 h; 173 h borrowed before) platelets are back above 90% "
+                   "of baseline 30.5 days after stopping, not within 4 weeks (an assumed "
+                   "bound: no patient recovery time was found). docs/known-gaps.md")
 def test_selinexor_thrombocytopenia_reverses_off_drug(selinexor_patient):
     """Machlus et al., Blood 2017: selinexor-induced thrombocytopenia is reversible when
     the drug is stopped (drug holiday)."""
