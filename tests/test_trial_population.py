@@ -208,3 +208,79 @@ def test_a_missing_unit_is_an_error_unless_the_model_unit_is_dimensionless():
     dimensionless = tuple(e for e in bare if e.name in ("p53_function", "GR_level"))
     conv = replace(pop, parameters=dimensionless).in_units(model_parameter_units(), "m")
     assert dict(conv.scales) == {"p53_function": 1.0, "GR_level": 1.0}
+
+
+# -- logit-normal and shared draws: the marrow sensitivity ------------------------------
+
+def _logitnormal(median, sigma, **kw):
+    return {"dist": "logitnormal", "median": median, "sigma": sigma, "unit": "dimensionless",
+            "source": "s", "status": "assumed", **kw}
+
+
+def test_a_logitnormal_is_a_fraction_normal_on_the_logit_scale():
+    from scipy.special import logit
+
+    pop = parse_population("p", {**BASE, "parameters": {
+        "plt_sel_emax": _logitnormal(0.8, 1.5)}}, "test.toml")
+    x = np.array([pop.draw(3, (i,))[1]["plt_sel_emax"] for i in range(N)])
+    assert ((x > 0) & (x < 1)).all()
+    z = logit(x)
+    # N = 2000: SE of the mean 1.5/sqrt(2000) = 0.034, of the SD ~0.024
+    assert abs(np.mean(z) - logit(0.8)) < 0.1 and abs(np.std(z) - 1.5) < 0.08
+    assert abs(np.median(x) - 0.8) < 0.03
+
+
+def test_a_shared_draw_gives_entries_one_deviate_and_leaves_the_others_unchanged():
+    from scipy.special import logit
+
+    pop = parse_population("p", {**BASE, "parameters": {
+        "plt_sel_emax": _logitnormal(0.8, 2.0, shared="marrow"),
+        "neu_sel_emax": _logitnormal(0.1, 2.0, shared="marrow"),
+        "GR_level": {"dist": "lognormal", "median": 1.0, "cv": 0.5, "unit": "dimensionless",
+                     "source": "s", "status": "assumed"}}}, "test.toml")
+    alone = parse_population("p", {**BASE, "parameters": {
+        "GR_level": {"dist": "lognormal", "median": 1.0, "cv": 0.5, "unit": "dimensionless",
+                     "source": "s", "status": "assumed"}}}, "test.toml")
+    zs = []
+    for i in range(50):
+        c, p, _ = pop.draw(4, (i,))
+        z_plt = (logit(p["plt_sel_emax"]) - logit(0.8)) / 2.0
+        z_neu = (logit(p["neu_sel_emax"]) - logit(0.1)) / 2.0
+        assert z_plt == pytest.approx(z_neu, abs=1e-9)  # one deviate: correlation 1
+        zs.append(z_plt)
+        c0, p0, _ = alone.draw(4, (i,))
+        assert c == c0 and p["GR_level"] == p0["GR_level"]  # the other draws keep their values
+    assert np.std(zs) > 0.5  # and the deviate does vary between patients
+
+
+def test_the_marrow_entries_leave_every_other_draw_of_the_packaged_populations_unchanged():
+    """The marrow sensitivity draws from its own stream: the patients drawn before it was
+    added (covariates, biology, PK etas) are the same patients."""
+    from dataclasses import replace
+
+    for name in ("storm", "boston"):
+        pop = load_population(name)
+        marrow = {"plt_sel_emax", "neu_sel_emax"}
+        assert marrow <= {e.name for e in pop.parameters}
+        assert {e.spec.get("shared") for e in pop.parameters if e.name in marrow} == \
+            {"marrow_sensitivity"}
+        without = replace(pop, parameters=tuple(e for e in pop.parameters
+                                                if e.name not in marrow))
+        for i in range(20):
+            c, p, _ = pop.draw(9, (i,))
+            c0, p0, _ = without.draw(9, (i,))
+            assert c == c0 and {k: v for k, v in p.items() if k not in marrow} == p0
+
+
+@pytest.mark.parametrize("entry, message", [
+    (_logitnormal(1.2, 1.0), "median: must be in \\(0, 1\\)"),
+    (_logitnormal(0.5, 0.0), "sigma: must be > 0"),
+    ({"dist": "logitnormal", "median": 0.5, "source": "s", "status": "assumed"},
+     "sigma: is required"),
+    (_logitnormal(0.5, 1.0, shared="age_years"), "shared: must not be the name of an entry"),
+    ({"dist": "fixed", "value": 0.5, "shared": "m", "source": "s", "status": "assumed"},
+     "shared: a shared draw couples continuous"),
+])
+def test_bad_logitnormal_or_shared_entries_are_refused_naming_them(entry, message):
+    with pytest.raises(InputError, match=message):
+        parse_population("p", {**BASE, "parameters": {"plt_sel_emax": entry}}, "test.toml")

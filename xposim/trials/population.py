@@ -27,7 +27,13 @@ Randomness: every drawn quantity has its own stream,
 ``SeedSequence(seed, spawn_key=(*subject_key, POPULATION_STREAM, crc32(name), attempt))``,
 so a patient depends only on (seed, subject key) — not on chunking, workers, the order of
 other entries, or whether another entry was added. ``attempt`` counts redraws when a
-patient fails the protocol's eligibility (acceptance of plausible patients).
+patient fails the protocol's eligibility (acceptance of plausible patients). Entries
+that name the same ``shared = "NAME"`` draw from the stream of NAME instead of their own:
+they take the same uniform quantile, i.e. the same standard-normal deviate before
+truncation (a rank correlation of 1), as the two marrow lineages' sensitivity does.
+
+``logitnormal`` (``median`` in (0, 1), ``sigma`` on the logit scale) draws a fraction:
+``expit(logit(median) + sigma·z)``, e.g. a patient's maximal drug effect.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtr, ndtri
+from scipy.special import expit, logit, ndtr, ndtri
 
 from xposim.errors import InputError
 from xposim.patient.outcome import stream_key
@@ -51,8 +57,10 @@ from xposim.patient.outcome import stream_key
 POPULATION_STREAM = 0x50B
 _PACKAGED = "populations.toml"
 STATUSES = ("excerpt", "derived", "recalled", "assumed", "calibrated")
-DISTRIBUTIONS = ("normal", "lognormal", "uniform", "bernoulli", "categorical", "fixed",
-                 "any_of")
+DISTRIBUTIONS = ("normal", "lognormal", "logitnormal", "uniform", "bernoulli", "categorical",
+                 "fixed", "any_of")
+#: Distributions whose draw is one uniform quantile (a ``shared`` draw may couple them).
+_CONTINUOUS = ("normal", "lognormal", "logitnormal", "uniform")
 #: Covariates every population of a disease must declare (the patient contract's names).
 REQUIRED_COVARIATES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "myeloma": ("age_years", "sex", "weight_kg", "height_cm", "platelets_1e9_per_l",
@@ -63,8 +71,9 @@ REQUIRED_COVARIATES: Mapping[str, tuple[str, ...]] = MappingProxyType({
 })
 _ENTRY_KEYS = {"dist", "mean", "sd", "median", "cv", "sigma", "low", "high", "p", "values",
                "weights", "value", "of", "round", "unit", "source", "status", "map",
-               "from_covariate", "omega"}
-_NEEDS = {"normal": ("mean", "sd"), "lognormal": ("median",), "uniform": ("low", "high"),
+               "from_covariate", "omega", "shared"}
+_NEEDS = {"normal": ("mean", "sd"), "lognormal": ("median",),
+          "logitnormal": ("median", "sigma"), "uniform": ("low", "high"),
           "bernoulli": ("p",), "categorical": ("values", "weights"), "fixed": ("value",),
           "any_of": ("of",)}
 
@@ -97,7 +106,9 @@ class Entry:
             return any(bool(drawn[n]) for n in s["of"])
         if d == "fixed":
             return s["value"]
-        rng = rng_for(self.name)
+        # a shared draw: every entry naming the same ``shared`` stream takes the same
+        # uniform quantile (comonotone, a rank correlation of 1)
+        rng = rng_for(str(s.get("shared", self.name)))
         if d == "iiv":
             return float(s["omega"]) * float(rng.standard_normal())
         if d == "bernoulli":
@@ -122,6 +133,10 @@ class Entry:
                 mu, sd, tf = par("mean"), par("sd"), (lambda x: x)
                 lo_z = -np.inf if lo is None else (float(lo) - mu) / sd
                 hi_z = np.inf if hi is None else (float(hi) - mu) / sd
+            elif d == "logitnormal":  # a fraction in (0, 1), normal on the logit scale
+                mu, sd, tf = float(logit(par("median"))), par("sigma"), _expit
+                lo_z = -np.inf if lo is None else (float(logit(float(lo))) - mu) / sd
+                hi_z = np.inf if hi is None else (float(logit(float(hi))) - mu) / sd
             else:  # lognormal
                 sigma = par("sigma") if "sigma" in s else math.sqrt(math.log1p(par("cv") ** 2))
                 mu, sd, tf = math.log(par("median")), sigma, math.exp
@@ -262,6 +277,10 @@ class Population:
                 "unit_factors": {"model": self.units_of, **self.scales}}
 
 
+def _expit(x: float) -> float:
+    return float(expit(x))
+
+
 def _plain(x: Any) -> Any:
     if isinstance(x, Mapping):
         return {k: _plain(v) for k, v in x.items()}
@@ -358,6 +377,17 @@ def _entry(name: str, raw: object, section: str, where: str, drawn: list[str]) -
             raise InputError(f"{w}.low", "must be below high", got=spec["low"])
         if dist == "lognormal" and "low" in spec and spec["low"] <= 0:
             raise InputError(f"{w}.low", "must be > 0 for a lognormal", got=spec["low"])
+        if dist == "logitnormal":
+            for key in ("median", "low", "high"):
+                if key in spec and not 0 < float(spec[key]) < 1:
+                    raise InputError(f"{w}.{key}", "must be in (0, 1) for a logitnormal "
+                                     "(a fraction)", got=spec[key])
+        if "shared" in spec:
+            if dist not in _CONTINUOUS:
+                raise InputError(f"{w}.shared", "a shared draw couples continuous "
+                                 f"distributions ({', '.join(_CONTINUOUS)})", got=dist)
+            if not isinstance(spec["shared"], str) or not spec["shared"].strip():
+                raise InputError(f"{w}.shared", "must name the shared draw", got=spec["shared"])
         if dist == "categorical":
             vals, wts = spec["values"], spec["weights"]
             if not isinstance(vals, list) or not isinstance(wts, list) or not vals \
@@ -434,6 +464,12 @@ def parse_population(name: str, table: Mapping[str, Any], where: str) -> Populat
                              "use normal, lognormal, uniform, fixed, from_covariate or map",
                              got=e.dist)
     iiv = tuple(_entry(p, raw, "pk_iiv", w, drawn) for p, raw in table.get("pk_iiv", {}).items())
+    names = {e.name for e in (*covs, *params, *iiv)}
+    for e in (*covs, *params):
+        if e.spec.get("shared") in names:
+            raise InputError(f"{w}.{e.section}.{e.name}.shared", "must not be the name of an "
+                             "entry (that entry's own draw would be reused)",
+                             got=e.spec["shared"])
     return Population(name, str(table["title"]), disease, str(table["source"]),
                       tuple(covs), params, iiv)
 

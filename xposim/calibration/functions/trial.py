@@ -47,6 +47,13 @@ computed from each patient's *continuous* quantities:
   triggered the first modification: that is the first lab below the line, so it piles
   up just under it, where a symmetric kernel counts it as a fraction; the count goes on
   falling after a reduction, away from the line);
+- any-grade thrombocytopenia, new or worsening (as adverse-event and lab tables count
+  it: a patient already at grade 1 at baseline counts when he reaches grade 2): the same
+  kernel of the lowest lab platelet count against the CTCAE line below the baseline
+  count (150 × 10⁹/L from grade 0, 75 from grade 1); grade 4 thrombocytopenia and grade
+  3–4 neutropenia: against 25 × 10⁹/L platelets (CTCAE v5.0 grade 4) and 1.0 × 10⁹/L
+  neutrophils (grade 3). Their hard versions count each subject's CTCAE maximum over the
+  labs (above the baseline grade for any grade), as the grade 3–4 endpoints do;
 - median onset of thrombocytopenia: the time platelets first fall below the grade-1
   line (150 × 10⁹/L), interpolated between the weekly labs, among patients at grade 0 at
   baseline who reach it (the label's "time to onset" of a new event; the hard figure also
@@ -60,7 +67,7 @@ from __future__ import annotations
 
 import math
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -78,20 +85,25 @@ PR_RATIO, MR_RATIO = 0.50, 0.75
 #: CTCAE v5.0 platelet lines (10⁹/L): grade 1 below the LLN, grade 3 below 50; the
 #: label's dose rule for selinexor acts below 75.
 PLATELET_LLN, PLATELET_GRADE3, PLATELET_RULE = 150.0, 50.0, 75.0
+#: CTCAE v5.0 grade 2 (below 75) and grade 4 (below 25) platelet lines.
+PLATELET_GRADE2, PLATELET_GRADE4 = 75.0, 25.0
 #: The label's neutrophil dose rule acts below 1.0 × 10⁹/L (CTCAE grade 3).
 NEUTROPHIL_RULE = 1.0
+#: CTCAE v5.0 grade 3 neutrophil count decreased: below 1.0 × 10⁹/L.
+NEUTROPHIL_GRADE3 = 1.0
 #: The hard figures (as the trial endpoints report them) and their smooth versions.
 HARD_FIGURES: tuple[str, ...] = (
     "orr", "mr_or_better", "median_time_to_response_weeks", "median_pfs_months",
     "median_duration_of_response_months", "dose_modified", "grade34_thrombocytopenia",
-    "median_onset_thrombocytopenia_days")
+    "median_onset_thrombocytopenia_days", "any_grade_thrombocytopenia",
+    "grade4_thrombocytopenia", "grade34_neutropenia")
 SMOOTH_FIGURES: tuple[str, ...] = tuple(f"{f}_smooth" for f in HARD_FIGURES)
 _M, _PLT, _ANC = "m_protein_g_dl", "platelets_1e9_per_l", "neutrophils_1e9_per_l"
 
 
 def trial_endpoints(ctx: Context, *, protocol: str, n: int, seed: int,
                     arm: str | None = None, workers: int = 1, chunk_size: int = 25,
-                    population: Mapping[str, str] | None = None,
+                    population: Mapping[str, str | Sequence[str]] | None = None,
                     response_width: float = 0.05, platelet_log_width: float = 0.1,
                     ) -> dict[str, float]:
     """Run ``arm`` of ``protocol`` (a built-in name or a .toml file) with ``n`` subjects
@@ -100,9 +112,12 @@ def trial_endpoints(ctx: Context, *, protocol: str, n: int, seed: int,
     estimable, e.g. a median not reached), plus ``n_evaluable``.
 
     Trial values of patient-model parameters are fixed for every patient (canonical
-    units); ``population`` maps an estimated name to a population setting it sets
+    units); ``population`` maps an estimated name to the population setting(s) it sets
     instead (``section.entry.field``, e.g. ``parameters.pi_resistance.median``, in the
-    population's own unit). ``workers`` > 1 runs on a local Dask cluster kept by the
+    population's own unit; a list sets several fields to the one value, e.g. one SD
+    shared by two entries). A model parameter's own name may be mapped to its
+    population median: the estimate is then the typical value the patients vary around,
+    not a value fixed for every patient. ``workers`` > 1 runs on a local Dask cluster kept by the
     calibration's session across evaluations (each worker compiles the model once).
     """
     from xposim.trials.protocol import load_protocol
@@ -157,7 +172,9 @@ def trial_endpoints(ctx: Context, *, protocol: str, n: int, seed: int,
         "dose_modified": hard.get("dose_modified"),
         "grade34_thrombocytopenia": hard.get("grade34_thrombocytopenia"),
         "median_onset_thrombocytopenia_days": hard.get("median_onset_thrombocytopenia_days"),
+        "grade34_neutropenia": hard.get("grade34_neutropenia"),
         "n_evaluable": len(ok)}
+    out.update(thrombocytopenia_grades(subjects))
     plan = proto.arm_plan(arm)
     out.update(smooth_figures(ok, tc[tc["subject_id"].isin(ok["subject_id"])], decisions,
                               assessment_days=plan.assessment_days,
@@ -165,6 +182,20 @@ def trial_endpoints(ctx: Context, *, protocol: str, n: int, seed: int,
                               response_width=response_width,
                               platelet_log_width=platelet_log_width))
     return {k: (math.nan if v is None else float(v)) for k, v in out.items()}
+
+
+def thrombocytopenia_grades(subjects: pd.DataFrame) -> dict[str, float]:
+    """Hard any-grade (new or worsening: the CTCAE maximum over the labs above the
+    baseline grade) and grade 4 thrombocytopenia of one arm's subjects table; the trial
+    endpoints report grade 3-4 only. NaN without subjects."""
+    from xposim.disease.ctcae import platelet_grade
+
+    if not len(subjects):
+        return {"any_grade_thrombocytopenia": math.nan, "grade4_thrombocytopenia": math.nan}
+    worst = pd.to_numeric(subjects["max_grade_thrombocytopenia"], errors="coerce").to_numpy()
+    base = platelet_grade(subjects["baseline_platelets_1e9_per_l"].to_numpy(float))
+    return {"any_grade_thrombocytopenia": float(np.mean(worst > base)),
+            "grade4_thrombocytopenia": float(np.mean(worst >= 4))}
 
 
 def _simulator(session: Session) -> Any:
@@ -190,8 +221,8 @@ def _dask(stack: ExitStack, workers: int) -> Any:
     return client
 
 
-def _settings(ctx: Context, sim: Any, proto: Any, population: Mapping[str, str]
-              ) -> dict[str, float]:
+def _settings(ctx: Context, sim: Any, proto: Any,
+              population: Mapping[str, str | Sequence[str]]) -> dict[str, float]:
     """The run's ``set`` overrides: model parameters (canonical units) and population
     settings; every trial value must land somewhere."""
     names = list(sim.parameter_values())
@@ -202,32 +233,33 @@ def _settings(ctx: Context, sim: Any, proto: Any, population: Mapping[str, str]
         if name not in ctx.values:
             raise InputError("population", f"{name} is not an estimated parameter of this "
                              "calibration", got=name)
-        if name in units:
-            raise InputError("population", f"{name} is a patient-model parameter; name the "
-                             "population setting differently", got=name)
     model_values = {n: v for n, v in ctx.values.items() if n not in population}
     unknown = sorted(n for n in model_values if n not in units)
     if unknown:
         raise InputError("parameters", f"not parameters of the patient model {sim.name} "
                          "(nor population settings given in args.population)",
                          got=", ".join(unknown))
-    out = ctx.for_units(units)
+    # an estimate mapped to population settings is not also fixed for every patient: a
+    # model parameter's name mapped to its population median (e.g. plt_sel_emax ->
+    # parameters.plt_sel_emax.median) estimates the typical value the patients vary around
+    out = ctx.for_units({n: u for n, u in units.items() if n not in population})
     pop = proto.population
-    for name, path in population.items():
-        section, _, rest = path.partition(".")
-        entry = rest.partition(".")[0]
-        entries = {e.name: e for e in getattr(pop, section, ())} if section in (
-            "covariates", "parameters", "pk_iiv") else {}
-        if entry not in entries:
-            raise InputError("population", f"{path}: population {pop.name} has no such "
-                             "entry", got=path)
-        unit = entries[entry].unit or "dimensionless"
-        declared = ctx.units[name]
-        if declared not in (unit, "1") or (declared == "1" and unit not in
-                                           ("dimensionless", "1")):
-            raise InputError(f"population {name}", f"declared in {declared}, the "
-                             f"population entry {path} is in {unit}", got=declared)
-        out[path] = ctx.value(name)
+    for name, paths in population.items():
+        for path in ([paths] if isinstance(paths, str) else list(paths)):
+            section, _, rest = str(path).partition(".")
+            entry = rest.partition(".")[0]
+            entries = {e.name: e for e in getattr(pop, section, ())} if section in (
+                "covariates", "parameters", "pk_iiv") else {}
+            if entry not in entries:
+                raise InputError("population", f"{path}: population {pop.name} has no such "
+                                 "entry", got=path)
+            unit = entries[entry].unit or "dimensionless"
+            declared = ctx.units[name]
+            if declared not in (unit, "1") or (declared == "1" and unit not in
+                                               ("dimensionless", "1")):
+                raise InputError(f"population {name}", f"declared in {declared}, the "
+                                 f"population entry {path} is in {unit}", got=declared)
+            out[str(path)] = ctx.value(name)
     return out
 
 
@@ -266,6 +298,12 @@ def smooth_figures(subjects: pd.DataFrame, time_course: pd.DataFrame,
     nadir = per["plt_nadir"].to_numpy()
     out["grade34_thrombocytopenia_smooth"] = float(np.mean(
         expit((math.log(PLATELET_GRADE3) - np.log(nadir)) / lw)))
+    out["any_grade_thrombocytopenia_smooth"] = float(np.mean(
+        expit((np.log(per["plt_worse_line"].to_numpy()) - np.log(nadir)) / lw)))
+    out["grade4_thrombocytopenia_smooth"] = float(np.mean(
+        expit((math.log(PLATELET_GRADE4) - np.log(nadir)) / lw)))
+    out["grade34_neutropenia_smooth"] = float(np.mean(
+        expit((math.log(NEUTROPHIL_GRADE3) - np.log(per["anc_nadir"].to_numpy())) / lw)))
     s_plt = expit((math.log(PLATELET_RULE) - np.log(per["plt_nadir_pre"].to_numpy())) / lw)
     s_anc = expit((math.log(NEUTROPHIL_RULE) - np.log(per["anc_nadir_pre"].to_numpy())) / lw)
     soft_mod = 1.0 - (1.0 - s_plt) * (1.0 - s_anc)
@@ -340,15 +378,27 @@ def _per_subject(subjects: pd.DataFrame, tc: pd.DataFrame, decisions: pd.DataFra
         pre = pl_vals[pl_days <= float(s.end_of_treatment_day) + 1e-9]
         nadir_pre = float(pre.min()) if pre.size else float(pl_vals[0])
         anc_nadir_pre = _on_treatment_nadir(a_by.get(sid), labs, float(s.end_of_treatment_day))
+        anc_nadir = _on_treatment_nadir(a_by.get(sid), labs, math.inf)
         onset = (_first_crossing_down(pl_days, pl_vals, PLATELET_LLN, strict=True)
                  if pl_vals[0] >= PLATELET_LLN else math.nan)
         rows.append({"subject_id": sid, "ratio": ratio, "j_pd": j_pd, "t_pr": t_pr,
                      "pfs_t": pfs_t, "pfs_event": math.isfinite(pd_day), "dor_t": dor_t,
                      "plt_nadir": max(nadir, 1e-6), "plt_nadir_pre": max(nadir_pre, 1e-6),
                      "anc_nadir_pre": max(anc_nadir_pre, 1e-6),
+                     "anc_nadir": max(anc_nadir, 1e-6),
+                     "plt_worse_line": _worsening_line(float(pl_vals[0])),
                      "modified_other": first is not None and not first[1],
                      "t_onset": onset})
     return pd.DataFrame(rows)
+
+
+def _worsening_line(baseline: float) -> float:
+    """The platelet line (10⁹/L) below which a patient's grade exceeds its baseline grade:
+    the CTCAE line at or below the baseline count (150, 75, 50, 25)."""
+    for line in (PLATELET_LLN, PLATELET_GRADE2, PLATELET_GRADE3, PLATELET_GRADE4):
+        if baseline >= line:
+            return line
+    return PLATELET_GRADE4 / 2.0  # already grade 4: worsening is not defined; a far line
 
 
 def _on_treatment_nadir(g: pd.DataFrame | None, labs: set[float], end: float) -> float:
