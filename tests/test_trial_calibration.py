@@ -236,9 +236,9 @@ def test_hard_figures_are_the_trial_endpoints_and_the_objective_is_deterministic
                                        nan_ok=True), key
     # grades the endpoints do not report, from each subject's CTCAE maximum
     from xposim.disease.ctcae import platelet_grade
-    from xposim.trials.store import RunFolder
+    from xposim.trials.store import TrialFolder
 
-    subj = RunFolder.existing(run.path).read("subjects", arms=["Xd"])
+    subj = TrialFolder.existing(run.path).read("subjects", arms=["Xd"])
     worst = subj["max_grade_thrombocytopenia"].to_numpy()
     base = platelet_grade(subj["baseline_platelets_1e9_per_l"].to_numpy(float))
     assert a["any_grade_thrombocytopenia"] == pytest.approx(np.mean(worst > base))

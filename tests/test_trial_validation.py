@@ -81,7 +81,7 @@ def arms(tmp_path_factory):
     from xposim.calibration.functions.trial import thrombocytopenia_grades
     from xposim.trials.model import patient_model_recipe
     from xposim.trials.run import run_trial
-    from xposim.trials.store import RunFolder
+    from xposim.trials.store import TrialFolder
 
     out = {}
     for protocol in ("storm", "boston-vd"):
@@ -90,7 +90,7 @@ def arms(tmp_path_factory):
                         workers=WORKERS, chunk_size=20)
         out[protocol] = {k: dict(v) for k, v in run.endpoints["arms"].items()}
         for arm in out[protocol]:  # the grades the endpoints do not report
-            subjects = RunFolder.existing(run.path).read("subjects", arms=[arm])
+            subjects = TrialFolder.existing(run.path).read("subjects", arms=[arm])
             out[protocol][arm].update(thrombocytopenia_grades(subjects))
     return out
 

@@ -116,8 +116,3 @@ class TrialFolder(_RunFolder):
             raise InputError("dir", f"has no {name} (the run is not finished)",
                              got=str(self.path))
         return json.loads(path.read_text(encoding="utf-8"))
-
-
-#: The name other modules imported before trial folders were built on io's
-#: :class:`~xposim.io.RunFolder` (xposim/calibration/functions/trial.py): the same class.
-RunFolder = TrialFolder

@@ -122,7 +122,7 @@ def trial_endpoints(ctx: Context, *, protocol: str, n: int, seed: int,
     """
     from xposim.trials.protocol import load_protocol
     from xposim.trials.run import run_trial
-    from xposim.trials.store import RunFolder
+    from xposim.trials.store import TrialFolder
 
     for name, v in (("response_width", response_width),
                     ("platelet_log_width", platelet_log_width)):
@@ -155,7 +155,7 @@ def trial_endpoints(ctx: Context, *, protocol: str, n: int, seed: int,
                             backend=backend, workers=max(int(workers), 1), client=client,  # type: ignore[arg-type]
                             chunk_size=chunk_size, settings=settings,
                             command=f"xposim calibrate (trial_endpoints {proto.name})")
-            folder = RunFolder.existing(run.path)
+            folder = TrialFolder.existing(run.path)
             subjects = folder.read("subjects", arms=[arm])
             tc = folder.read("time_course", columns=["day", "variable", "value"], arms=[arm])
             decisions = folder.read("decisions", arms=[arm])
