@@ -116,6 +116,20 @@ def test_arm_endpoints_hand_worked():
     assert a["median_os_months"] is None
 
 
+def test_any_grade_thrombocytopenia_counts_new_or_worsening_and_grade_4_below_25():
+    """CTCAE v5 lines (150, 75, 50, 25 x 10^9/L): a patient at grade 1 at baseline counts
+    for any grade only from grade 2 (new or worsening, as the label counts)."""
+    df = _arm_frame()
+    df["baseline_platelets_1e9_per_l"] = [200, 200, 120, 120, 120, 60, 200, 200, 200, 200]
+    df["max_grade_thrombocytopenia"] = [1, 4, 1, 2, 4, 2, 0, 3, 0, 0]
+    a = arm_endpoints(df)
+    # new or worsening: rows 0 (0->1), 1 (0->4), 3 (1->2), 4 (1->4), 7 (0->3); row 2 stays
+    # at grade 1, row 5 at grade 2
+    assert a["any_grade_thrombocytopenia"] == 0.5
+    assert a["any_grade_thrombocytopenia_ci"] == pytest.approx(clopper_pearson(5, 10))
+    assert a["grade4_thrombocytopenia"] == 0.2
+
+
 def test_json_summary_has_the_documented_keys():
     ep = {"protocol": "p", "arms": {"A": arm_endpoints(_arm_frame())},
           "hazard_ratio_pfs": 0.7, "hazard_ratio_pfs_ci": [0.5, 0.9],

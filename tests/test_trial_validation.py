@@ -78,10 +78,8 @@ KNOWN_MISSES: dict[tuple[str, str], str] = {
 
 @pytest.fixture(scope="module")
 def arms(tmp_path_factory):
-    from xposim.calibration.functions.trial import thrombocytopenia_grades
     from xposim.trials.model import patient_model_recipe
     from xposim.trials.run import run_trial
-    from xposim.trials.store import TrialFolder
 
     out = {}
     for protocol in ("storm", "boston-vd"):
@@ -89,9 +87,6 @@ def arms(tmp_path_factory):
                         simulator=patient_model_recipe(), backend="processes",
                         workers=WORKERS, chunk_size=20)
         out[protocol] = {k: dict(v) for k, v in run.endpoints["arms"].items()}
-        for arm in out[protocol]:  # the grades the endpoints do not report
-            subjects = TrialFolder.existing(run.path).read("subjects", arms=[arm])
-            out[protocol][arm].update(thrombocytopenia_grades(subjects))
     return out
 
 

@@ -13,6 +13,9 @@ From the subjects table of a run (one row per subject: the flattened
   30.4375 days;
 - hazard ratio of PFS between two arms: Cox proportional hazards (lifelines), the other
   arm against ``control_arm``, with its Wald 95% CI;
+- thrombocytopenia also as any grade, new or worsening (the CTCAE maximum above the
+  baseline grade: a patient at grade 1 at baseline counts from grade 2, as the label's
+  tables count), and grade 4 (< 25 × 10⁹/L), with Clopper–Pearson intervals;
 - onset: median first day of any-grade and of grade 3–4 toxicity among subjects with one;
 - relative dose intensity per drug (median), time on treatment;
 - subgroups (XPO1 expression above/below the arm's median, TP53 status, cytogenetic risk)
@@ -30,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from xposim.disease.ctcae import platelet_grade
 from xposim.patient.outcome import TOXICITIES
 from xposim.patient.response import CATEGORIES
 
@@ -159,6 +163,18 @@ def arm_endpoints(df: pd.DataFrame) -> dict[str, Any]:
         out[f"median_onset_{tox}_days"] = _num(any_.median()) if len(any_) else None
         out[f"median_onset_grade34_{tox}_days"] = (_num(first.dropna().median())
                                                    if first.notna().any() else None)
+    worst = pd.to_numeric(_col(df, "max_grade_thrombocytopenia"), errors="coerce").to_numpy()
+    counts = pd.to_numeric(_col(df, "baseline_platelets_1e9_per_l"),
+                           errors="coerce").to_numpy(float)
+    known = np.isfinite(counts)
+    if known.any():  # subjects without a baseline count (none in a run) do not count
+        base = np.full(n, np.inf)
+        base[known] = platelet_grade(counts[known])
+        put("any_grade_thrombocytopenia", worst > base)
+        put("grade4_thrombocytopenia", worst >= 4)
+    else:
+        for key in ("any_grade_thrombocytopenia", "grade4_thrombocytopenia"):
+            out[key], out[f"{key}_ci"] = None, [None, None]
     put("dose_held", df["dose_holds"] > 0)
     put("dose_reduced", df["dose_reductions"] > 0)
     put("dose_modified", df["dose_modified"].astype(bool))
@@ -294,6 +310,7 @@ JSON_ARM_KEYS: tuple[str, ...] = (
     "n", "n_failed", "orr", "orr_ci", "vgpr_or_better", "mr_or_better", "mr_or_better_ci",
     "cbr", "median_pfs_months", "median_pfs_months_ci", "median_time_to_response_weeks",
     "median_dor_months", "grade34_thrombocytopenia", "grade34_thrombocytopenia_ci",
+    "any_grade_thrombocytopenia", "grade4_thrombocytopenia",
     "median_onset_thrombocytopenia_days", "grade34_neutropenia", "grade34_hyponatremia",
     "dose_modified", "dose_held", "dose_reduced", "discontinued_toxicity",
     "relative_dose_intensity", "median_treatment_weeks")

@@ -39,10 +39,10 @@ from xposim.trials.population import Population, load_population, parse_populati
 TARGET_ENDPOINTS: tuple[str, ...] = (
     "orr", "mr_or_better", "cbr", "vgpr_or_better", "median_time_to_response_weeks",
     "median_dor_months", "median_pfs_months", "median_os_months", "hazard_ratio_pfs",
-    "grade34_thrombocytopenia", "median_onset_thrombocytopenia_days",
-    "grade34_neutropenia", "grade34_hyponatremia", "grade34_nausea", "grade34_fatigue",
-    "grade34_anorexia", "dose_modified", "dose_reduced", "dose_held",
-    "discontinued_toxicity", "median_treatment_weeks")
+    "grade34_thrombocytopenia", "any_grade_thrombocytopenia", "grade4_thrombocytopenia",
+    "median_onset_thrombocytopenia_days", "grade34_neutropenia", "grade34_hyponatremia",
+    "grade34_nausea", "grade34_fatigue", "grade34_anorexia", "dose_modified",
+    "dose_reduced", "dose_held", "discontinued_toxicity", "median_treatment_weeks")
 #: Limits on what a protocol may ask for (bounded work).
 MAX_FOLLOW_UP_DAYS = 3650.0
 MAX_VISITS = 2000

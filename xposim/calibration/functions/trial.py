@@ -173,8 +173,9 @@ def trial_endpoints(ctx: Context, *, protocol: str, n: int, seed: int,
         "grade34_thrombocytopenia": hard.get("grade34_thrombocytopenia"),
         "median_onset_thrombocytopenia_days": hard.get("median_onset_thrombocytopenia_days"),
         "grade34_neutropenia": hard.get("grade34_neutropenia"),
+        "any_grade_thrombocytopenia": hard.get("any_grade_thrombocytopenia"),
+        "grade4_thrombocytopenia": hard.get("grade4_thrombocytopenia"),
         "n_evaluable": len(ok)}
-    out.update(thrombocytopenia_grades(subjects))
     plan = proto.arm_plan(arm)
     out.update(smooth_figures(ok, tc[tc["subject_id"].isin(ok["subject_id"])], decisions,
                               assessment_days=plan.assessment_days,
@@ -182,20 +183,6 @@ def trial_endpoints(ctx: Context, *, protocol: str, n: int, seed: int,
                               response_width=response_width,
                               platelet_log_width=platelet_log_width))
     return {k: (math.nan if v is None else float(v)) for k, v in out.items()}
-
-
-def thrombocytopenia_grades(subjects: pd.DataFrame) -> dict[str, float]:
-    """Hard any-grade (new or worsening: the CTCAE maximum over the labs above the
-    baseline grade) and grade 4 thrombocytopenia of one arm's subjects table; the trial
-    endpoints report grade 3-4 only. NaN without subjects."""
-    from xposim.disease.ctcae import platelet_grade
-
-    if not len(subjects):
-        return {"any_grade_thrombocytopenia": math.nan, "grade4_thrombocytopenia": math.nan}
-    worst = pd.to_numeric(subjects["max_grade_thrombocytopenia"], errors="coerce").to_numpy()
-    base = platelet_grade(subjects["baseline_platelets_1e9_per_l"].to_numpy(float))
-    return {"any_grade_thrombocytopenia": float(np.mean(worst > base)),
-            "grade4_thrombocytopenia": float(np.mean(worst >= 4))}
 
 
 def _simulator(session: Session) -> Any:
