@@ -77,20 +77,22 @@ import pandas as pd
 from scipy.special import expit
 
 from xposim.calibration.context import Context, Session
+from xposim.disease.ctcae import grading_rules, platelet_grade
 from xposim.errors import InputError
 
 DAYS_PER_MONTH = 30.4375
 #: IMWG lines on the M-protein ratio to baseline (Kumar et al., Lancet Oncol 2016).
 PR_RATIO, MR_RATIO = 0.50, 0.75
-#: CTCAE v5.0 platelet lines (10⁹/L): grade 1 below the LLN, grade 3 below 50; the
-#: label's dose rule for selinexor acts below 75.
-PLATELET_LLN, PLATELET_GRADE3, PLATELET_RULE = 150.0, 50.0, 75.0
-#: CTCAE v5.0 grade 2 (below 75) and grade 4 (below 25) platelet lines.
-PLATELET_GRADE2, PLATELET_GRADE4 = 75.0, 25.0
-#: The label's neutrophil dose rule acts below 1.0 × 10⁹/L (CTCAE grade 3).
-NEUTROPHIL_RULE = 1.0
-#: CTCAE v5.0 grade 3 neutrophil count decreased: below 1.0 × 10⁹/L.
-NEUTROPHIL_GRADE3 = 1.0
+#: CTCAE v5.0 platelet and neutrophil lines (10⁹/L), read from the grading table
+#: (xposim/disease/ctcae_v5.toml: grades 1-4 below 150, 75, 50, 25 platelets; grade 3
+#: below 1.0 neutrophils).
+PLATELET_LINES = grading_rules()["platelet_count_decreased"].thresholds
+PLATELET_LLN, PLATELET_GRADE3, PLATELET_GRADE4 = (PLATELET_LINES[0], PLATELET_LINES[2],
+                                                  PLATELET_LINES[3])
+NEUTROPHIL_GRADE3 = grading_rules()["neutrophil_count_decreased"].thresholds[2]
+#: The label's dose rules act below 75 × 10⁹/L platelets and 1.0 × 10⁹/L neutrophils
+#: (xposim/patient/dose_rules.toml, selinexor-mm).
+PLATELET_RULE, NEUTROPHIL_RULE = 75.0, 1.0
 #: The hard figures (as the trial endpoints report them) and their smooth versions.
 HARD_FIGURES: tuple[str, ...] = (
     "orr", "mr_or_better", "median_time_to_response_weeks", "median_pfs_months",
@@ -380,12 +382,12 @@ def _per_subject(subjects: pd.DataFrame, tc: pd.DataFrame, decisions: pd.DataFra
 
 
 def _worsening_line(baseline: float) -> float:
-    """The platelet line (10⁹/L) below which a patient's grade exceeds its baseline grade:
-    the CTCAE line at or below the baseline count (150, 75, 50, 25)."""
-    for line in (PLATELET_LLN, PLATELET_GRADE2, PLATELET_GRADE3, PLATELET_GRADE4):
-        if baseline >= line:
-            return line
-    return PLATELET_GRADE4 / 2.0  # already grade 4: worsening is not defined; a far line
+    """The platelet line (10⁹/L) below which a patient's grade exceeds its baseline grade
+    (the CTCAE line under the baseline count)."""
+    grade = int(platelet_grade(baseline))
+    if grade < len(PLATELET_LINES):
+        return PLATELET_LINES[grade]
+    return PLATELET_LINES[-1] / 2.0  # already grade 4: worsening is not defined; a far line
 
 
 def _on_treatment_nadir(g: pd.DataFrame | None, labs: set[float], end: float) -> float:
