@@ -247,7 +247,7 @@ def test_a_rules_file_on_disk_is_validated_with_its_path(tmp_path):
 
 def test_binding_errors():
     with pytest.raises(InputError, match="unknown rule set"):
-        dose_rules("selinexor-dex", ["selinexor-dlbcl"])
+        dose_rules("selinexor-dex", ["selinexor-xx"])
     with pytest.raises(InputError, match="has dose levels only for selinexor"):
         dose_rules("selinexor-dex", ["bortezomib"])
     with pytest.raises(InputError, match="unknown rule id"):
