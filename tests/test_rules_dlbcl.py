@@ -120,6 +120,18 @@ def test_neutropenia_interrupts_restart_same_level_above_0_5_one_lower_below(dl)
                                   (35, "sel-dlbcl-anc-lt0.5-or-fn", "resume", 1)]
 
 
+def test_a_recurrence_of_moderate_neutropenia_restarts_one_level_lower(dl):
+    visits = [(7, {"neutrophils_1e9_per_l": 0.8}), (14, {"neutrophils_1e9_per_l": 1.2}),
+              (21, {"neutrophils_1e9_per_l": 0.7}), (28, {"neutrophils_1e9_per_l": 1.1}),
+              (35, {"neutrophils_1e9_per_l": 0.9}), (42, {"neutrophils_1e9_per_l": 1.5})]
+    decisions, state = run(dl, visits)
+    assert [(a[0], a[2], a[3]) for a in actions(decisions)] == [
+        (7, "hold", 0), (14, "resume", 0),    # 1st occurrence: same level
+        (21, "hold", 0), (28, "resume", 1),   # recurrence: one level lower
+        (35, "hold", 1), (42, "resume", 2)]
+    assert state.occurrences["sel-dlbcl-anc-0.5-1"] == 3
+
+
 def test_febrile_neutropenia_interrupts_whatever_the_count(dl):
     decisions, _ = run(dl, [(7, {"neutrophils_1e9_per_l": 1.5, "febrile": 1}),
                             (14, {"neutrophils_1e9_per_l": 1.5, "febrile": 0})])
