@@ -225,6 +225,12 @@ GOOD = {"id": "r1", "when": "platelets_1e9_per_l < 25", "action": "hold",
     ({"when": "platelets_1e9_per_l"}, "rule r1.when: must be comparisons"),
     ({"levels": 0}, "rule r1.levels"),
     ({"typo": 1}, "rule r1: unknown keys"),
+    ({"recurrence_resume_levels_lower": -1}, "rule r1.recurrence_resume_levels_lower"),
+    ({"recurrence_resume_levels_lower": 1, "resume_levels_lower": None, "resume_level": 2},
+     "rule r1: give recurrence_resume_levels_lower with resume_levels_lower"),
+    ({"action": "reduce", "resume_when": None, "resume_levels_lower": None,
+      "recurrence_resume_levels_lower": 1},
+     "rule r1.recurrence_resume_levels_lower: only hold rules resume"),
 ])
 def test_bad_rules_are_errors_at_load_naming_file_rule_and_field(change, message):
     rule = {**GOOD, **change}
@@ -247,7 +253,7 @@ def test_a_rules_file_on_disk_is_validated_with_its_path(tmp_path):
 
 def test_binding_errors():
     with pytest.raises(InputError, match="unknown rule set"):
-        dose_rules("selinexor-dex", ["selinexor-dlbcl"])
+        dose_rules("selinexor-dex", ["selinexor-xx"])
     with pytest.raises(InputError, match="has dose levels only for selinexor"):
         dose_rules("selinexor-dex", ["bortezomib"])
     with pytest.raises(InputError, match="unknown rule id"):

@@ -30,7 +30,7 @@ from xposim.patient.outcome import ArmPlan, VirtualPatient
 LABEL_RULE_SETS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "selinexor-dex": ("selinexor-mm", "dexamethasone-xd", "supportive"),
     "selinexor-bortezomib-dex": ("selinexor-mm", "bortezomib", "supportive"),
-    "dlbcl": ("selinexor-mm", "supportive"),
+    "dlbcl": ("selinexor-dlbcl", "supportive"),
     "bortezomib-dex": ("bortezomib", "supportive"),
 })
 #: Default visit spacing (days): labs, response assessments.

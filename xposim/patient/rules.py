@@ -17,6 +17,9 @@ Semantics (the label tables leave them implicit; stated here so they can be chec
   reduce rules at once reduce by the largest of their ``levels``, not their sum.
 - A held drug is checked only for its resume conditions (and for discontinue rules); it
   resumes when every hold on it has resolved, at the lowest level any of them asks for.
+- A hold rule may restart lower on a recurrence ("1st occurrence: same dose; recurrence:
+  one level lower"): ``recurrence_resume_levels_lower`` applies from the second time the
+  rule holds the drug; the evaluator counts each hold rule's occurrences.
 - Past the last reduction step a drug is permanently discontinued (the label's "after
   last").
 - ``held_with`` drugs (dexamethasone in Xd) pause, resume and stop with their leader.
@@ -42,7 +45,7 @@ Action = Literal["reduce", "hold", "discontinue", "supportive"]
 ACTIONS: tuple[str, ...] = ("reduce", "hold", "discontinue", "supportive")
 _PACKAGED = "dose_rules.toml"
 _RULE_KEYS = {"id", "when", "action", "levels", "resume_when", "resume_levels_lower",
-              "resume_level", "set", "add", "source"}
+              "resume_level", "recurrence_resume_levels_lower", "set", "add", "source"}
 _SET_KEYS = {"drug", "description", "source", "held_with", "rules"}
 _OPS = {ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b,
         ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b,
@@ -147,6 +150,7 @@ class Rule:
     resume_when: Condition | None = None
     resume_levels_lower: int = 0
     resume_level: int | None = None
+    recurrence_resume_levels_lower: int | None = None  # from the 2nd occurrence on
     set: Mapping[str, float] = field(default_factory=dict)
     add: Mapping[str, float] = field(default_factory=dict)
 
@@ -272,6 +276,15 @@ def _parse_rule(r: object, drug: str, where: str, labs: Mapping[str, Lab],
         raise InputError(f"{where}.resume_when", "only hold rules resume")
     if "resume_level" in r and "resume_levels_lower" in r:
         raise InputError(where, "give resume_levels_lower or resume_level, not both")
+    recurrence = r.get("recurrence_resume_levels_lower")
+    if recurrence is not None:
+        if action != "hold":
+            raise InputError(f"{where}.recurrence_resume_levels_lower", "only hold rules "
+                             "resume", got=recurrence)
+        if "resume_level" in r:
+            raise InputError(where, "give recurrence_resume_levels_lower with "
+                             "resume_levels_lower, not with resume_level")
+        recurrence = _int(recurrence, f"{where}.recurrence_resume_levels_lower", 0)
     set_ = _numbers(r.get("set", {}), f"{where}.set")
     add = _numbers(r.get("add", {}), f"{where}.add")
     for lab in add:
@@ -287,6 +300,7 @@ def _parse_rule(r: object, drug: str, where: str, labs: Mapping[str, Lab],
                                  f"{where}.resume_levels_lower", 0),
         resume_level=(None if "resume_level" not in r
                       else _int(r["resume_level"], f"{where}.resume_level", 0)),
+        recurrence_resume_levels_lower=recurrence,
         set=MappingProxyType(set_), add=MappingProxyType(add))
 
 
@@ -331,9 +345,11 @@ class TreatmentState:
 
     drugs: Mapping[str, DrugState]
     true_at_last_visit: frozenset[str] = frozenset()  # rule ids whose condition held
+    occurrences: Mapping[str, int] = field(default_factory=dict)  # holds per rule id
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "drugs", MappingProxyType(dict(self.drugs)))
+        object.__setattr__(self, "occurrences", MappingProxyType(dict(self.occurrences)))
 
 
 @dataclass(frozen=True)
@@ -416,6 +432,7 @@ class DoseRules:
         new_edge = true_now - state.true_at_last_visit
         decisions: list[Decision] = []
         drugs = dict(state.drugs)
+        occurrences = dict(state.occurrences)
 
         def seen(rule: Rule) -> dict[str, float]:
             return {k: values[k] for k in sorted(rule.labs)}
@@ -449,8 +466,12 @@ class DoseRules:
                 level = st.level
                 for h in released:
                     r = by_id[h]
+                    lower = r.resume_levels_lower
+                    if (r.recurrence_resume_levels_lower is not None
+                            and occurrences.get(h, 0) >= 2):
+                        lower = r.recurrence_resume_levels_lower
                     target = (max(st.level, r.resume_level) if r.resume_level is not None
-                              else st.level + r.resume_levels_lower)
+                              else st.level + lower)
                     level = max(level, target)
                 read = {k: v for h in released for k, v in seen(by_id[h]).items()}
                 drugs[d] = self._move(d, st, level, day, "+".join(released), read, "resume",
@@ -462,6 +483,7 @@ class DoseRules:
                 for r in holds:
                     decisions.append(Decision(day, d, r.id, "hold", seen(r), st.level,
                                               st.level, None))
+                    occurrences[r.id] = occurrences.get(r.id, 0) + 1
                 drugs[d] = replace(st, holds=tuple(r.id for r in holds))
                 continue
             reduces = [r for r in fired if r.action == "reduce"]
@@ -496,7 +518,7 @@ class DoseRules:
             if r.action == "supportive" and r.id in true_now:
                 decisions.append(Decision(day, "supportive", r.id, "supportive", seen(r),
                                           set=r.set, add=r.add))
-        return decisions, TreatmentState(drugs, true_now)
+        return decisions, TreatmentState(drugs, true_now, occurrences)
 
     def _move(self, drug: str, st: DrugState, level: int, day: float, rule_id: str,
               labs: Mapping[str, float], action: Literal["resume", "reduce"],
