@@ -66,9 +66,13 @@ class _Compiled:
     """One compiled model structure and the index layout a run loads values through
     (everything here depends on the structure only, so Simulators share it)."""
 
-    def __init__(self, model: Model) -> None:
+    def __init__(self, model: Model, state: bytes | None = None) -> None:
         roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)
-        self.rr = roadrunner.RoadRunner(model.sbml)
+        if state is None:
+            self.rr = roadrunner.RoadRunner(model.sbml)
+        else:  # compiled in another process (compiled_state): its machine code, no compile
+            self.rr = roadrunner.RoadRunner()
+            self.rr.loadStateS(state)
         self.integrator = self.rr.integrator  # kept alive by self.rr
         #: tolerances last applied (shared by every Simulator of this structure)
         self.tolerances: tuple[float, float, int] | None = None
@@ -110,6 +114,24 @@ def _compiled_for(model: Model) -> _Compiled:
     else:
         _compiled.move_to_end(key)
     return entry
+
+
+def compiled_state(model: Model) -> bytes:
+    """``model``'s structure compiled (in this process, on first use) and saved with
+    libRoadRunner's ``saveStateS``: another process passing it to :func:`load_compiled`
+    gets the same machine code without compiling (~0.04 s instead of ~1 s)."""
+    return bytes(_compiled_for(model).rr.saveStateS())
+
+
+def load_compiled(model: Model, state: bytes) -> None:
+    """Put ``model``'s structure, saved by :func:`compiled_state` (in another process, of
+    the same libRoadRunner), into this process's cache; nothing if it is there already.
+    Runs load every value themselves, so what the saved state held does not matter."""
+    key = structure_key(model)
+    if key not in _compiled:
+        _compiled[key] = _Compiled(model, state)
+        while len(_compiled) > _CACHE_SIZE:
+            _compiled.popitem(last=False)
 
 
 def compiled(model: Model) -> roadrunner.RoadRunner:

@@ -347,22 +347,58 @@ class ClinicalPatientSimulator:
         return check_drugs(list(read_regimen(arm.regimen).drugs))
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickled for worker processes (:func:`ship_simulator`): the options and the
-        models built so far, without compiled simulators or per-arm caches."""
-        return {"options": dict(self.recipe.options),
-                "models": [(k, _model_state(pm)) for k, (pm, _) in self._sims.items()],
-                "references": {d: (_model_state(pm), sorted(st))
-                               for d, (pm, st) in self._refs.items()}}
+        """Pickled for worker processes (the trial runner ships its simulator to them): the
+        options, the models built so far (no worker derives or composes them again) and
+        each one's compiled code (libRoadRunner ``saveStateS``: no worker compiles), without
+        per-arm caches. Models whose simulator is not the libRoadRunner one are rebuilt."""
+        from xposim.engine.roadrunner_backend import RoadRunnerBackend, compiled_state
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
+        models = []
+        for key, (pm, sim) in self._sims.items():
+            code = (compiled_state(pm.model)
+                    if isinstance(getattr(sim, "_backend", None), RoadRunnerBackend) else None)
+            models.append((key, _model_state(pm), code))
+        return {"parts": _dumps({
+            "options": dict(self.recipe.options), "models": models,
+            "references": {d: (_model_state(pm), sorted(st))
+                           for d, (pm, st) in self._refs.items()}})}
+
+    def __setstate__(self, packed: dict[str, Any]) -> None:
+        import pickle
+
         from xposim.engine import Simulator
+        from xposim.engine.roadrunner_backend import load_compiled
 
+        state = pickle.loads(packed["parts"])
         self.__init__(**state["options"])  # type: ignore[misc]
-        for key, ms in state["models"]:
-            pm = _model_from_state(ms)
+        for key, parts, code in state["models"]:
+            pm = _model_from_state(parts)
+            if code is not None:
+                load_compiled(pm.model, code)
             self._sims[tuple(key)] = (pm, Simulator(pm.model, rtol=self.rtol, atol=self.atol))
-        for d, (ms, settable) in state["references"].items():
-            self._refs[d] = (_model_from_state(ms), frozenset(settable))
+        for d, (parts, settable) in state["references"].items():
+            self._refs[d] = (_model_from_state(parts), frozenset(settable))
+
+
+def _proxy(d: dict[Any, Any]) -> Mapping[Any, Any]:
+    return MappingProxyType(d)
+
+
+def _dumps(obj: Any) -> bytes:
+    """pickle.dumps, with read-only mapping proxies (which do not pickle) as proxies of
+    copies."""
+    import io
+    import pickle
+
+    class _Pickler(pickle.Pickler):
+        def reducer_override(self, o: Any) -> Any:
+            if type(o) is MappingProxyType:
+                return _proxy, (dict(o),)
+            return NotImplemented
+
+    buf = io.BytesIO()
+    _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+    return buf.getvalue()
 
 
 def _model_state(pm: PatientModel) -> tuple[Any, ...]:
