@@ -504,6 +504,8 @@ def _run(proto: Protocol, proto_set: Protocol, *, n: int, seed: int, out: str | 
         own_client = True
     else:
         own_client = False
+    # workers on this machine read the parent's simulator from a file (ship_simulator)
+    local_workers = backend == "processes" or (own_client and not scheduler)
     chunks = plan_chunks(proto.arm_names, n, chunk_size)
     try:
         manifest = trial_manifest(proto_set, n=n, seed=seed,
@@ -522,7 +524,7 @@ def _run(proto: Protocol, proto_set: Protocol, *, n: int, seed: int, out: str | 
             todo = [ChunkTask(recipe, proto.text, proto.where, pairs, seed, c)
                     for c in chunks if (c.arm, c.index) not in have]
             t0 = time.perf_counter()
-            if backend == "processes" and todo:
+            if local_workers and todo:
                 from dataclasses import replace
 
                 shipped = ship_simulator(sim, proto_set,
