@@ -125,7 +125,11 @@ def plan_run(model: Model, times: Iterable[float], *,
     values = resolve_values(model, parameters) if resolved is None else resolved
     defs = model.definitions
     init: dict[str, float] = {}
-    model.evaluate_initial(values, init)
+    if initial is None or len(initial) < len(model.species):
+        # the model's initial values of the species ``initial`` does not give (a run
+        # continuing from a full state, every segment of a patient, gives all of them:
+        # each name below is a species, or an InputError)
+        model.evaluate_initial(values, init)
     for name, value in (initial or {}).items():
         if not isinstance(defs.get(name), Species):
             raise InputError(f"initial.{name}", f"is not a species of model {model.name}")

@@ -238,7 +238,7 @@ class ClinicalPatientSimulator:
 
     def simulate(self, patient: VirtualPatient, arm: ArmPlan, *, seed: int) -> PatientOutcome:
         """Simulate one patient on one arm (see :func:`run_patient`)."""
-        return self.run(patient, arm, seed=seed).outcome
+        return self._patient(patient, arm, seed, None).outcome()
 
     # -- the richer entry point ---------------------------------------------------------
     def run(self, patient: VirtualPatient, arm: ArmPlan, *, seed: int,
@@ -536,6 +536,15 @@ class _Patient:
         return state
 
     def run(self) -> PatientRun:
+        """The outcome and the dense time course (:class:`PatientRun`)."""
+        out, dense = self._simulate()
+        return PatientRun(out, self._dense(dense), self.pm)
+
+    def outcome(self) -> PatientOutcome:
+        """The outcome alone (no dense table: what the trial contract returns)."""
+        return self._simulate()[0]
+
+    def _simulate(self) -> tuple[PatientOutcome, list[tuple[np.ndarray, np.ndarray]]]:
         pm, arm = self.pm, self.arm
         species = list(pm.species)
         outputs = list(pm.outputs)
@@ -546,7 +555,7 @@ class _Patient:
         except SimulationError as exc:
             failure = f"subject {self.sid}: solver failure at day 0 (the untreated initial " \
                       f"state): {exc}"
-            return PatientRun(PatientOutcome.failed(self.sid, failure), self._dense([]), pm)
+            return PatientOutcome.failed(self.sid, failure), []
         horizon = arm.follow_up_days
         if self.patient.dropout_day is not None:
             horizon = min(horizon, self.patient.dropout_day)
@@ -653,9 +662,9 @@ class _Patient:
             end_day = min(last_day, treat_end) if math.isfinite(treat_end) else last_day
         if self.record_step_h is not None:
             dense.append((np.array([last_day * DAY]), visit_rows[-1][1][None, :]))
-        return self._finish(visit_rows, dense, decisions, doses, grades, marker_days,
+        return self._finish(visit_rows, decisions, doses, grades, marker_days,
                             marker_values, end_day, end_reason, auc_at, failure,
-                            first_segment, admin_cache)
+                            first_segment, admin_cache), dense
 
     # ---------------------------------------------------------------- pieces
     def _resolved(self) -> dict[str, float]:
@@ -730,6 +739,7 @@ class _Patient:
         if not hasattr(self, "_ae_index"):
             self._ae_index = {ae: [self.names.index(f"{ae}_p{g}") for g in range(4)]
                               for ae in GRADED}
+            self._ae_keys = {ae: [f"{ae}_p{j}" for j in range(4)] for ae in GRADED}
         for ae in GRADED:
             p = [max(float(current[i]), 0.0) for i in self._ae_index[ae]]
             total = p[0] + p[1] + p[2] + p[3]
@@ -741,8 +751,8 @@ class _Patient:
                     break
             if total <= 0.0:
                 g = 0
-            for j in range(4):  # the chain is now known to be in grade g
-                state[f"{ae}_p{j}"] = unit if j == g else 0.0
+            for j, key in enumerate(self._ae_keys[ae]):  # the chain is now in grade g
+                state[key] = unit if j == g else 0.0
             grades[ae].append((day, g))
             out[f"{ae}_grade"] = float(g)
         out.update(ABSENT_EVENTS)
@@ -769,14 +779,13 @@ class _Patient:
         return r.progression_day
 
     # ---------------------------------------------------------------- summary
-    def _finish(self, visit_rows: list[tuple[float, np.ndarray]],
-                dense: list[tuple[np.ndarray, np.ndarray]], decisions: list[Any],
+    def _finish(self, visit_rows: list[tuple[float, np.ndarray]], decisions: list[Any],
                 doses: list[tuple[float, str, float]], grades: dict[str, list],
                 marker_days: list[float], marker_values: list[float], end_day: float,
                 end_reason: str, auc_at: Mapping[float, float], failure: str | None,
                 first_segment: list[tuple[np.ndarray, np.ndarray]],
                 admin_cache: Mapping[tuple[str, int], tuple[list[float], list[float], list[str]]]
-                ) -> PatientRun:
+                ) -> PatientOutcome:
         from xposim.patient.model import STANDARD_OUTPUTS
 
         pm, sid = self.pm, self.sid
@@ -805,16 +814,13 @@ class _Patient:
             "amount": np.array([d[2] for d in doses], dtype=float),
             "unit": np.array(["mg"] * len(doses), dtype=object)})
         dec_out = decision_table(sid, decisions)
-        dense_df = self._dense(dense)
         if failure is not None:
-            out = PatientOutcome.failed(sid, failure, time_course=tc, decisions=dec_out,
-                                        doses=dose_df)
-            return PatientRun(out, dense_df, pm)
+            return PatientOutcome.failed(sid, failure, time_course=tc, decisions=dec_out,
+                                         doses=dose_df)
         summary = self._summary(visit_rows, decisions, doses, grades, marker_days,
                                 marker_values, end_day, end_reason, auc_at, first_segment,
                                 admin_cache)
-        out = PatientOutcome(sid, summary, time_course=tc, decisions=dec_out, doses=dose_df)
-        return PatientRun(out, dense_df, pm)
+        return PatientOutcome(sid, summary, time_course=tc, decisions=dec_out, doses=dose_df)
 
     def _dense(self, dense: list[tuple[np.ndarray, np.ndarray]]) -> pd.DataFrame:
         if not dense:
