@@ -125,3 +125,19 @@ def test_work_units_cover_every_subject_once(n_chunks, size, workers):
         assert covered == list(range(t.chunk.start, t.chunk.stop))
     whole = sum(1 for u, a, b in units if (a, b) == (u.chunk.start, u.chunk.stop))
     assert whole >= n_chunks - 2 * workers  # only the tail is split
+
+
+@pytest.mark.slow
+def test_a_process_pool_trial_of_the_clinical_model_is_bit_identical_to_serial(tmp_path):
+    """The shipped simulator (one worker builds the arm's model, the parent adopts it and
+    ships it with its own) and the tail in parts change nothing (~1 minute)."""
+    from xposim.trials.run import run_trial
+
+    kw = {"n": 6, "seed": 3, "chunk_size": 2, "simulator": ClinicalPatientSimulator(
+        disease=None)}
+    serial = run_trial("storm", out=tmp_path / "s", **kw)
+    two = run_trial("storm", out=tmp_path / "p", backend="processes", workers=2, **kw)
+    assert two.endpoints == serial.endpoints
+    for table in ("subjects", "time_course", "decisions", "doses"):
+        pd.testing.assert_frame_equal(serial.folder.read(table), two.folder.read(table),
+                                      check_exact=True)

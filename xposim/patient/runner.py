@@ -346,6 +346,17 @@ class ClinicalPatientSimulator:
 
         return check_drugs(list(read_regimen(arm.regimen).drugs))
 
+    def adopt_models(self, other: ClinicalPatientSimulator) -> None:
+        """Take the models ``other`` (of the same options, e.g. unpickled from a worker
+        process that built them) has built and this simulator has not."""
+        if other.recipe.options != self.recipe.options:
+            raise InputError("simulator", "adopts models only from a simulator of the same "
+                             "options", got=dict(other.recipe.options))
+        for key, built in other._sims.items():
+            self._sims.setdefault(key, built)
+        for disease, ref in other._refs.items():
+            self._refs.setdefault(disease, ref)
+
     def __getstate__(self) -> dict[str, Any]:
         """Pickled for worker processes (the trial runner ships its simulator to them): the
         options, the models built so far (no worker derives or composes them again) and

@@ -231,6 +231,7 @@ def _start_worker() -> None:
 
     import xposim.patient.runner
     import xposim.trials.protocol  # noqa: F401
+    from xposim.engine.simulator import Simulator  # noqa: F401
     from xposim.model.units import unit_registry
 
     unit_registry()
@@ -240,33 +241,66 @@ def _ready() -> None:
     """A no-op task: submitting one per worker starts the workers at once."""
 
 
-def process_pool(workers: int) -> Any:
+def _shippable(sim: Any) -> bool:
+    """A simulator that defines its own pickling (``__getstate__``: what it ships to local
+    workers) and builds its models per arm (``model_for_arm``)."""
+    return "__getstate__" in type(sim).__dict__ and callable(getattr(sim, "model_for_arm",
+                                                                     None))
+
+
+def _prebuild(recipe: SimulatorRecipe, text: str, where: str,
+              settings: tuple[tuple[str, float], ...]) -> bytes:
+    """In a worker, while the parent builds its own models: a simulator from ``recipe``
+    with the models of the protocol's arms built and compiled, pickled (for the parent to
+    adopt, :func:`ship_simulator`; this worker keeps the compiled code in its cache)."""
+    import pickle
+
+    protocol = _protocol_with(text, where, settings)
+    sim = recipe.build()
+    for arm in protocol.arm_names:
+        sim.model_for_arm(protocol.arm_plan(arm), protocol.population.disease)  # type: ignore[attr-defined]
+    return pickle.dumps(sim, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def process_pool(workers: int, prebuild: tuple[Any, ...] | None = None
+                 ) -> tuple[Any, Any]:
     """A pool of ``workers`` spawned processes (libRoadRunner is not fork-safe), started
-    now: they import while the caller prepares the run."""
+    now: they import while the caller prepares the run. With ``prebuild`` (recipe,
+    protocol text, where, settings), one worker builds and compiles the arms' models
+    meanwhile (the second item: a future of :func:`_prebuild`'s bytes, else None)."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
                                initializer=_start_worker)
-    for _ in range(workers):
+    future = pool.submit(_prebuild, *prebuild) if prebuild is not None else None
+    for _ in range(workers - (future is not None)):
         pool.submit(_ready)
-    return pool
+    return pool, future
 
 
-def ship_simulator(sim: PatientSimulator, protocol: Protocol, path: Path) -> str:
+def ship_simulator(sim: PatientSimulator, protocol: Protocol, path: Path,
+                   prebuilt: Any = None) -> str:
     """Write ``sim`` for local worker processes to ``path`` (returns it as text), with the
     models of ``protocol``'s arms built and compiled first, so that no worker derives,
-    composes or compiles them again. Only a simulator that defines its own pickling
-    (``__getstate__``: what it ships) is shipped; for any other this returns "" and the
-    workers build theirs from its recipe."""
+    composes or compiles them again: adopted from ``prebuilt`` (a future of
+    :func:`_prebuild`: a worker built them while this process built its own) or built
+    here. Only a simulator that defines its own pickling (``__getstate__``: what it ships)
+    and builds its models per arm (``model_for_arm``) is shipped; for any other this
+    returns "" and the workers build theirs from its recipe."""
+    import contextlib
     import pickle
 
-    if "__getstate__" not in type(sim).__dict__:
+    if not _shippable(sim):
         return ""
-    build = getattr(sim, "model_for_arm", None)
-    if callable(build):
-        for arm in protocol.arm_names:
-            build(protocol.arm_plan(arm), protocol.population.disease)
+    adopt = getattr(sim, "adopt_models", None)
+    if prebuilt is not None and callable(adopt):
+        # a worker that failed (or died) is no loss: the models are built here instead,
+        # raising whatever is wrong with an arm
+        with contextlib.suppress(Exception):
+            adopt(pickle.loads(prebuilt.result()))
+    for arm in protocol.arm_names:
+        sim.model_for_arm(protocol.arm_plan(arm), protocol.population.disease)  # type: ignore[attr-defined]
     with open(path, "wb") as f:
         pickle.dump(sim, f, protocol=pickle.HIGHEST_PROTOCOL)
     return str(path)
@@ -294,7 +328,7 @@ def _run_processes(tasks: Sequence[ChunkTask], done: Callable[[ChunkTask, Any], 
     expected = {t.chunk: sum(1 for u in pending if u[0].chunk == t.chunk) for t in tasks}
     tries: dict[Chunk, int] = {}
     while pending:
-        pool = pool if pool is not None else process_pool(workers)
+        pool = pool if pool is not None else process_pool(workers)[0]
         with pool:
             futures = {pool.submit(simulate_part, *u): u for u in pending}
             broken = False
@@ -473,14 +507,19 @@ def run_trial(protocol: Protocol | str | Path, *, n: int, seed: int, out: str | 
             raise InputError(f"set {name}", "must be a finite number", got=value)
     proto_set = _protocol_with(proto.text, proto.where, pairs)
 
-    # local workers start now and import while this process builds the models
-    pool = process_pool(workers) if backend == "processes" else None
+    # local workers start now and import (one builds the arms' models) while this process
+    # builds its own
+    sim = simulator.build() if isinstance(simulator, SimulatorRecipe) else simulator
+    pool = prebuilt = None
+    if backend == "processes":
+        pool, prebuilt = process_pool(workers, (sim.recipe, proto.text, proto.where, pairs)
+                                      if _shippable(sim) else None)
     try:
-        return _run(proto, proto_set, n=n, seed=seed, out=out, simulator=simulator,
+        return _run(proto, proto_set, n=n, seed=seed, out=out, simulator=sim,
                     backend=backend, workers=workers, scheduler=scheduler,
                     chunk_size=chunk_size, pairs=pairs, overwrite=overwrite,
                     progress=progress, max_retries=max_retries, command=command,
-                    client=client, pool=pool)
+                    client=client, pool=pool, prebuilt=prebuilt)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -490,8 +529,9 @@ def _run(proto: Protocol, proto_set: Protocol, *, n: int, seed: int, out: str | 
          simulator: PatientSimulator | SimulatorRecipe, backend: Backend, workers: int,
          scheduler: str | None, chunk_size: int, pairs: tuple[tuple[str, float], ...],
          overwrite: bool, progress: bool, max_retries: int, command: str | Sequence[str],
-         client: Any, pool: Any) -> TrialRun:
-    """run_trial after its arguments are checked (``pool``: the started process pool)."""
+         client: Any, pool: Any, prebuilt: Any) -> TrialRun:
+    """run_trial after its arguments are checked (``pool``: the started process pool;
+    ``prebuilt``: its worker's models, :func:`process_pool`)."""
     import tempfile
 
     from xposim.trials.endpoints import trial_endpoints
@@ -528,7 +568,7 @@ def _run(proto: Protocol, proto_set: Protocol, *, n: int, seed: int, out: str | 
                 from dataclasses import replace
 
                 shipped = ship_simulator(sim, proto_set,
-                                         Path(ship_dir.name) / "simulator.pickle")
+                                         Path(ship_dir.name) / "simulator.pickle", prebuilt)
                 todo = [replace(t, shipped=shipped) for t in todo]
             resumed = len(chunks) - len(todo)
             with _Progress(progress, total=n * len(proto.arm_names),
