@@ -107,15 +107,15 @@ def _bare(pm, sim, run, params, state):
 
 
 def run() -> dict[str, dict[str, object]]:
+    from xposim import ClinicalPatientSimulator
     from xposim.patient.arm import default_arm, typical_patient
-    from xposim.patient.runner import ClinicalPatientSimulator, _Patient
 
     t0 = time.perf_counter()
     sim = ClinicalPatientSimulator()
     arm24 = default_arm("label:selinexor-dex", "myeloma", 24)
     sim.run(typical_patient(), arm24, seed=1)
     first = time.perf_counter() - t0
-    pm, engine = sim.model_for(("selinexor", "dexamethasone"))
+    pm, _ = sim.model_for(("selinexor", "dexamethasone"))
     times, cpu = [], []
     for _ in range(RUNS_24):
         t, c = time.perf_counter(), time.process_time()
@@ -139,9 +139,8 @@ def run() -> dict[str, dict[str, object]]:
     bares, runs = [], []
     for p in patients:
         r = sim.run(p, arm52, seed=1)
-        helper = _Patient(pm, engine, sim._rules_for(arm52, pm), p, arm52, 1, None)
-        state = helper.prepare()
-        bares.append(_bare(pm, sim, r, helper.params, state))
+        prepared = sim.prepare(p, arm52, seed=1)
+        bares.append(_bare(pm, sim, r, prepared.parameters, prepared.initial_state))
         runs.append(p)
     ours_t, bare_t, ratios = [], [], []
     for _ in range(BLOCKS):

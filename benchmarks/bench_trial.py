@@ -131,7 +131,7 @@ class _BareLoop:
 
 
 def _per_core() -> dict[str, float]:
-    from xposim.patient.runner import _Patient, clinical_simulator
+    from xposim.patient.runner import clinical_simulator
     from xposim.trials.protocol import load_protocol
     from xposim.trials.run import for_model, make_patient
 
@@ -139,16 +139,14 @@ def _per_core() -> dict[str, float]:
     proto = for_model(load_protocol("storm"), sim)
     plan = proto.arm_plan("Xd")
     patients = [make_patient(proto, "Xd", i, SEED)[0] for i in range(SUBJECTS)]
-    drugs = sim._drugs(plan)
-    pm, engine = sim.model_for(drugs, "myeloma")
     sim.simulate(patients[0], plan, seed=SEED)  # compile, warm caches
+    pm = sim.prepare(patients[0], plan, seed=SEED).model
     bare = _BareLoop(pm, sim.rtol, sim.atol)
     loops, years = [], []
     for p in patients:
         run = sim.run(p, plan, seed=SEED)
-        helper = _Patient(pm, engine, sim._rules_for(plan, pm), p, plan, SEED, None)
-        state = helper.prepare()
-        loops.append(bare.subject(run, helper.params, state))
+        prepared = sim.prepare(p, plan, seed=SEED)
+        loops.append(bare.subject(run, prepared.parameters, prepared.initial_state))
         years.append(run.outcome.summary.follow_up_days / YEAR_D)
     ours_w, bare_w, ours_c, bare_c, ratios = [], [], [], [], []
     for _ in range(ROUNDS):

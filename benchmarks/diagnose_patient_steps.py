@@ -38,17 +38,16 @@ ROUTE = {"selinexor": "sel_depot", "dexamethasone": "dex_gut", "bortezomib": "bt
 def _setup():
     import roadrunner
 
+    from xposim import ClinicalPatientSimulator
     from xposim.engine.plan import resolve_values
     from xposim.patient.arm import default_arm, typical_patient
-    from xposim.patient.runner import ClinicalPatientSimulator, _Patient
 
     sim = ClinicalPatientSimulator()
     arm = default_arm("label:selinexor-dex", "myeloma", 52)
     patient = typical_patient()
     run = sim.run(patient, arm, seed=1)
-    pm, engine = sim.model_for_arm(arm)
-    helper = _Patient(pm, engine, sim._rules_for(arm, pm), patient, arm, 1, None)
-    state = helper.prepare()
+    prepared = sim.prepare(patient, arm, seed=1)
+    pm, state = prepared.model, prepared.initial_state
     rr = roadrunner.RoadRunner(pm.model.sbml)
     m = rr.model
     vols = dict(zip(m.getCompartmentIds(), m.getCompartmentVolumes(), strict=True))
@@ -56,7 +55,7 @@ def _setup():
     ids = list(m.getFloatingSpeciesIds())
     atol = {i: sim.atol * (1.0 if species[i].amount else vols[species[i].compartment])
             for i in ids}
-    values = resolve_values(pm.model, helper.params)
+    values = resolve_values(pm.model, prepared.parameters)
     assigned = {a.name for a in pm.model.assignments}
     for n in m.getGlobalParameterIds():
         if n not in assigned:

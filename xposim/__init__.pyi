@@ -87,6 +87,7 @@ from .patient import (
     PatientOutcome as PatientOutcome,
     PatientRun as PatientRun,
     PatientSimulator as PatientSimulator,
+    PreparedPatient as PreparedPatient,
     SimulatorRecipe as SimulatorRecipe,
     VirtualPatient as VirtualPatient,
     default_arm as default_arm,

@@ -37,6 +37,11 @@ class Backend(ABC):
         self.max_steps = int(max_steps)
         self._species = {s.name: s for s in model.species}
         self._units: dict[tuple[str, ...], tuple[str, ...]] = {}  # outputs -> their units
+        # Runs of one subject repeat the same parameters and outputs segment after
+        # segment: the last parameters' resolved values, and the outputs already checked
+        # (both depend on the model only, which a backend never changes).
+        self._resolved: tuple[dict[str, float], dict[str, float]] | None = None
+        self._checked_outputs: set[tuple[str, ...]] = set()
 
     # -- backend hooks -------------------------------------------------------------------
     @abstractmethod
@@ -73,7 +78,11 @@ class Backend(ABC):
         times. Nothing persists between runs.
         """
         plan = plan_run(self.model, times, parameters=parameters, initial=initial,
-                        events=events, outputs=outputs, subject=subject)
+                        events=events, outputs=outputs, subject=subject,
+                        resolved=self._resolved_for(parameters),
+                        checked_outputs=self._checked_outputs)
+        if parameters and (self._resolved is None or self._resolved[1] is not plan.values):
+            self._resolved = (dict(parameters), plan.values)
         self._plan = plan
         self._start(plan)
         times_arr = plan.times
@@ -99,6 +108,15 @@ class Backend(ABC):
             units = self._units[plan.outputs] = tuple(self._unit_of(n) for n in plan.outputs)
         return Result(time=times_arr.copy(), names=plan.outputs, units=units, values=out,
                       subject=subject, model_hash=self.model.hash)
+
+    def _resolved_for(self, parameters: Mapping[str, float] | None) -> dict[str, float] | None:
+        """The resolved values of the previous run if ``parameters`` are the same (equal
+        floats: anything else is resolved, and checked, anew), else None."""
+        last = self._resolved
+        if (not parameters or last is None or last[0] != parameters
+                or not all(type(v) is float for v in parameters.values())):
+            return None
+        return last[1]
 
     def _checked_advance(self, t_from: float, t_to: float, record: np.ndarray) -> np.ndarray:
         who = f"subject {self._plan.subject}" if self._plan.subject is not None else "run"

@@ -105,8 +105,15 @@ def plan_run(model: Model, times: Iterable[float], *,
              initial: Mapping[str, float] | None = None,
              events: Sequence[Event] = (),
              outputs: Sequence[str] | None = None,
-             subject: str | int | None = None) -> RunPlan:
-    """Check a run request and resolve it (raises InputError naming the field)."""
+             subject: str | int | None = None,
+             resolved: dict[str, float] | None = None,
+             checked_outputs: set[tuple[str, ...]] | None = None) -> RunPlan:
+    """Check a run request and resolve it (raises InputError naming the field).
+
+    For callers that run one model many times (the backends): ``resolved``, the values
+    :func:`resolve_values` gave for these same ``parameters`` (not resolved again; never
+    changed here); ``checked_outputs``, output tuples already checked against this model
+    (skipped; a newly checked one is added)."""
     t = np.asarray(list(times) if not isinstance(times, np.ndarray) else times, dtype=float)
     if t.ndim != 1 or t.size == 0:
         raise InputError("times", "must be a non-empty 1-D sequence of times in h")
@@ -115,10 +122,14 @@ def plan_run(model: Model, times: Iterable[float], *,
     check = _check_times if t.size <= _MEMO_TIMES else _check_times.__wrapped__
     well_spaced = check(t.tobytes())
     t0 = float(t[0])
-    values = resolve_values(model, parameters)
+    values = resolve_values(model, parameters) if resolved is None else resolved
     defs = model.definitions
     init: dict[str, float] = {}
-    model.evaluate_initial(values, init)
+    if initial is None or len(initial) < len(model.species):
+        # the model's initial values of the species ``initial`` does not give (a run
+        # continuing from a full state, every segment of a patient, gives all of them:
+        # each name below is a species, or an InputError)
+        model.evaluate_initial(values, init)
     for name, value in (initial or {}).items():
         if not isinstance(defs.get(name), Species):
             raise InputError(f"initial.{name}", f"is not a species of model {model.name}")
@@ -144,10 +155,13 @@ def plan_run(model: Model, times: Iterable[float], *,
                              f"must be >= the first output time {t0} h", got=ev.time)
     ordered = tuple(sorted(events, key=lambda e: e.time))
     outs = tuple(outputs) if outputs is not None else default_outputs(model)
-    for name in outs:
-        # readable: species, assignments, parameters, inputs, derived, compartments
-        if name not in values and (name not in defs or isinstance(defs[name], Reaction)):
-            raise InputError(f"outputs.{name}", f"is not a species, assignment or parameter of "
-                             f"model {model.name}")
+    if checked_outputs is None or outs not in checked_outputs:
+        for name in outs:
+            # readable: species, assignments, parameters, inputs, derived, compartments
+            if name not in values and (name not in defs or isinstance(defs[name], Reaction)):
+                raise InputError(f"outputs.{name}", f"is not a species, assignment or "
+                                 f"parameter of model {model.name}")
+        if checked_outputs is not None:
+            checked_outputs.add(outs)
     return RunPlan(times=t, values=values, initial=init, events=ordered, outputs=outs, t0=t0,
                    subject=subject, well_spaced=well_spaced)

@@ -66,9 +66,13 @@ class _Compiled:
     """One compiled model structure and the index layout a run loads values through
     (everything here depends on the structure only, so Simulators share it)."""
 
-    def __init__(self, model: Model) -> None:
+    def __init__(self, model: Model, state: bytes | None = None) -> None:
         roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)
-        self.rr = roadrunner.RoadRunner(model.sbml)
+        if state is None:
+            self.rr = roadrunner.RoadRunner(model.sbml)
+        else:  # compiled in another process (compiled_state): its machine code, no compile
+            self.rr = roadrunner.RoadRunner()
+            self.rr.loadStateS(state)
         self.integrator = self.rr.integrator  # kept alive by self.rr
         #: tolerances last applied (shared by every Simulator of this structure)
         self.tolerances: tuple[float, float, int] | None = None
@@ -112,6 +116,24 @@ def _compiled_for(model: Model) -> _Compiled:
     return entry
 
 
+def compiled_state(model: Model) -> bytes:
+    """``model``'s structure compiled (in this process, on first use) and saved with
+    libRoadRunner's ``saveStateS``: another process passing it to :func:`load_compiled`
+    gets the same machine code without compiling (~0.04 s instead of ~1 s)."""
+    return bytes(_compiled_for(model).rr.saveStateS())
+
+
+def load_compiled(model: Model, state: bytes) -> None:
+    """Put ``model``'s structure, saved by :func:`compiled_state` (in another process, of
+    the same libRoadRunner), into this process's cache; nothing if it is there already.
+    Runs load every value themselves, so what the saved state held does not matter."""
+    key = structure_key(model)
+    if key not in _compiled:
+        _compiled[key] = _Compiled(model, state)
+        while len(_compiled) > _CACHE_SIZE:
+            _compiled.popitem(last=False)
+
+
 def compiled(model: Model) -> roadrunner.RoadRunner:
     """The process-wide compiled RoadRunner for ``model``'s structure (LRU cache).
 
@@ -134,6 +156,9 @@ class RoadRunnerBackend(Backend):
         self._param_index = self._c.param_index
         self._selections: dict[tuple[str, ...], list[str]] = {}
         self._one: dict[tuple[str, bool], np.ndarray] = {}  # (name, species) -> [index]
+        #: the parameter values last loaded, as the array loaded (runs with the same
+        #: resolved values, Backend._resolved_for, reuse it)
+        self._loaded: tuple[dict[str, float], np.ndarray] | None = None
 
     def _selection(self, name: str) -> str:
         sp = self._species.get(name)
@@ -161,7 +186,10 @@ class RoadRunnerBackend(Backend):
         c = self._c
         self._apply_tolerances()
         m = c.rr.model
-        m.setGlobalParameterValues(c.load_idx, np.array(c.get_loadable(plan.values)))
+        loaded = self._loaded
+        if loaded is None or loaded[0] is not plan.values:  # the same resolved values
+            loaded = self._loaded = (plan.values, np.array(c.get_loadable(plan.values)))
+        m.setGlobalParameterValues(c.load_idx, loaded[1])
         if c.conc is not None:
             index, get = c.conc
             m.setFloatingSpeciesConcentrations(index, np.array(get(plan.initial)))
@@ -232,4 +260,10 @@ class RoadRunnerBackend(Backend):
         return float(self._rr.getValue(self._selection(name)))
 
     def _read(self) -> np.ndarray:
+        # the time-course selections are this run's outputs (set in _start): read them in
+        # one call (getValue per name costs ~3 us each, ~0.5 ms for a patient's ~90)
+        if self._c.selections is self._sel:
+            values = np.array(self._rr.getSelectedValues(), dtype=float)
+            if values.shape == (len(self._sel),):
+                return values
         return np.array([self._rr.getValue(s) for s in self._sel], dtype=float)

@@ -36,6 +36,7 @@ class Simulator:
             raise InputError("backend", f"must be one of {sorted(kinds)}", got=backend)
         self.model = model
         self.backend_name = backend
+        self.rtol = rtol
         self.atol = atol
         self._backend = kinds[backend](model, rtol=rtol, atol=atol, max_steps=max_steps)
 

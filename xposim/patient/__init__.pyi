@@ -43,4 +43,5 @@ from .rules import (
 from .runner import (
     ClinicalPatientSimulator as ClinicalPatientSimulator,
     PatientRun as PatientRun,
+    PreparedPatient as PreparedPatient,
 )

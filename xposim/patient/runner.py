@@ -76,6 +76,48 @@ class PatientRun:
     model: PatientModel
 
 
+@dataclass(frozen=True)
+class PreparedPatient:
+    """One patient ready to simulate on one arm (:meth:`ClinicalPatientSimulator.prepare`):
+    what the clinical simulation starts from, for benchmarks, diagnostics and engines of
+    one's own.
+
+    ``model``: the composed :class:`~xposim.patient.model.PatientModel` of the patient's
+    disease and the arm's drugs (``model.model.sbml`` is its SBML); ``simulator``: the
+    compiled :class:`~xposim.engine.Simulator` of that model (shared by every patient of
+    the simulator: runs never carry state); ``parameters``: the run parameters (canonical
+    units: covariates, the patient's own values, the untreated references of the
+    coupling); ``initial_state``: species at day 0 (nM or amount, the untreated steady
+    state of the patient's own tumour cell); ``rules``: the arm's
+    :class:`~xposim.patient.rules.DoseRules` (None without dose levels); ``bsa_m2``:
+    body-surface area (m², None without height)."""
+
+    patient: VirtualPatient
+    arm: ArmPlan
+    seed: int
+    model: PatientModel
+    simulator: Any
+    parameters: Mapping[str, float]
+    initial_state: Mapping[str, float]
+    rules: Any
+    bsa_m2: float | None
+
+    @property
+    def tolerances(self) -> tuple[float, float]:
+        """(relative, absolute) solver tolerances of the runs (absolute in each species'
+        own unit)."""
+        return float(self.simulator.rtol), float(self.simulator.atol)
+
+    def run(self, times_h: Sequence[float] | np.ndarray, *, outputs: Sequence[str],
+            events: Sequence[Any] = ()) -> Any:
+        """The untreated-start model run at ``times_h`` (h) with ``events``
+        (:class:`~xposim.engine.Bolus`/``Set``), ``outputs`` recorded: an
+        :class:`~xposim.engine.Result` (no rules, no visits)."""
+        return self.simulator.run(times_h, parameters=self.parameters,
+                                  initial=self.initial_state, events=events,
+                                  outputs=list(outputs), subject=self.patient.subject_id)
+
+
 # -- dosing plans -------------------------------------------------------------------
 
 
@@ -97,6 +139,11 @@ class _DrugPlan:
             amounts.append(d.amount_mg(bsa) * d.f)
             routes.append(d.route)
         return times, amounts, routes
+
+    def per_m2(self, level: int) -> bool:
+        """Whether a dose of ``level`` is in mg/m² (its amounts depend on the patient)."""
+        regimen = self.levels[min(level, len(self.levels) - 1)]
+        return any(r.per_m2 for r in regimen.records)
 
 
 def _plans(arm: ArmPlan) -> tuple[dict[str, _DrugPlan], Any]:
@@ -150,7 +197,11 @@ class ClinicalPatientSimulator:
         self.cell = cell
         self.rtol, self.atol = float(rtol), float(atol)
         self._sims: dict[tuple[str, tuple[str, ...]], Any] = {}
-        self._rules: dict[int, tuple[ArmPlan, Any]] = {}
+        #: per arm (by identity): what every patient of the arm shares (drugs, dose
+        #: plans, rules, administrations), built on first use
+        self._arms: dict[int, _ArmSetup] = {}
+        #: per disease: the reference model (every drug) and its settable parameters
+        self._refs: dict[str, tuple[PatientModel, frozenset[str]]] = {}
         self.recipe = SimulatorRecipe("xposim.patient.runner:clinical_simulator",
                                       {"disease": disease, "preset": preset, "cell": cell,
                                        "rtol": self.rtol, "atol": self.atol})
@@ -161,7 +212,7 @@ class ClinicalPatientSimulator:
         disease, combined, when the simulator models both)."""
         import hashlib
 
-        hashes = [self._reference(d).model.hash for d in self.diseases]
+        hashes = [self._reference(d)[0].model.hash for d in self.diseases]
         if len(hashes) == 1:
             return hashes[0]
         return hashlib.sha256("\n".join(hashes).encode()).hexdigest()
@@ -171,8 +222,8 @@ class ClinicalPatientSimulator:
         simulator models), canonical units."""
         out: dict[str, float] = {}
         for d in reversed(self.diseases):
-            out.update({k: v for k, v in self._reference(d).defaults.items()
-                        if k in self._settable(d)})
+            ref, settable = self._reference(d)
+            out.update({k: v for k, v in ref.defaults.items() if k in settable})
         return MappingProxyType(out)
 
     def parameter_units(self) -> Mapping[str, str]:
@@ -180,26 +231,44 @@ class ClinicalPatientSimulator:
         these before passing them; e.g. XPO1_total0 in nM, na_baseline in nM)."""
         out: dict[str, str] = {}
         for d in reversed(self.diseases):
-            m = self._reference(d).model
-            out.update({k: m.unit_of(k) for k in self._settable(d)})
+            ref, settable = self._reference(d)
+            m = ref.model
+            out.update({k: m.unit_of(k) for k in m.default_values() if k in settable})
         return MappingProxyType(out)
 
     def simulate(self, patient: VirtualPatient, arm: ArmPlan, *, seed: int) -> PatientOutcome:
         """Simulate one patient on one arm (see :func:`run_patient`)."""
-        return self.run(patient, arm, seed=seed).outcome
+        return self._patient(patient, arm, seed, None).outcome()
 
     # -- the richer entry point ---------------------------------------------------------
     def run(self, patient: VirtualPatient, arm: ArmPlan, *, seed: int,
             record_step_h: float | None = None) -> PatientRun:
         """Simulate one patient; with ``record_step_h`` the time course is also recorded
         every that many hours (for plots)."""
+        return self._patient(patient, arm, seed, record_step_h).run()
+
+    def prepare(self, patient: VirtualPatient, arm: ArmPlan, *, seed: int) -> PreparedPatient:
+        """``patient`` ready to be simulated on ``arm``: its model, compiled simulator, run
+        parameters and untreated initial state, exactly as :meth:`simulate` starts from
+        them (for benchmarks, diagnostics and engines of one's own; see
+        :class:`PreparedPatient`). SimulationError naming the subject when the untreated
+        state cannot be reached."""
+        p = self._patient(patient, arm, seed, None)
+        state = p.prepare()
+        return PreparedPatient(patient=patient, arm=arm, seed=seed, model=p.pm,
+                               simulator=p.sim, rules=p.rules,
+                               parameters=MappingProxyType(dict(p.params)),
+                               initial_state=MappingProxyType(dict(state)), bsa_m2=p.bsa)
+
+    def _patient(self, patient: VirtualPatient, arm: ArmPlan, seed: int,
+                 record_step_h: float | None) -> _Patient:
         if patient.disease not in self.diseases:
             raise InputError("disease", f"this simulator models {', '.join(self.diseases)}",
                              got=patient.disease)
-        drugs = self._drugs(arm)
-        pm, sim = self.model_for(drugs, patient.disease)
-        rules = self._rules_for(arm, pm)
-        return _Patient(pm, sim, rules, patient, arm, seed, record_step_h).run()
+        setup = self._setup(arm)
+        pm, sim = self.model_for(setup.drugs, patient.disease)
+        return _Patient(pm, sim, setup.rules_for(pm), patient, arm, seed, record_step_h,
+                        setup=setup)
 
     def untreated_course(self, patient: VirtualPatient, days: Sequence[float],
                          outputs: Sequence[str], *, drugs: Sequence[str] = ("selinexor",)
@@ -238,24 +307,38 @@ class ClinicalPatientSimulator:
                       ) -> tuple[PatientModel, Any]:
         """(patient model, simulator) for the drugs of an arm's regimen (built on first
         use; InputError for a drug without a PK model)."""
-        return self.model_for(self._drugs(arm), disease)
+        return self.model_for(self._setup(arm).drugs, disease)
 
     def check_arm(self, arm: ArmPlan, disease: str | None = None) -> None:
         """Raise InputError for an arm this model cannot run (drug without PK, rule
         reading a lab the model does not make, supportive care on an unknown parameter)."""
         pm, _ = self.model_for_arm(arm, disease)
-        self._rules_for(arm, pm)
+        self._setup(arm).rules_for(pm)
 
     # -- internals -----------------------------------------------------------------
-    def _reference(self, disease: str) -> PatientModel:
-        from xposim.patient.model import PK_DRUGS
+    def _reference(self, disease: str) -> tuple[PatientModel, frozenset[str]]:
+        """The model of ``disease`` with every drug, and its settable parameters."""
+        hit = self._refs.get(disease)
+        if hit is None:
+            from xposim.patient.model import PK_DRUGS
 
-        return patient_model(disease, PK_DRUGS, self.preset, self.cell)  # type: ignore[arg-type]
+            ref = patient_model(disease, PK_DRUGS, self.preset, self.cell)  # type: ignore[arg-type]
+            settable = frozenset(p.name for p in ref.model.parameters
+                                 if not p.name.startswith("qss_") and p.name not in _INTERNAL)
+            hit = self._refs[disease] = (ref, settable)
+        return hit
 
-    def _settable(self, disease: str) -> frozenset[str]:
-        m = self._reference(disease).model
-        return frozenset(p.name for p in m.parameters
-                         if not p.name.startswith("qss_") and p.name not in _INTERNAL)
+    def _setup(self, arm: ArmPlan) -> _ArmSetup:
+        """What every patient of ``arm`` shares (cached by identity: an ArmPlan is frozen;
+        the protocol layer keeps one per arm)."""
+        hit = self._arms.get(id(arm))
+        if hit is not None and hit.arm is arm:
+            return hit
+        setup = _ArmSetup.build(arm)
+        if len(self._arms) > 64:
+            self._arms.clear()
+        self._arms[id(arm)] = setup
+        return setup
 
     @staticmethod
     def _drugs(arm: ArmPlan) -> tuple[str, ...]:
@@ -263,15 +346,124 @@ class ClinicalPatientSimulator:
 
         return check_drugs(list(read_regimen(arm.regimen).drugs))
 
-    def _rules_for(self, arm: ArmPlan, pm: PatientModel) -> Any:
-        hit = self._rules.get(id(arm))
-        if hit is not None and hit[0] is arm:
-            return hit[1]
-        rules = _build_rules(arm, pm)
-        if len(self._rules) > 64:
-            self._rules.clear()
-        self._rules[id(arm)] = (arm, rules)
-        return rules
+    def adopt_models(self, other: ClinicalPatientSimulator) -> None:
+        """Take the models ``other`` (of the same options, e.g. unpickled from a worker
+        process that built them) has built and this simulator has not."""
+        if other.recipe.options != self.recipe.options:
+            raise InputError("simulator", "adopts models only from a simulator of the same "
+                             "options", got=dict(other.recipe.options))
+        for key, built in other._sims.items():
+            self._sims.setdefault(key, built)
+        for disease, ref in other._refs.items():
+            self._refs.setdefault(disease, ref)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled for worker processes (the trial runner ships its simulator to them): the
+        options, the models built so far (no worker derives or composes them again) and
+        each one's compiled code (libRoadRunner ``saveStateS``: no worker compiles), without
+        per-arm caches. Models whose simulator is not the libRoadRunner one are rebuilt."""
+        from xposim.engine.roadrunner_backend import RoadRunnerBackend, compiled_state
+
+        models = []
+        for key, (pm, sim) in self._sims.items():
+            code = (compiled_state(pm.model)
+                    if isinstance(getattr(sim, "_backend", None), RoadRunnerBackend) else None)
+            models.append((key, _model_state(pm), code))
+        return {"parts": _dumps({
+            "options": dict(self.recipe.options), "models": models,
+            "references": {d: (_model_state(pm), sorted(st))
+                           for d, (pm, st) in self._refs.items()}})}
+
+    def __setstate__(self, packed: dict[str, Any]) -> None:
+        import pickle
+
+        from xposim.engine import Simulator
+        from xposim.engine.roadrunner_backend import load_compiled
+
+        state = pickle.loads(packed["parts"])
+        self.__init__(**state["options"])  # type: ignore[misc]
+        for key, parts, code in state["models"]:
+            pm = _model_from_state(parts)
+            if code is not None:
+                load_compiled(pm.model, code)
+            self._sims[tuple(key)] = (pm, Simulator(pm.model, rtol=self.rtol, atol=self.atol))
+        for d, (parts, settable) in state["references"].items():
+            self._refs[d] = (_model_from_state(parts), frozenset(settable))
+
+
+def _proxy(d: dict[Any, Any]) -> Mapping[Any, Any]:
+    return MappingProxyType(d)
+
+
+def _dumps(obj: Any) -> bytes:
+    """pickle.dumps, with read-only mapping proxies (which do not pickle) as proxies of
+    copies."""
+    import io
+    import pickle
+
+    class _Pickler(pickle.Pickler):
+        def reducer_override(self, o: Any) -> Any:
+            if type(o) is MappingProxyType:
+                return _proxy, (dict(o),)
+            return NotImplemented
+
+    buf = io.BytesIO()
+    _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+    return buf.getvalue()
+
+
+def _model_state(pm: PatientModel) -> tuple[Any, ...]:
+    """A PatientModel as picklable parts (its mappings are read-only proxies)."""
+    return (pm.disease, pm.drugs, pm.preset, pm.cell, pm.model,
+            {d: dict(r) for d, r in pm.dose_routes.items()}, dict(pm.reductions))
+
+
+def _model_from_state(parts: tuple[Any, ...]) -> PatientModel:
+    disease, drugs, preset, cell, model, routes, reductions = parts
+    return PatientModel(disease, tuple(drugs), preset, cell, model,
+                        MappingProxyType({d: MappingProxyType(r) for d, r in routes.items()}),
+                        MappingProxyType(reductions))
+
+
+@dataclass
+class _ArmSetup:
+    """What every patient of one arm shares: its drugs, dose-level plans and label, its
+    rules per patient model, and the administrations of each (drug, level, horizon)."""
+
+    arm: ArmPlan
+    drugs: tuple[str, ...]
+    plans: dict[str, _DrugPlan]
+    label: Any
+    rules: dict[int, tuple[PatientModel, Any]]
+    given: dict[tuple[Any, ...], tuple[list[float], list[float], list[str]]]
+
+    @classmethod
+    def build(cls, arm: ArmPlan) -> _ArmSetup:
+        drugs = ClinicalPatientSimulator._drugs(arm)
+        plans, label = _plans(arm)
+        return cls(arm, drugs, plans, label, {}, {})
+
+    def rules_for(self, pm: PatientModel) -> Any:
+        """The arm's DoseRules checked against ``pm`` (built once per model)."""
+        hit = self.rules.get(id(pm))
+        if hit is None or hit[0] is not pm:
+            hit = self.rules[id(pm)] = (pm, _build_rules(self.arm, pm))
+        return hit[1]
+
+    def administrations(self, drug: str, level: int, horizon_h: float, bsa: float | None
+                        ) -> tuple[list[float], list[float], list[str]]:
+        """(times h, amounts mg, routes) of ``drug`` at ``level`` before ``horizon_h``:
+        shared by every patient of the arm (flat doses) or of the same body-surface area
+        (mg/m² doses). The lists are shared: read them, never change them."""
+        plan = self.plans[drug]
+        key = (drug, level, horizon_h, bsa if plan.per_m2(level) else None)
+        hit = self.given.get(key)
+        if hit is None:
+            hit = plan.administrations(level, horizon_h, bsa)
+            if len(self.given) > 4096:
+                self.given.clear()
+            self.given[key] = hit
+        return hit
 
 
 def clinical_simulator(**options: Any) -> ClinicalPatientSimulator:
@@ -319,7 +511,8 @@ class _Patient:
     """The visit loop of one patient (state kept here, never in the simulator)."""
 
     def __init__(self, pm: PatientModel, sim: Any, rules: Any, patient: VirtualPatient,
-                 arm: ArmPlan, seed: int, record_step_h: float | None) -> None:
+                 arm: ArmPlan, seed: int, record_step_h: float | None,
+                 setup: _ArmSetup | None = None) -> None:
         self.pm, self.sim, self.rules = pm, sim, rules
         self.patient, self.arm, self.seed = patient, arm, seed
         self.sid = patient.subject_id
@@ -329,7 +522,8 @@ class _Patient:
         self.rng = patient.rng(seed)
         self.params = _parameters(pm, patient)
         self.bsa = _bsa(patient, pm)
-        self.plans, self.label = _plans(arm)
+        self.setup = setup if setup is not None else _ArmSetup.build(arm)
+        self.plans, self.label = self.setup.plans, self.setup.label
 
     # ---------------------------------------------------------------- run
     def prepare(self) -> dict[str, float]:
@@ -353,6 +547,15 @@ class _Patient:
         return state
 
     def run(self) -> PatientRun:
+        """The outcome and the dense time course (:class:`PatientRun`)."""
+        out, dense = self._simulate()
+        return PatientRun(out, self._dense(dense), self.pm)
+
+    def outcome(self) -> PatientOutcome:
+        """The outcome alone (no dense table: what the trial contract returns)."""
+        return self._simulate()[0]
+
+    def _simulate(self) -> tuple[PatientOutcome, list[tuple[np.ndarray, np.ndarray]]]:
         pm, arm = self.pm, self.arm
         species = list(pm.species)
         outputs = list(pm.outputs)
@@ -363,7 +566,7 @@ class _Patient:
         except SimulationError as exc:
             failure = f"subject {self.sid}: solver failure at day 0 (the untreated initial " \
                       f"state): {exc}"
-            return PatientRun(PatientOutcome.failed(self.sid, failure), self._dense([]), pm)
+            return PatientOutcome.failed(self.sid, failure), []
         horizon = arm.follow_up_days
         if self.patient.dropout_day is not None:
             horizon = min(horizon, self.patient.dropout_day)
@@ -470,9 +673,9 @@ class _Patient:
             end_day = min(last_day, treat_end) if math.isfinite(treat_end) else last_day
         if self.record_step_h is not None:
             dense.append((np.array([last_day * DAY]), visit_rows[-1][1][None, :]))
-        return self._finish(visit_rows, dense, decisions, doses, grades, marker_days,
+        return self._finish(visit_rows, decisions, doses, grades, marker_days,
                             marker_values, end_day, end_reason, auc_at, failure,
-                            first_segment, admin_cache)
+                            first_segment, admin_cache), dense
 
     # ---------------------------------------------------------------- pieces
     def _resolved(self) -> dict[str, float]:
@@ -518,14 +721,13 @@ class _Patient:
         from xposim.engine import Bolus
 
         events = []
-        for drug, plan in self.plans.items():
+        for drug in self.plans:
             if drug in off or t1 <= t0:
                 continue
             key = (drug, levels[drug])
             if key not in cache:
-                times, amounts, routes = plan.administrations(levels[drug], horizon_h,
-                                                              self.bsa)
-                cache[key] = (times, amounts, routes)
+                cache[key] = self.setup.administrations(drug, levels[drug], horizon_h,
+                                                        self.bsa)
             times, amounts, routes = cache[key]
             lo = bisect.bisect_left(times, t0 - 1e-9)
             hi = bisect.bisect_left(times, t1 - 1e-9)
@@ -548,6 +750,7 @@ class _Patient:
         if not hasattr(self, "_ae_index"):
             self._ae_index = {ae: [self.names.index(f"{ae}_p{g}") for g in range(4)]
                               for ae in GRADED}
+            self._ae_keys = {ae: [f"{ae}_p{j}" for j in range(4)] for ae in GRADED}
         for ae in GRADED:
             p = [max(float(current[i]), 0.0) for i in self._ae_index[ae]]
             total = p[0] + p[1] + p[2] + p[3]
@@ -559,8 +762,8 @@ class _Patient:
                     break
             if total <= 0.0:
                 g = 0
-            for j in range(4):  # the chain is now known to be in grade g
-                state[f"{ae}_p{j}"] = unit if j == g else 0.0
+            for j, key in enumerate(self._ae_keys[ae]):  # the chain is now in grade g
+                state[key] = unit if j == g else 0.0
             grades[ae].append((day, g))
             out[f"{ae}_grade"] = float(g)
         out.update(ABSENT_EVENTS)
@@ -587,14 +790,13 @@ class _Patient:
         return r.progression_day
 
     # ---------------------------------------------------------------- summary
-    def _finish(self, visit_rows: list[tuple[float, np.ndarray]],
-                dense: list[tuple[np.ndarray, np.ndarray]], decisions: list[Any],
+    def _finish(self, visit_rows: list[tuple[float, np.ndarray]], decisions: list[Any],
                 doses: list[tuple[float, str, float]], grades: dict[str, list],
                 marker_days: list[float], marker_values: list[float], end_day: float,
                 end_reason: str, auc_at: Mapping[float, float], failure: str | None,
                 first_segment: list[tuple[np.ndarray, np.ndarray]],
                 admin_cache: Mapping[tuple[str, int], tuple[list[float], list[float], list[str]]]
-                ) -> PatientRun:
+                ) -> PatientOutcome:
         from xposim.patient.model import STANDARD_OUTPUTS
 
         pm, sid = self.pm, self.sid
@@ -623,16 +825,13 @@ class _Patient:
             "amount": np.array([d[2] for d in doses], dtype=float),
             "unit": np.array(["mg"] * len(doses), dtype=object)})
         dec_out = decision_table(sid, decisions)
-        dense_df = self._dense(dense)
         if failure is not None:
-            out = PatientOutcome.failed(sid, failure, time_course=tc, decisions=dec_out,
-                                        doses=dose_df)
-            return PatientRun(out, dense_df, pm)
+            return PatientOutcome.failed(sid, failure, time_course=tc, decisions=dec_out,
+                                         doses=dose_df)
         summary = self._summary(visit_rows, decisions, doses, grades, marker_days,
                                 marker_values, end_day, end_reason, auc_at, first_segment,
                                 admin_cache)
-        out = PatientOutcome(sid, summary, time_course=tc, decisions=dec_out, doses=dose_df)
-        return PatientRun(out, dense_df, pm)
+        return PatientOutcome(sid, summary, time_course=tc, decisions=dec_out, doses=dose_df)
 
     def _dense(self, dense: list[tuple[np.ndarray, np.ndarray]]) -> pd.DataFrame:
         if not dense:

@@ -113,6 +113,9 @@ class ChunkTask:
     settings: tuple[tuple[str, float], ...]
     seed: int
     chunk: Chunk
+    #: a file holding the parent's simulator, pickled with its models built and compiled
+    #: (:func:`ship_simulator`; local worker processes), or "" to build it from ``recipe``
+    shipped: str = ""
 
 
 def _protocol_with(text: str, where: str, settings: Iterable[tuple[str, float]]) -> Protocol:
@@ -138,7 +141,26 @@ def for_model(protocol: Protocol, sim: PatientSimulator) -> Protocol:
 
 def simulate_chunk(task: ChunkTask) -> dict[str, pd.DataFrame]:
     """Simulate one chunk; returns its tables (subjects, time_course, decisions, doses)."""
-    sim: PatientSimulator = _cached("sim:" + task.recipe.key(), task.recipe.build)
+    return chunk_tables(task, [simulate_part(task, task.chunk.start, task.chunk.stop)])
+
+
+def _simulator(task: ChunkTask) -> PatientSimulator:
+    def build() -> PatientSimulator:
+        if task.shipped:
+            import pickle
+
+            with open(task.shipped, "rb") as f:
+                return pickle.load(f)  # the parent's own simulator (it wrote the file)
+        return task.recipe.build()
+
+    return _cached("sim:" + task.recipe.key(), build)
+
+
+def simulate_part(task: ChunkTask, start: int, stop: int) -> list[tuple[Any, ...]]:
+    """Subjects ``start..stop-1`` of ``task``'s chunk: one (row, time course, decisions,
+    doses) per subject, in order (:func:`chunk_tables` assembles a chunk from its parts,
+    so a chunk simulated in parts gives the same tables as in one piece)."""
+    sim = _simulator(task)
     protocol: Protocol = _cached(
         f"protocol:{hash((task.protocol_text, task.protocol_where, task.settings))}:"
         f"{task.recipe.key()}",
@@ -146,9 +168,8 @@ def simulate_chunk(task: ChunkTask) -> dict[str, pd.DataFrame]:
                                          task.settings), sim))
     plan = _cached(f"plan:{protocol.sha256}:{task.chunk.arm}",
                    lambda: protocol.arm_plan(task.chunk.arm))
-    rows, tcs, decs, doses = [], [], [], []
-    keep = set(STANDARD_VARIABLES)
-    for sid in range(task.chunk.start, task.chunk.stop):
+    out_rows: list[tuple[Any, ...]] = []
+    for sid in range(start, stop):
         patient, draws = make_patient(protocol, task.chunk.arm, sid, task.seed)
         try:
             out = sim.simulate(patient, plan, seed=task.seed)
@@ -164,14 +185,20 @@ def simulate_chunk(task: ChunkTask) -> dict[str, pd.DataFrame]:
         row.update({f"par_{k}": v for k, v in patient.parameters.items()})
         if out.summary is not None:
             row.update(out.summary.to_row())
-        rows.append(row)
-        tcs.append(out.time_course)
-        decs.append(out.decisions)
-        doses.append(out.doses)
-    tc = _concat(tcs)
+        out_rows.append((row, out.time_course, out.decisions, out.doses))
+    return out_rows
+
+
+def chunk_tables(task: ChunkTask, parts: Sequence[list[tuple[Any, ...]]]
+                 ) -> dict[str, pd.DataFrame]:
+    """A chunk's tables from its parts (:func:`simulate_part`, in subject order)."""
+    subjects = [s for part in parts for s in part]
+    keep = set(STANDARD_VARIABLES)
+    tc = _concat([s[1] for s in subjects])
     tc = tc[tc["variable"].isin(keep)].reset_index(drop=True)  # only what endpoints/plots use
-    tables = {"subjects": pd.DataFrame(rows), "time_course": tc,
-              "decisions": _concat(decs), "doses": _concat(doses)}
+    tables = {"subjects": pd.DataFrame([s[0] for s in subjects]), "time_course": tc,
+              "decisions": _concat([s[2] for s in subjects]),
+              "doses": _concat([s[3] for s in subjects])}
     for name in ("time_course", "decisions", "doses"):
         tables[name].insert(0, "arm", task.chunk.arm)
     return tables
@@ -191,40 +218,147 @@ def _run_serial(tasks: Sequence[ChunkTask], done: Callable[[ChunkTask, Any], Non
         done(t, simulate_chunk(t))
 
 
-def _run_processes(tasks: Sequence[ChunkTask], done: Callable[[ChunkTask, Any], None],
-                   workers: int, max_retries: int) -> None:
+#: The last chunks of a process-pool run are simulated in parts of about this share of a
+#: chunk, so that the workers finish together (the tail waits for one part, not a chunk).
+TAIL_PART = 0.2
+
+
+def _start_worker() -> None:
+    """Initializer of a local worker process: the imports and unit registry a chunk needs,
+    done while the parent still prepares the run."""
+    import pandas  # noqa: F401
+    import roadrunner  # noqa: F401
+
+    import xposim.patient.runner
+    import xposim.trials.protocol  # noqa: F401
+    from xposim.engine.simulator import Simulator  # noqa: F401
+    from xposim.model.units import unit_registry
+
+    unit_registry()
+
+
+def _ready() -> None:
+    """A no-op task: submitting one per worker starts the workers at once."""
+
+
+def _shippable(sim: Any) -> bool:
+    """A simulator that defines its own pickling (``__getstate__``: what it ships to local
+    workers) and builds its models per arm (``model_for_arm``)."""
+    return "__getstate__" in type(sim).__dict__ and callable(getattr(sim, "model_for_arm",
+                                                                     None))
+
+
+def _prebuild(recipe: SimulatorRecipe, text: str, where: str,
+              settings: tuple[tuple[str, float], ...]) -> bytes:
+    """In a worker, while the parent builds its own models: a simulator from ``recipe``
+    with the models of the protocol's arms built and compiled, pickled (for the parent to
+    adopt, :func:`ship_simulator`; this worker keeps the compiled code in its cache)."""
+    import pickle
+
+    protocol = _protocol_with(text, where, settings)
+    sim = recipe.build()
+    for arm in protocol.arm_names:
+        sim.model_for_arm(protocol.arm_plan(arm), protocol.population.disease)  # type: ignore[attr-defined]
+    return pickle.dumps(sim, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def process_pool(workers: int, prebuild: tuple[Any, ...] | None = None
+                 ) -> tuple[Any, Any]:
+    """A pool of ``workers`` spawned processes (libRoadRunner is not fork-safe), started
+    now: they import while the caller prepares the run. With ``prebuild`` (recipe,
+    protocol text, where, settings), one worker builds and compiles the arms' models
+    meanwhile (the second item: a future of :func:`_prebuild`'s bytes, else None)."""
     import multiprocessing as mp
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                               initializer=_start_worker)
+    future = pool.submit(_prebuild, *prebuild) if prebuild is not None else None
+    for _ in range(workers - (future is not None)):
+        pool.submit(_ready)
+    return pool, future
+
+
+def ship_simulator(sim: PatientSimulator, protocol: Protocol, path: Path,
+                   prebuilt: Any = None) -> str:
+    """Write ``sim`` for local worker processes to ``path`` (returns it as text), with the
+    models of ``protocol``'s arms built and compiled first, so that no worker derives,
+    composes or compiles them again: adopted from ``prebuilt`` (a future of
+    :func:`_prebuild`: a worker built them while this process built its own) or built
+    here. Only a simulator that defines its own pickling (``__getstate__``: what it ships)
+    and builds its models per arm (``model_for_arm``) is shipped; for any other this
+    returns "" and the workers build theirs from its recipe."""
+    import contextlib
+    import pickle
+
+    if not _shippable(sim):
+        return ""
+    adopt = getattr(sim, "adopt_models", None)
+    if prebuilt is not None and callable(adopt):
+        # a worker that failed (or died) is no loss: the models are built here instead,
+        # raising whatever is wrong with an arm
+        with contextlib.suppress(Exception):
+            adopt(pickle.loads(prebuilt.result()))
+    for arm in protocol.arm_names:
+        sim.model_for_arm(protocol.arm_plan(arm), protocol.population.disease)  # type: ignore[attr-defined]
+    with open(path, "wb") as f:
+        pickle.dump(sim, f, protocol=pickle.HIGHEST_PROTOCOL)
+    return str(path)
+
+
+def _units(tasks: Sequence[ChunkTask], workers: int) -> list[tuple[ChunkTask, int, int]]:
+    """(task, start, stop) work units: whole chunks, then the last ``2 * workers`` chunks
+    in parts of about :data:`TAIL_PART` of a chunk."""
+    out = []
+    tail = max(len(tasks) - 2 * workers, 0)
+    for i, t in enumerate(tasks):
+        c = t.chunk
+        step = c.size if i < tail else max(1, round(c.size * TAIL_PART))
+        out.extend((t, a, min(a + step, c.stop)) for a in range(c.start, c.stop, step))
+    return out
+
+
+def _run_processes(tasks: Sequence[ChunkTask], done: Callable[[ChunkTask, Any], None],
+                   workers: int, max_retries: int, pool: Any = None) -> None:
+    from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    pending = list(tasks)
+    pending = _units(tasks, workers)
+    parts: dict[Chunk, dict[int, list[tuple[Any, ...]]]] = {t.chunk: {} for t in tasks}
+    expected = {t.chunk: sum(1 for u in pending if u[0].chunk == t.chunk) for t in tasks}
     tries: dict[Chunk, int] = {}
-    ctx = mp.get_context("spawn")  # libRoadRunner is not fork-safe; workers compile anew
     while pending:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = {pool.submit(simulate_chunk, t): t for t in pending}
+        pool = pool if pool is not None else process_pool(workers)[0]
+        with pool:
+            futures = {pool.submit(simulate_part, *u): u for u in pending}
             broken = False
             while futures:
                 finished, _ = wait(futures, return_when=FIRST_COMPLETED)
                 for f in finished:
-                    t = futures.pop(f)
+                    u = futures.pop(f)
                     try:
                         result = f.result()
                     except BrokenProcessPool:
                         broken = True
                         continue
-                    done(t, result)
-                    pending.remove(t)
+                    t = u[0]
+                    got = parts[t.chunk]
+                    got[u[1]] = result
+                    pending.remove(u)
+                    if len(got) == expected[t.chunk]:
+                        done(t, chunk_tables(t, [got[k] for k in sorted(got)]))
+                        del parts[t.chunk]
                 if broken:
                     break
             if broken:
-                for t in pending:
-                    tries[t.chunk] = tries.get(t.chunk, 0) + 1
-                    if tries[t.chunk] > max_retries:
-                        raise SimulationError(f"a worker died {tries[t.chunk]} times on chunk "
-                                              f"{t.chunk.index} of arm {t.chunk.arm} "
-                                              f"(subjects {t.chunk.start}-{t.chunk.stop - 1})")
+                for c in {u[0].chunk for u in pending}:
+                    tries[c] = tries.get(c, 0) + 1
+                    if tries[c] > max_retries:
+                        raise SimulationError(f"a worker died {tries[c]} times on chunk "
+                                              f"{c.index} of arm {c.arm} "
+                                              f"(subjects {c.start}-{c.stop - 1})")
                 pool.shutdown(wait=False, cancel_futures=True)
+        pool = None
 
 
 def connect_dask(scheduler: str | None, workers: int) -> Any:
@@ -358,7 +492,6 @@ def run_trial(protocol: Protocol | str | Path, *, n: int, seed: int, out: str | 
     the command line that started the run (recorded as the manifest's ``argv``; a string
     is one item).
     """
-    from xposim.trials.endpoints import trial_endpoints
 
     proto = protocol if isinstance(protocol, Protocol) else _load(protocol)
     n = _check_int("n", n, 1, MAX_SUBJECTS_PER_ARM)
@@ -374,6 +507,35 @@ def run_trial(protocol: Protocol | str | Path, *, n: int, seed: int, out: str | 
             raise InputError(f"set {name}", "must be a finite number", got=value)
     proto_set = _protocol_with(proto.text, proto.where, pairs)
 
+    # local workers start now and import (one builds the arms' models) while this process
+    # builds its own
+    sim = simulator.build() if isinstance(simulator, SimulatorRecipe) else simulator
+    pool = prebuilt = None
+    if backend == "processes":
+        pool, prebuilt = process_pool(workers, (sim.recipe, proto.text, proto.where, pairs)
+                                      if _shippable(sim) else None)
+    try:
+        return _run(proto, proto_set, n=n, seed=seed, out=out, simulator=sim,
+                    backend=backend, workers=workers, scheduler=scheduler,
+                    chunk_size=chunk_size, pairs=pairs, overwrite=overwrite,
+                    progress=progress, max_retries=max_retries, command=command,
+                    client=client, pool=pool, prebuilt=prebuilt)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run(proto: Protocol, proto_set: Protocol, *, n: int, seed: int, out: str | Path,
+         simulator: PatientSimulator | SimulatorRecipe, backend: Backend, workers: int,
+         scheduler: str | None, chunk_size: int, pairs: tuple[tuple[str, float], ...],
+         overwrite: bool, progress: bool, max_retries: int, command: str | Sequence[str],
+         client: Any, pool: Any, prebuilt: Any) -> TrialRun:
+    """run_trial after its arguments are checked (``pool``: the started process pool;
+    ``prebuilt``: its worker's models, :func:`process_pool`)."""
+    import tempfile
+
+    from xposim.trials.endpoints import trial_endpoints
+
     sim = simulator.build() if isinstance(simulator, SimulatorRecipe) else simulator
     recipe = sim.recipe
     proto_set = for_model(proto_set, sim)  # names and units, before anything is written
@@ -382,6 +544,8 @@ def run_trial(protocol: Protocol | str | Path, *, n: int, seed: int, out: str | 
         own_client = True
     else:
         own_client = False
+    # workers on this machine read the parent's simulator from a file (ship_simulator)
+    local_workers = backend == "processes" or (own_client and not scheduler)
     chunks = plan_chunks(proto.arm_names, n, chunk_size)
     try:
         manifest = trial_manifest(proto_set, n=n, seed=seed,
@@ -393,13 +557,20 @@ def run_trial(protocol: Protocol | str | Path, *, n: int, seed: int, out: str | 
         if own_client:
             _close(client)
         raise
+    ship_dir = tempfile.TemporaryDirectory(prefix="xposim-trial-")
     with folder:  # records complete, interrupted or failed
         try:
             have = folder.completed()
             todo = [ChunkTask(recipe, proto.text, proto.where, pairs, seed, c)
                     for c in chunks if (c.arm, c.index) not in have]
-            resumed = len(chunks) - len(todo)
             t0 = time.perf_counter()
+            if local_workers and todo:
+                from dataclasses import replace
+
+                shipped = ship_simulator(sim, proto_set,
+                                         Path(ship_dir.name) / "simulator.pickle", prebuilt)
+                todo = [replace(t, shipped=shipped) for t in todo]
+            resumed = len(chunks) - len(todo)
             with _Progress(progress, total=n * len(proto.arm_names),
                            done=sum(c.size for c in chunks if (c.arm, c.index) in have)
                            ) as bar:
@@ -411,11 +582,12 @@ def run_trial(protocol: Protocol | str | Path, *, n: int, seed: int, out: str | 
                     if backend == "serial":
                         _run_serial(todo, done)
                     elif backend == "processes":
-                        _run_processes(todo, done, workers, max_retries)
+                        _run_processes(todo, done, workers, max_retries, pool)
                     else:
                         _run_dask(todo, done, client, max_retries)
             seconds = time.perf_counter() - t0
         finally:
+            ship_dir.cleanup()
             if own_client:
                 _close(client)
         subjects = folder.read("subjects")
