@@ -36,6 +36,7 @@ WORKERS = 2
 PROTOCOLS = ("boston", "sadal")
 #: endpoints that are proportions (an interval can be computed from the published count)
 PROPORTIONS = frozenset({"orr", "mr_or_better", "cbr", "grade34_thrombocytopenia",
+                         "grade4_thrombocytopenia", "any_grade_thrombocytopenia",
                          "grade34_neutropenia", "dose_modified"})
 
 
