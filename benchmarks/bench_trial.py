@@ -306,7 +306,7 @@ def run() -> dict[str, dict]:
     mem10k = two["peak_gb"] + mem_slope * (10_000 - TRIAL_N)
     load_end = os.getloadavg()[0]
     where = (f"shared 2-core machine, load average {load:.1f} at the start and "
-             f"{load_end:.1f} at the end (other engineers' work)")
+             f"{load_end:.1f} at the end (the benchmark's own processes included)")
     # CPU accounting: with 2 free cores the 2-worker run would take about its parent's CPU
     # plus half its workers' CPU (the workers run side by side)
     ideal_two = two["cpu_self"] + two["cpu_children"] / 2
