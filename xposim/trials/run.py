@@ -255,11 +255,16 @@ def _prebuild(recipe: SimulatorRecipe, text: str, where: str,
     adopt, :func:`ship_simulator`; this worker keeps the compiled code in its cache)."""
     import pickle
 
-    protocol = _protocol_with(text, where, settings)
     sim = recipe.build()
-    for arm in protocol.arm_names:
-        sim.model_for_arm(protocol.arm_plan(arm), protocol.population.disease)  # type: ignore[attr-defined]
+    _build_arms(sim, _protocol_with(text, where, settings))
     return pickle.dumps(sim, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _build_arms(sim: Any, protocol: Protocol) -> None:
+    """Build and compile ``sim``'s models of every arm of ``protocol`` (``model_for_arm``
+    caches them in the simulator)."""
+    for arm in protocol.arm_names:
+        sim.model_for_arm(protocol.arm_plan(arm), protocol.population.disease)
 
 
 def process_pool(workers: int, prebuild: tuple[Any, ...] | None = None
@@ -299,8 +304,7 @@ def ship_simulator(sim: PatientSimulator, protocol: Protocol, path: Path,
         # raising whatever is wrong with an arm
         with contextlib.suppress(Exception):
             adopt(pickle.loads(prebuilt.result()))
-    for arm in protocol.arm_names:
-        sim.model_for_arm(protocol.arm_plan(arm), protocol.population.disease)  # type: ignore[attr-defined]
+    _build_arms(sim, protocol)
     with open(path, "wb") as f:
         pickle.dump(sim, f, protocol=pickle.HIGHEST_PROTOCOL)
     return str(path)
@@ -515,7 +519,7 @@ def run_trial(protocol: Protocol | str | Path, *, n: int, seed: int, out: str | 
         pool, prebuilt = process_pool(workers, (sim.recipe, proto.text, proto.where, pairs)
                                       if _shippable(sim) else None)
     try:
-        return _run(proto, proto_set, n=n, seed=seed, out=out, simulator=sim,
+        return _run(proto, proto_set, n=n, seed=seed, out=out, sim=sim,
                     backend=backend, workers=workers, scheduler=scheduler,
                     chunk_size=chunk_size, pairs=pairs, overwrite=overwrite,
                     progress=progress, max_retries=max_retries, command=command,
@@ -526,7 +530,7 @@ def run_trial(protocol: Protocol | str | Path, *, n: int, seed: int, out: str | 
 
 
 def _run(proto: Protocol, proto_set: Protocol, *, n: int, seed: int, out: str | Path,
-         simulator: PatientSimulator | SimulatorRecipe, backend: Backend, workers: int,
+         sim: PatientSimulator, backend: Backend, workers: int,
          scheduler: str | None, chunk_size: int, pairs: tuple[tuple[str, float], ...],
          overwrite: bool, progress: bool, max_retries: int, command: str | Sequence[str],
          client: Any, pool: Any, prebuilt: Any) -> TrialRun:
@@ -536,7 +540,6 @@ def _run(proto: Protocol, proto_set: Protocol, *, n: int, seed: int, out: str | 
 
     from xposim.trials.endpoints import trial_endpoints
 
-    sim = simulator.build() if isinstance(simulator, SimulatorRecipe) else simulator
     recipe = sim.recipe
     proto_set = for_model(proto_set, sim)  # names and units, before anything is written
     if backend == "dask" and client is None:
@@ -557,14 +560,14 @@ def _run(proto: Protocol, proto_set: Protocol, *, n: int, seed: int, out: str | 
         if own_client:
             _close(client)
         raise
-    ship_dir = tempfile.TemporaryDirectory(prefix="xposim-trial-")
+    ship_dir = tempfile.TemporaryDirectory(prefix="xposim-trial-") if local_workers else None
     with folder:  # records complete, interrupted or failed
         try:
             have = folder.completed()
             todo = [ChunkTask(recipe, proto.text, proto.where, pairs, seed, c)
                     for c in chunks if (c.arm, c.index) not in have]
             t0 = time.perf_counter()
-            if local_workers and todo:
+            if ship_dir is not None and todo:
                 from dataclasses import replace
 
                 shipped = ship_simulator(sim, proto_set,
@@ -587,7 +590,8 @@ def _run(proto: Protocol, proto_set: Protocol, *, n: int, seed: int, out: str | 
                         _run_dask(todo, done, client, max_retries)
             seconds = time.perf_counter() - t0
         finally:
-            ship_dir.cleanup()
+            if ship_dir is not None:
+                ship_dir.cleanup()
             if own_client:
                 _close(client)
         subjects = folder.read("subjects")
