@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from rule_walk import BASE, actions, run
 
 from xposim.disease import (
     dlbcl_module,
@@ -21,29 +22,12 @@ from xposim.errors import InputError
 from xposim.patient import dose_rules, load_rule_book, parse_rule_book
 
 NOT_MODELLED = ("sel-hb-lt8", "sel-other-g34")
-BASE = dict(platelets_1e9_per_l=200.0, neutrophils_1e9_per_l=3.0, sodium_mmol_per_l=139.0,
-            weight_loss_fraction=0.0, nausea_grade=0, fatigue_grade=0, anorexia_grade=0,
-            fatigue_grade2_days=0, bleeding=0, febrile=0)
 
 
 @pytest.fixture
 def xd():
     return dose_rules("selinexor-dex", ["selinexor-mm", "dexamethasone-xd", "supportive"],
                       disabled=NOT_MODELLED)
-
-
-def run(rules, visits, state=None):
-    """Evaluate a sequence of (day, lab changes); return all decisions and the state."""
-    state = state or rules.initial_state()
-    out = []
-    for day, changes in visits:
-        decisions, state = rules.evaluate({**BASE, **changes}, state, day=day)
-        out += decisions
-    return out, state
-
-
-def actions(decisions, drug="selinexor"):
-    return [(d.day, d.rule, d.action, d.new_level) for d in decisions if d.drug == drug]
 
 
 def test_hold_below_25_and_resume_one_level_lower_only_at_50(xd):

@@ -11,14 +11,12 @@ dose_rules.toml), so these tests check the rules as encoded, not the label itsel
 from __future__ import annotations
 
 import pytest
+from rule_walk import actions, run
 
 from xposim.patient import dose_rules, load_rule_book
 from xposim.patient.arm import LABEL_RULE_SETS
 
 NOT_MODELLED = ("sel-dlbcl-hb-lt8", "sel-dlbcl-other-g34")
-BASE = dict(platelets_1e9_per_l=200.0, neutrophils_1e9_per_l=3.0, sodium_mmol_per_l=139.0,
-            weight_loss_fraction=0.0, nausea_grade=0, fatigue_grade=0, anorexia_grade=0,
-            fatigue_grade2_days=0, bleeding=0, febrile=0)
 LEVELS = ("selinexor 60 mg PO days 1,3 weekly", "selinexor 40 mg PO days 1,3 weekly",
           "selinexor 60 mg PO weekly", "selinexor 40 mg PO weekly")
 
@@ -26,20 +24,6 @@ LEVELS = ("selinexor 60 mg PO days 1,3 weekly", "selinexor 40 mg PO days 1,3 wee
 @pytest.fixture
 def dl():
     return dose_rules("dlbcl", ["selinexor-dlbcl", "supportive"], disabled=NOT_MODELLED)
-
-
-def run(rules, visits, state=None):
-    """Evaluate a sequence of (day, lab changes); return all decisions and the state."""
-    state = state or rules.initial_state()
-    out = []
-    for day, changes in visits:
-        decisions, state = rules.evaluate({**BASE, **changes}, state, day=day)
-        out += decisions
-    return out, state
-
-
-def actions(decisions):
-    return [(d.day, d.rule, d.action, d.new_level) for d in decisions if d.drug == "selinexor"]
 
 
 def test_platelets_50_to_75_interrupt_and_restart_at_the_same_dose_at_75(dl):
