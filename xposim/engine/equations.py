@@ -20,6 +20,7 @@ import numpy as np
 from xposim.engine.plan import resolve_values
 from xposim.model.module import Model
 
+
 def _hill(x: float, k: float, n: float) -> float:
     # the textbook form, not the kernel's r / (1 + r): this backend is the independent
     # reading the SBML is checked against

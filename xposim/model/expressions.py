@@ -22,6 +22,7 @@ import numpy as np
 
 from xposim.errors import ModelError
 
+
 def _hill(x: Any, k: Any, n: Any) -> Any:
     """x^n / (k^n + x^n), computed as r / (1 + r) with r = (x / k)^n: one power instead
     of three, and ``x`` (often a long expression) evaluated once."""
