@@ -162,3 +162,36 @@ def test_rename_keeps_a_module_equivalent(shuttle):
     a = Simulator(shuttle).run([0.0, 5.0, 10.0])
     b = Simulator(renamed).run([0.0, 5.0, 10.0])
     assert b["cargo_nuc"].tolist() == pytest.approx(a["Xn"].tolist(), rel=1e-9)
+
+
+def test_hill_is_one_sbml_function_equal_to_the_textbook_fraction():
+    """hill(x, k, n) is written as SBML function definitions (only where a model uses it)
+    and libRoadRunner, the SciPy backend and the textbook x^n / (k^n + x^n) agree."""
+    import numpy as np
+
+    from xposim.engine import Simulator
+
+    mod = Module(name="hillmod", compartments=[Compartment("c", 1.0, "L")],
+                 parameters=[Parameter("k", 2.0, "nM", "test value", "assumed"),
+                             Parameter("n", 2.5, "1", "test value", "assumed"),
+                             Parameter("kin", 3.0, "nM/h", "test value", "assumed")],
+                 species=[Species("x", "c", 0.0), Species("y", "c", 0.0)],
+                 reactions=[Reaction("fill", "kin", (), {"x": 1}, "c"),
+                            Reaction("mark", "kin * hill(x, k, n)", (), {"y": 1}, "c")],
+                 assignments=[Assignment("h", "hill(x, k, n)", "1")])
+    model = compose(mod, name="hill_model")
+    doc = libsbml.readSBMLFromString(model.sbml)
+    fids = [doc.getModel().getFunctionDefinition(i).getId()
+            for i in range(doc.getModel().getNumFunctionDefinitions())]
+    assert fids == ["hill_ratio", "hill"]
+    t = np.linspace(0.0, 2.0, 9)
+    x = 3.0 * t
+    textbook = x**2.5 / (2.0**2.5 + x**2.5)
+    for backend in ("roadrunner", "scipy"):
+        res = Simulator(model, backend=backend, rtol=1e-10, atol=1e-12).run(
+            t, outputs=["h", "y"])
+        np.testing.assert_allclose(res["h"], textbook, rtol=1e-9, atol=1e-12)
+        # y = kin * integral of the fraction, which starts at 0 (x = 0: no division by 0)
+        assert res["y"][0] == 0.0 and np.all(np.diff(res["y"]) > 0)
+    shuttle_doc = libsbml.readSBMLFromString(compose(shuttle_module(), name="s").sbml)
+    assert shuttle_doc.getModel().getNumFunctionDefinitions() == 0

@@ -192,11 +192,10 @@ def fate_module(*, volumes: CellVolumes | None = None, name: str = "cell_fate") 
             Assignment("arrest_drive", "arrest_signal * (1 - w_cyclinD * "
                        "survival_translation)", "1", "arrest signal left after cyclin "
                        "D-CDK4/6 titrates p21 (eIF4E-driven translation)"),
-            Assignment("arrest_tsp", "arrest_drive**arrest_hill / (arrest_ec50**"
-                       "arrest_hill + arrest_drive**arrest_hill)", "1",
+            Assignment("arrest_tsp", "hill(arrest_drive, arrest_ec50, arrest_hill)", "1",
                        "arrest by nuclear suppressors (0-1)"),
-            Assignment("arrest_gr", "gr_death_signal**gr_arrest_hill / (gr_arrest_ec50**"
-                       "gr_arrest_hill + gr_death_signal**gr_arrest_hill)", "1",
+            Assignment("arrest_gr", "hill(gr_death_signal, gr_arrest_ec50, gr_arrest_hill)",
+                       "1",
                        "arrest by glucocorticoid signalling (p21/p27; 0-1)"),
             Assignment("arrest_fraction", "1 - (1 - arrest_tsp) * (1 - arrest_gr)", "1",
                        "share of cycling cells pushed to G1 arrest (independent routes)"),
@@ -217,12 +216,11 @@ def fate_module(*, volumes: CellVolumes | None = None, name: str = "cell_fate") 
                        "signalling"),
             Assignment("death_drive", "apoptotic_priming * death_signal * survival_support",
                        "1", "death drive the effectors build up towards"),
-            Assignment("apoptosis_hazard_tsp", "k_apo * apo_drive**apo_hill / ("
-                       "apo_threshold**apo_hill + apo_drive**apo_hill)", "1/h",
+            Assignment("apoptosis_hazard_tsp", "k_apo * hill(apo_drive, apo_threshold, "
+                       "apo_hill)", "1/h",
                        "apoptotic commitment rate of the suppressor / proteotoxic route"),
-            Assignment("gr_apoptosis_hazard", "k_gr_apo * (apoptotic_priming * "
-                       "gr_death_signal)**gr_apo_hill / (gr_apo_ec50**gr_apo_hill + ("
-                       "apoptotic_priming * gr_death_signal)**gr_apo_hill)", "1/h",
+            Assignment("gr_apoptosis_hazard", "k_gr_apo * hill(apoptotic_priming * "
+                       "gr_death_signal, gr_apo_ec50, gr_apo_hill)", "1/h",
                        "apoptotic commitment rate of the glucocorticoid route"),
             Assignment("apoptosis_hazard", "apoptosis_hazard_tsp + gr_apoptosis_hazard",
                        "1/h", "apoptotic commitment rate (independent routes add)"),

@@ -82,8 +82,7 @@ def _friberg(lin: _Lineage, name: str) -> Module:
     c = DISEASE_COMPARTMENT.name
     params = load_parameters(_FILE, lin.section, _names(lin))
     prod_input = lin.production_input
-    e_prod = (f"{p}_sel_emax * {prod_input} ** {p}_sel_hill / "
-              f"({p}_sel_ec50 ** {p}_sel_hill + {prod_input} ** {p}_sel_hill)")
+    e_prod = f"{p}_sel_emax * hill({prod_input}, {p}_sel_ec50, {p}_sel_hill)"
     release = f"{p}_ktr * {p}_transit3"
     loss: tuple[Reaction, ...] = ()
     inputs = [Input(prod_input, "1", 0.0, f"XPO1 blockade (0-1) in {lin.label} progenitors")]

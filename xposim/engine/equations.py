@@ -20,8 +20,15 @@ import numpy as np
 from xposim.engine.plan import resolve_values
 from xposim.model.module import Model
 
+
+def _hill(x: float, k: float, n: float) -> float:
+    # the textbook form, not the kernel's r / (1 + r): this backend is the independent
+    # reading the SBML is checked against
+    return float(x**n / (k**n + x**n))
+
+
 _NAMESPACE = {"exp": math.exp, "log": math.log, "sqrt": math.sqrt, "abs": abs, "min": min,
-              "max": max}
+              "max": max, "hill": _hill}
 
 #: dy/dt = rhs(t, y, p): t in h, y the species values in :attr:`ModelEquations.species`
 #: order (nM or amount), p canonical constants by name.

@@ -2,7 +2,8 @@
 
 Expressions are written in Python syntax over model symbols, e.g.
 ``"kon * drug * XPO1 - koff * XPO1_drug"``. Allowed: numbers, names, ``+ - * / **``,
-unary minus and the functions ``exp, log (natural), sqrt, abs, min, max``. The symbol
+unary minus and the functions ``exp, log (natural), sqrt, abs, min, max`` and
+``hill(x, k, n)`` (the Hill fraction x^n / (k^n + x^n), for x >= 0 and k > 0). The symbol
 ``time`` is the simulation time in h. Nothing else is accepted, so every expression can
 be written to SBML and evaluated in NumPy with the same meaning.
 """
@@ -21,6 +22,14 @@ import numpy as np
 
 from xposim.errors import ModelError
 
+
+def _hill(x: Any, k: Any, n: Any) -> Any:
+    """x^n / (k^n + x^n), computed as r / (1 + r) with r = (x / k)^n: one power instead
+    of three, and ``x`` (often a long expression) evaluated once."""
+    r = (x / k) ** n
+    return r / (1 + r)
+
+
 FUNCTIONS: dict[str, tuple[str, Callable[..., Any], int | None]] = {
     # name: (SBML L3 formula name, numpy implementation, arity or None for >= 2)
     "exp": ("exp", np.exp, 1),
@@ -29,6 +38,11 @@ FUNCTIONS: dict[str, tuple[str, Callable[..., Any], int | None]] = {
     "abs": ("abs", np.abs, 1),
     "min": ("min", lambda *a: _reduce(np.minimum, a), None),
     "max": ("max", lambda *a: _reduce(np.maximum, a), None),
+    # an SBML function definition (xposim.model.sbml.FUNCTION_DEFINITIONS), which
+    # libRoadRunner compiles as a function: its argument is evaluated once, where an
+    # inlined x^n / (k^n + x^n) repeats the whole expression of x (and everything it
+    # reads) twice, with three calls to pow
+    "hill": ("hill", _hill, 3),
 }
 #: Symbols every expression may use without defining them.
 BUILTIN_SYMBOLS = frozenset({"time"})
@@ -70,6 +84,12 @@ class Expression:
             if isinstance(node, ast.Name) and node.id not in FUNCTIONS:
                 out.add(node.id)
         return frozenset(out)
+
+    @cached_property
+    def functions(self) -> frozenset[str]:
+        """Functions the expression calls."""
+        return frozenset(node.func.id for node in ast.walk(self._tree)
+                         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name))
 
     def sbml_formula(self) -> str:
         """SBML Level 3 infix formula (``^`` for powers, ``ln`` for natural log)."""

@@ -169,9 +169,7 @@ def coupling_module(disease: Literal["myeloma", "dlbcl"]) -> Module:
             Assignment(f"{x}_death_drive_excess", excess, "1",
                        "drug-induced excess of the tumour cell's death drive"),
             Assignment(f"{x}_kill_tsp",
-                       f"{x}_death_drive_excess ** {x}_kill_hill / "
-                       f"({x}_kill_ec50 ** {x}_kill_hill + {x}_death_drive_excess ** "
-                       f"{x}_kill_hill)", "1",
+                       f"hill({x}_death_drive_excess, {x}_kill_ec50, {x}_kill_hill)", "1",
                        "suppressor/proteotoxic route: share of the maximal hazard"),
             Assignment(f"{x}_kill_gr",
                        f"min({x}_gr_kill_weight * {GR_DEATH_HAZARD} / {GR_DEATH_MAX}, 1)",

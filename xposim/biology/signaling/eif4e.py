@@ -96,9 +96,8 @@ def eif4e_module(volumes: CellVolumes | None = None, *, name: str = "eif4e") -> 
                        "eIF4E-dependent oncoproteins relative to the untreated reference "
                        "myeloma cell"),
             Assignment("survival_translation",
-                       "oncoprotein_translation ** survival_translation_hill / "
-                       "(survival_translation_K ** survival_translation_hill + "
-                       "oncoprotein_translation ** survival_translation_hill)", "1",
+                       "hill(oncoprotein_translation, survival_translation_K, "
+                       "survival_translation_hill)", "1",
                        "anti-apoptotic protection from translated oncoproteins (0-1)"),
         ),
         inputs=(Input("oncoRNA_c", "nM", 3.911, "cytoplasmic oncogene mRNA (export core "

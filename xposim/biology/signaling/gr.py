@@ -101,8 +101,7 @@ def gr_module(volumes: CellVolumes | None = None, *, name: str = "gr") -> Module
             Assignment("GR_occupancy", "(GR_dex + GR_dex_nuc) / max(GR_total, 1e-30)", "1",
                        "share of GR bound by dexamethasone"),
             Assignment("gr_death_signal",
-                       "GR_dex_nuc ** GR_signal_hill / (GR_signal_ec50 ** GR_signal_hill + "
-                       "GR_dex_nuc ** GR_signal_hill)", "1",
+                       "hill(GR_dex_nuc, GR_signal_ec50, GR_signal_hill)", "1",
                        "REDD1 induction / mTORC1 repression by nuclear GR (0-1)"),
         ),
         inputs=(

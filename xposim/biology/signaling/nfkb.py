@@ -250,8 +250,7 @@ def _assignments() -> tuple[Assignment, ...]:
         Assignment("nfkb_survival", "nfkb_dependence * min(1, nfkb_activity)", "1",
                    "NF-kB survival signalling (0-1; nfkb_dependence when untreated)"),
         Assignment("proteotoxic_signal",
-                   "(1 - proteasome_activity) ** proteotoxic_hill / (proteotoxic_ec50 ** "
-                   "proteotoxic_hill + (1 - proteasome_activity) ** proteotoxic_hill)", "1",
+                   "hill(1 - proteasome_activity, proteotoxic_ec50, proteotoxic_hill)", "1",
                    "unfolded-protein (proteotoxic) pro-death signal of proteasome "
                    "inhibition (0-1)"),
     )
