@@ -168,14 +168,81 @@ def test_patient_hazard_ranks_tumours_as_their_dish_ic50s():
 
 @pytest.mark.xfail(strict=True, reason="known gap: on the common-reference cell layer the "
                    "8226-B25 and eIF4E-high death drives at 50 nM tie (0.553 vs 0.561; "
-                   "hazards 1.241e-3 vs 1.267e-3 /h) although their dish IC50s differ "
-                   "1.8-fold (275 vs 488 nM): eIF4E-high's dish resistance comes from "
-                   "arrest and division (cyclin D titrating p21), which the in-vivo hazard "
-                   "does not read")
+                   "hazards 4.171e-3 vs 4.259e-3 /h with the trial-storm mm_kill_max) "
+                   "although their dish IC50s differ 1.8-fold (275 vs 488 nM): at 50 nM the "
+                   "dish separates them by division (B25's loss of eIF4E-translated "
+                   "oncoproteins slows it, growth_factor 0.75; eIF4E-high keeps 1.0), which "
+                   "the in-vivo hazard does not read")
 def test_8226_b25_has_a_higher_hazard_than_eif4e_high():
     """The one pair of RANKED whose in-vivo hazards do not follow the dish IC50s."""
     hazards, _ = _hazards_and_ic50s()
     assert hazards[RANKED.index("RPMI-8226-B25")] > hazards[RANKED.index("myeloma-eIF4E-high")]
+
+
+#: Days over which the whole tumour response is read (the first response assessment).
+RESPONSE_DAYS = 28
+
+
+@cache
+def _burden_ratios() -> list[float]:
+    """Tumour burden after RESPONSE_DAYS at a constant 50 nM unbound selinexor relative
+    to the same tumour untreated, per preset of RANKED: the whole in-vivo response (death
+    hazard, damage transit, acquired resistance and the growth inhibition of drug-induced
+    arrest, on the Simeoni growth of the myeloma module) at the STORM population's median
+    growth rate (trial-storm estimate). Each preset's detailed cell starts at its own
+    untreated state, with the coupling's untreated references set as the runner does."""
+    from xposim.disease import myeloma_module
+    from xposim.presets.loader import stored_estimates
+
+    kg0 = float(stored_estimates("trial-storm")["estimates"]["storm_mm_kg0_median"]["value"])
+    times = np.array([0.0, RESPONSE_DAYS * DAY])
+    ratios = []
+    for preset in RANKED:
+        tag = preset.replace("-", "_").replace(".", "_")
+        cell = Simulator(compose(detailed_tumour_cell(preset), coupling_module("myeloma"),
+                                 name=f"rank_{tag}"))
+        state = untreated_state(cell)
+        drive, arrest = cell.run([0.0], initial=state,
+                                 outputs=["death_drive", "arrest_fraction"]).values[0]
+        tumour = Simulator(compose(detailed_tumour_cell(preset), coupling_module("myeloma"),
+                                   myeloma_module(), name=f"rank_burden_{tag}"))
+        params = {"death_drive_untreated": float(drive),
+                  "arrest_fraction_untreated": float(arrest), "mm_kg0": kg0}
+        burden = [float(tumour.run(times, initial=state, outputs=["mm_burden"],
+                                   parameters={**params, "Cu_selinexor_nM": c})
+                        ["mm_burden"][-1]) for c in (50.0, 0.0)]
+        ratios.append(burden[0] / burden[1])
+    return ratios
+
+
+def test_patient_model_ranks_tumours_as_their_dish_ic50s():
+    """The issue's law on the whole tumour response: at a constant 50 nM unbound
+    selinexor, the patient model shrinks the tumours of the cell presets (burden after 28
+    days relative to untreated, STORM median growth) in the order of their 72 h dish
+    IC50s: the lower the IC50, the smaller the burden left; C528S (never 50% in the dish)
+    is not touched. The growth inhibition does not separate the pair the hazard ties
+    (B25 and eIF4E-high arrest little in vivo), so it misses too (next test, known gaps)."""
+    ratios = _burden_ratios()
+    _, ic50s = _hazards_and_ic50s()
+    assert ic50s == sorted(ic50s)
+    pairs = [(ratios[i], ratios[j]) for i, j in pairwise(range(len(RANKED)))
+             if RANKED[i] != "RPMI-8226-B25"]
+    assert all(a < b for a, b in pairs), (ic50s, ratios)
+    assert ratios[RANKED.index("RPMI-8226-B25")] < ratios[RANKED.index("myeloma-c528s")]
+    assert ratios[RANKED.index("myeloma")] < 0.5  # the drug does shrink the tumour
+    assert ratios[RANKED.index("myeloma-c528s")] > 0.999
+
+
+@pytest.mark.xfail(strict=True, reason="known gap: after 28 days at 50 nM (STORM median "
+                   "growth) the 8226-B25 tumour keeps 0.302 of its untreated burden and "
+                   "the eIF4E-high one 0.297 although B25's dish IC50 is 1.8-fold lower: "
+                   "the hazards tie (previous gap) and the in-vivo growth inhibition, "
+                   "which reads arrest only, is ~0 in both (72 h means 2.9e-5 vs 7.8e-5); "
+                   "the dish's division loss, which separates them, is not read in vivo")
+def test_8226_b25_tumour_shrinks_more_than_eif4e_high_tumour():
+    """The one pair of RANKED whose whole in-vivo response does not follow the dish."""
+    ratios = _burden_ratios()
+    assert ratios[RANKED.index("RPMI-8226-B25")] < ratios[RANKED.index("myeloma-eIF4E-high")]
 
 
 def test_results_do_not_change_with_tighter_tolerances():
