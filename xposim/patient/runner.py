@@ -667,7 +667,9 @@ class _Patient:
             if self.record_step_h is not None:
                 dense.append((np.asarray(res.time)[:-1], values_out[:-1]))
             current = values_out[-1]
-            state = {n: (v if v > 0.0 else 0.0) for n, v in zip(species, current, strict=False)}
+            # Python floats (tolist: exact): the engine checks them on its fast path
+            state = {n: (v if v > 0.0 else 0.0)
+                     for n, v in zip(species, current.tolist(), strict=False)}
         last_day = visit_rows[-1][0]
         if end_day is None:
             end_day = min(last_day, treat_end) if math.isfinite(treat_end) else last_day
