@@ -497,6 +497,7 @@ class _ArmSetup:
     rules: dict[int, tuple[PatientModel, Any]]
     given: dict[tuple[Any, ...], tuple[list[float], list[float], list[str]]]
     layouts: dict[int, tuple[PatientModel, _Layout]] = field(default_factory=dict)
+    events: dict[tuple[int, int], tuple[Any, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, arm: ArmPlan) -> _ArmSetup:
@@ -510,6 +511,24 @@ class _ArmSetup:
         if hit is None or hit[0] is not pm:
             hit = self.layouts[id(pm)] = (pm, _Layout(pm))
         return hit[1]
+
+    def boluses(self, pm: PatientModel, drug: str,
+                given: tuple[list[float], list[float], list[str]]) -> list[Any]:
+        """The engine's Bolus events of ``given`` (:meth:`administrations` of ``drug``)
+        into ``pm``'s dose routes (None for a route ``pm`` does not have): built once and
+        shared like the administrations (events are frozen)."""
+        from xposim.engine import Bolus
+
+        key = (id(pm), id(given))
+        hit = self.events.get(key)
+        if hit is None or hit[0] is not pm or hit[1] is not given:
+            routes = pm.dose_routes[drug]
+            made = [None if routes.get(r) is None else Bolus(t, routes[r], a)
+                    for t, a, r in zip(*given, strict=True)]
+            if len(self.events) > 4096:
+                self.events.clear()
+            hit = self.events[key] = (pm, given, made)
+        return hit[2]
 
     def rules_for(self, pm: PatientModel) -> Any:
         """The arm's DoseRules checked against ``pm`` (built once per model)."""
@@ -668,7 +687,7 @@ class _Patient:
         progression = None
         end_day: float | None = None
         end_reason = "completed"
-        admin_cache: dict[tuple[str, int], tuple[list[float], list[float], str]] = {}
+        admin_cache: dict[tuple[str, int], tuple[Any, ...]] = {}
         horizon_h = horizon * DAY
         current = self._read_at_zero(state)
         auc_at: dict[float, float] = {}
@@ -799,25 +818,22 @@ class _Patient:
     def _events(self, t0: float, t1: float, levels: Mapping[str, int], off: set[str],
                 cache: dict, horizon_h: float, doses: list[tuple[float, str, float]]
                 ) -> list[Any]:
-        from xposim.engine import Bolus
-
         events = []
         for drug in self.plans:
             if drug in off or t1 <= t0:
                 continue
             key = (drug, levels[drug])
             if key not in cache:
-                cache[key] = self.setup.administrations(drug, levels[drug], horizon_h,
-                                                        self.bsa)
-            times, amounts, routes = cache[key]
+                given = self.setup.administrations(drug, levels[drug], horizon_h, self.bsa)
+                cache[key] = (*given, self.setup.boluses(self.pm, drug, given))
+            times, amounts, routes, made = cache[key]
             lo = bisect.bisect_left(times, t0 - 1e-9)
             hi = bisect.bisect_left(times, t1 - 1e-9)
             for i in range(lo, hi):
-                target = self.pm.dose_routes[drug].get(routes[i])
-                if target is None:
+                if made[i] is None:
                     raise InputError("route", f"{drug} can be given "
                                      f"{'/'.join(self.pm.dose_routes[drug])}", got=routes[i])
-                events.append(Bolus(times[i], target, amounts[i]))
+                events.append(made[i])
                 doses.append((times[i] / DAY, drug, amounts[i]))
         return events
 
@@ -877,7 +893,7 @@ class _Patient:
                 marker_days: list[float], marker_values: list[float], end_day: float,
                 end_reason: str, auc_at: Mapping[float, float], failure: str | None,
                 first_segment: list[tuple[np.ndarray, np.ndarray]],
-                admin_cache: Mapping[tuple[str, int], tuple[list[float], list[float], list[str]]]
+                admin_cache: Mapping[tuple[str, int], tuple[Any, ...]]
                 ) -> PatientOutcome:
         sid, lay = self.sid, self.layout
         days = np.array([d for d, _ in visit_rows])
@@ -939,8 +955,7 @@ class _Patient:
                  doses: list[tuple[float, str, float]], grades: dict[str, list],
                  marker_days: list[float], marker_values: list[float], end_day: float,
                  end_reason: str, auc_at: Mapping[float, float], dense: list,
-                 admin_cache: Mapping[tuple[str, int], tuple[list[float], list[float],
-                                                             list[str]]]) -> OutcomeSummary:
+                 admin_cache: Mapping[tuple[str, int], tuple[Any, ...]]) -> OutcomeSummary:
         from xposim.disease import hyponatremia_grade, neutrophil_grade, platelet_grade
         from xposim.patient.model import STANDARD_OUTPUTS
         from xposim.patient.response import assess_imwg, assess_lugano
@@ -1016,14 +1031,14 @@ class _Patient:
             exposure=exposure, baseline=baseline)
 
     def _rdi(self, doses: list[tuple[float, str, float]], end_day: float,
-             cache: Mapping[tuple[str, int], tuple[list[float], list[float], list[str]]]
+             cache: Mapping[tuple[str, int], tuple[Any, ...]]
              ) -> dict[str, float]:
         """Dose given / dose planned (the starting level's schedule) before ``end_day``."""
         out = {}
         end_h = end_day * DAY
         for drug, plan in self.plans.items():
             if (drug, 0) in cache:
-                times, amounts, _ = cache[(drug, 0)]
+                times, amounts = cache[(drug, 0)][:2]
             else:
                 times, amounts, _ = plan.administrations(0, max(end_h, 0.0), self.bsa)
             planned = sum(a for t, a in zip(times, amounts, strict=True) if t < end_h)
