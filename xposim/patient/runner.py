@@ -460,6 +460,19 @@ class _Layout:
         self.tc_index = [c[1] for c in cols]
         self.tc_units = np.array([c[2] for c in cols], dtype=object)
         self.tc_scale = np.array([c[3] for c in cols])
+        #: the same texts as the column array pandas makes of them (its string dtype),
+        #: taken per row instead of inferred from ~200 objects per subject; None where
+        #: pandas keeps object arrays as they are
+        self.tc_text: tuple[Any, Any] | None = None
+        self.dose_text: tuple[Any, dict[str, int], Any] | None = None
+        inferred = pd.DataFrame({"x": self.tc_names, "u": self.tc_units})
+        if isinstance(inferred["x"].dtype, pd.StringDtype):
+            self.tc_text = (inferred["x"].array, inferred["u"].array)
+            drugs = list(pm.drugs)
+            made = pd.DataFrame({"d": np.array(drugs, dtype=object),
+                                 "u": np.array(["mg"] * len(drugs), dtype=object)})
+            self.dose_text = (made["d"].array, {d: i for i, d in enumerate(drugs)},
+                              made["u"].array)
 
 
 class _SpeciesThroughNames:
@@ -899,18 +912,31 @@ class _Patient:
         days = np.array([d for d, _ in visit_rows])
         values = np.array([v for _, v in visit_rows])
         n_v, n_t = len(lay.tc_index), days.size
+        if lay.tc_text is not None and n_t * n_v:  # (pandas keeps empty ones as object)
+            rows = np.tile(np.arange(n_v), n_t)
+            variable, unit = lay.tc_text[0].take(rows), lay.tc_text[1].take(rows)
+        else:
+            variable, unit = np.tile(lay.tc_names, n_t), np.tile(lay.tc_units, n_t)
         tc = pd.DataFrame({
             "subject_id": np.full(n_t * n_v, sid, dtype=np.int64),
             "day": np.repeat(days, n_v),
-            "variable": np.tile(lay.tc_names, n_t),
+            "variable": variable,
             "value": (values[:, lay.tc_index] * lay.tc_scale).reshape(-1),
-            "unit": np.tile(lay.tc_units, n_t)})
+            "unit": unit}, copy=False)
+        if lay.dose_text is not None and doses and all(d[1] in lay.dose_text[1]
+                                                       for d in doses):
+            names, code, mg = lay.dose_text
+            drug = names.take(np.array([code[d[1]] for d in doses], dtype=np.intp))
+            dose_unit = mg.take(np.zeros(len(doses), dtype=np.intp))
+        else:
+            drug = np.array([d[1] for d in doses], dtype=object)
+            dose_unit = np.array(["mg"] * len(doses), dtype=object)
         dose_df = pd.DataFrame({
             "subject_id": np.full(len(doses), sid, dtype=np.int64),
             "day": np.array([d[0] for d in doses], dtype=float),
-            "drug": np.array([d[1] for d in doses], dtype=object),
+            "drug": drug,
             "amount": np.array([d[2] for d in doses], dtype=float),
-            "unit": np.array(["mg"] * len(doses), dtype=object)})
+            "unit": dose_unit}, copy=False)
         dec_out = decision_table(sid, decisions)
         if failure is not None:
             return PatientOutcome.failed(sid, failure, time_course=tc, decisions=dec_out,
