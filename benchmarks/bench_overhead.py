@@ -1,5 +1,6 @@
 """Per-run overhead: a warm xposim cell run against a bare libRoadRunner run of the same
-exported SBML (same output times, selections and tolerances), measured side by side.
+exported SBML (same output times, selections and tolerances), measured side by side; and
+the clinical patient runner's own time per STORM subject, outside libRoadRunner.
 
 The bare run is what a Tellurium user would write: set the initial state and the drug,
 ``simulate(times=..., selections=...)``. Pairs alternate (bare, xposim, bare, ...) so a
@@ -17,6 +18,58 @@ import numpy as np
 
 PAIRS = 200
 BLOCKS = 7
+SUBJECTS = 16  # STORM subjects of the patient-runner measurement
+ROUNDS = 3
+
+
+def _patient_runner() -> dict[str, dict[str, object]]:
+    """Per STORM subject (population ``storm``, arm Xd, seed 1), the time of the trial's
+    unit of work (draw the patient, simulate, the outcome's tables) that is spent outside
+    libRoadRunner's ``simulate`` (its Python wrapper and the integration counted inside):
+    the runner's fixed cost (planning, rules, AE draws, assessment, tables, the engine's
+    per-run set-up). CPU time, least of ``ROUNDS`` rounds (the machine is shared)."""
+    import roadrunner
+
+    from xposim.patient.runner import clinical_simulator
+    from xposim.trials.protocol import load_protocol
+    from xposim.trials.run import for_model, make_patient
+
+    sim = clinical_simulator()
+    proto = for_model(load_protocol("storm"), sim)
+    plan = proto.arm_plan("Xd")
+    sim.simulate(make_patient(proto, "Xd", 0, 1)[0], plan, seed=1)  # compile, warm caches
+    inside = [0.0, 0]
+    original = roadrunner.RoadRunner.simulate
+
+    def timed(self: object, *args: object, **kwargs: object) -> object:
+        c = time.process_time()
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            inside[0] += time.process_time() - c
+            inside[1] += 1
+
+    rounds = []
+    roadrunner.RoadRunner.simulate = timed  # type: ignore[method-assign]
+    try:
+        for _ in range(ROUNDS):
+            inside[:] = [0.0, 0]
+            c = time.process_time()
+            for i in range(SUBJECTS):
+                sim.simulate(make_patient(proto, "Xd", i, 1)[0], plan, seed=1)
+            total = time.process_time() - c
+            rounds.append((total - inside[0], total, inside[1]))
+    finally:
+        roadrunner.RoadRunner.simulate = original  # type: ignore[method-assign]
+    outside, total, calls = min(rounds)
+    return {
+        "patient_runner_outside_simulate_ms_per_subject": {
+            "value": 1e3 * outside / SUBJECTS, "unit": "ms",
+            "note": f"CPU time per STORM subject (arm Xd, {SUBJECTS} subjects, least of "
+                    f"{ROUNDS} rounds) outside libRoadRunner simulate: patient draw, "
+                    "runner, rules, AE draws, assessment, outcome tables and the engine's "
+                    f"per-run set-up; of {1e3 * total / SUBJECTS:.0f} ms in all, "
+                    f"{calls / SUBJECTS:.0f} simulate calls per subject"}}
 
 
 def run() -> dict[str, dict[str, object]]:
@@ -78,6 +131,7 @@ def run() -> dict[str, dict[str, object]]:
         t_ours.append(statistics.median(block_o))
         t_bare.append(statistics.median(block_b))
     return {
+        **_patient_runner(),
         "cell_24h_run_vs_bare_roadrunner": {
             "value": statistics.median(ratios), "unit": "x", "target": "<= 1.1",
             "note": f"median over {BLOCKS} blocks of the median per-pair ratio ({PAIRS} "

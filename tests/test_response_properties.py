@@ -40,3 +40,35 @@ def test_response_outputs_are_consistent(row):
         if r.duration_of_response_days is not None:
             assert r.duration_of_response_days >= 0
         assert r.response_censored == (responded and r.progression_day is None)
+
+
+days = st.lists(st.floats(0.5, 60.0, allow_nan=False), min_size=1, max_size=9).map(
+    lambda steps: list(np.cumsum([0.0, *steps[1:]]) + steps[0]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(values, days)
+def test_the_plain_progression_day_is_the_assessment_s(row, t):
+    """imwg/lugano_progression_day (the runner's per-assessment check) give exactly
+    the progression day of the vectorised assessment (same float, or both None)."""
+    from xposim.patient.response import imwg_progression_day, lugano_progression_day
+
+    t = t[:len(row)]
+    row = row[:len(t)]
+    spd = [x * 10 for x in row]
+    assert imwg_progression_day(t, row) == assess_imwg(t, row).subject(0).progression_day
+    assert lugano_progression_day(t, spd) == \
+        assess_lugano(t, spd).subject(0).progression_day
+
+
+def test_the_plain_progression_day_refuses_what_the_assessment_refuses():
+    import pytest
+
+    from xposim.errors import InputError
+    from xposim.patient.response import imwg_progression_day, lugano_progression_day
+
+    for f in (imwg_progression_day, lugano_progression_day):
+        with pytest.raises(InputError, match="finite and >= 0"):
+            f([0.0, 28.0, 56.0], [3.0, -1.0, 2.0])
+        with pytest.raises(InputError, match="strictly increasing"):
+            f([0.0, 28.0, 28.0], [3.0, 1.0, 2.0])

@@ -37,7 +37,10 @@ assessment is the baseline. Times are days; categories are coded in :data:`CATEG
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -224,6 +227,65 @@ def _finish(criteria: str, t: np.ndarray, ratio: np.ndarray, cat: np.ndarray,
     return ResponseTable(criteria, best.astype(np.int64), np.where(ok, ttr, nan),
                          np.where(ok, dor, nan), censored & ok, np.where(ok, pd_day, nan),
                          np.where(ok, change, nan), cat)
+
+
+def imwg_progression_day(times_days: Sequence[float], m_protein_g_dl: Sequence[float], *,
+                         measurable_g_dl: float = 0.5) -> float | None:
+    """The ``progression_day`` of :func:`assess_imwg` for one subject (days from the
+    baseline assessment; None = no confirmed progression), in plain Python: the same
+    numbers without the arrays, for a caller that asks at every assessment (the patient
+    runner). Input it would refuse goes to :func:`assess_imwg` (its InputError)."""
+    t, m = _plain(times_days, m_protein_g_dl)
+    if t is None:
+        return assess_imwg(times_days, m_protein_g_dl,
+                           measurable_g_dl=measurable_g_dl).subject(0).progression_day
+    if len(m) < 3 or not m[0] >= measurable_g_dl:
+        return None
+    nadir = m[0]
+    before = False  # PD at the previous assessment (never at baseline)
+    for j in range(1, len(m)):
+        if j >= 3:  # as assess_imwg: the confirmed level of the pair (j-2, j-1)
+            nadir = min(nadir, max(m[j - 2], m[j - 1]))
+        rise = m[j] - nadir
+        now = (m[j] >= 1.25 * nadir and rise >= 0.5) or (nadir >= 5.0 and rise >= 1.0)
+        if now and before:  # two consecutive PD: progression dated at the first
+            return t[j - 1] - t[0]
+        before = now
+    return None
+
+
+def lugano_progression_day(times_days: Sequence[float], spd_cm2: Sequence[float], *,
+                           cr_spd_cm2: float = 2.25) -> float | None:
+    """The ``progression_day`` of :func:`assess_lugano` for one subject, in plain Python
+    (see :func:`imwg_progression_day`)."""
+    t, s = _plain(times_days, spd_cm2)
+    if t is None:
+        return assess_lugano(times_days, spd_cm2,
+                             cr_spd_cm2=cr_spd_cm2).subject(0).progression_day
+    if not s[0] > cr_spd_cm2:
+        return None
+    nadir = s[0]
+    for j in range(1, len(s)):
+        if s[j] >= 1.5 * nadir:
+            return t[j] - t[0]
+        nadir = min(nadir, s[j])
+    return None
+
+
+def _plain(times_days: Sequence[float], values: Sequence[float]
+           ) -> tuple[list[float], list[float]] | tuple[None, None]:
+    """(times, values) as float lists when :func:`_inputs` would accept them as one
+    subject, else (None, None)."""
+    try:
+        t = [float(x) for x in times_days]
+        v = [float(x) for x in values]
+    except (TypeError, ValueError):
+        return None, None
+    if (not t or len(v) != len(t) or not all(math.isfinite(x) for x in t)
+            or any(b <= a for a, b in pairwise(t))
+            or not all(math.isfinite(x) and x >= 0 for x in v)):
+        return None, None
+    return t, v
 
 
 def imwg_response(times_days: Any, m_protein_g_dl: Any, **kwargs: float) -> Response:

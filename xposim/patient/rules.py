@@ -33,6 +33,7 @@ import math
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -378,11 +379,12 @@ class DoseRules:
     reductions: Mapping[str, DoseReduction]
     disabled: frozenset[str] = frozenset()
 
-    @property
+    # Computed once per DoseRules (frozen: they cannot change), not at every visit.
+    @cached_property
     def rules(self) -> tuple[Rule, ...]:
         return tuple(r for rs in self.rule_sets for r in rs.rules if r.id not in self.disabled)
 
-    @property
+    @cached_property
     def required_labs(self) -> frozenset[str]:
         """Labs every visit must supply (those the enabled rules read)."""
         out: set[str] = set()
@@ -390,9 +392,23 @@ class DoseRules:
             out |= r.labs
         return frozenset(out)
 
-    @property
+    @cached_property
     def drugs(self) -> tuple[str, ...]:
         return tuple(rs.drug for rs in self.rule_sets if rs.drug != "supportive")
+
+    @cached_property
+    def _known_labs(self) -> frozenset[str]:
+        return frozenset(self.book.labs)
+
+    @cached_property
+    def _enabled(self) -> dict[str, list[Rule]]:
+        """Rule set name -> its enabled rules."""
+        return {rs.name: [r for r in rs.rules if r.id not in self.disabled]
+                for rs in self.rule_sets}
+
+    @cached_property
+    def _supportive(self) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.action == "supportive")
 
     def initial_state(self) -> TreatmentState:
         return TreatmentState({d: DrugState() for d in self.drugs})
@@ -404,11 +420,12 @@ class DoseRules:
         return red.texts[level]
 
     def _check_labs(self, labs: Mapping[str, float]) -> dict[str, float]:
-        unknown = sorted(set(labs) - set(self.book.labs))
+        given = labs.keys()
+        unknown = sorted(given - self._known_labs)
         if unknown:
             raise InputError("labs", f"unknown lab(s) {unknown}; known: "
                              f"{', '.join(sorted(self.book.labs))}")
-        missing = sorted(self.required_labs - set(labs))
+        missing = sorted(self.required_labs - given)
         if missing:
             raise InputError("labs", f"missing {missing}, read by the enabled rules "
                              "(supply them or disable the rules that read them)")
@@ -425,7 +442,7 @@ class DoseRules:
         if isinstance(day, bool) or not isinstance(day, int | float) or not math.isfinite(day):
             raise InputError("day", "must be a finite number of days", got=day)
         values = self._check_labs(labs)
-        unknown = sorted(set(state.drugs) - set(self.drugs))
+        unknown = sorted(state.drugs.keys() - set(self.drugs))
         if unknown:
             raise InputError("state", f"has drugs {unknown} that no rule set covers")
         true_now = frozenset(r.id for r in self.rules if r.when(values))
@@ -444,7 +461,7 @@ class DoseRules:
             st = drugs.get(d, DrugState())
             if st.discontinued:
                 continue
-            rules = [r for r in rs.rules if r.id not in self.disabled]
+            rules = self._enabled[rs.name]
             stops = [r for r in rules if r.action == "discontinue" and r.id in new_edge]
             if stops:
                 r = stops[0]
@@ -514,8 +531,8 @@ class DoseRules:
                                           self.dose_text(rs.drug, st.level)
                                           or f"unchanged (with {rs.held_with})"))
                 drugs[rs.drug] = replace(st, holds=())
-        for r in self.rules:
-            if r.action == "supportive" and r.id in true_now:
+        for r in self._supportive:
+            if r.id in true_now:
                 decisions.append(Decision(day, "supportive", r.id, "supportive", seen(r),
                                           set=r.set, add=r.add))
         return decisions, TreatmentState(drugs, true_now, occurrences)

@@ -22,7 +22,8 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 from types import MappingProxyType
 from typing import Any
 
@@ -425,10 +426,82 @@ def _model_from_state(parts: tuple[Any, ...]) -> PatientModel:
                         MappingProxyType(reductions))
 
 
+class _Layout:
+    """Where a patient model's visit run puts what the runner reads (one per model,
+    shared by its patients): the recorded names (species first, then the outputs: the
+    selection of every run of a patient, so the compiled model's selection is never
+    switched), the index of each output, of the labs and of the AE chains, and the
+    time-course columns of the outcome."""
+
+    def __init__(self, pm: PatientModel) -> None:
+        from xposim.patient.model import STANDARD_OUTPUTS
+
+        self.species: list[str] = list(pm.species)
+        outputs = list(pm.outputs)
+        self.names: list[str] = [*self.species, *outputs]
+        n = len(self.species)
+        self.out_index: dict[str, int] = {o: n + i for i, o in enumerate(outputs)}
+        index = {name: i for i, name in enumerate(self.names)}
+        #: (AE, the indices of its grade 0-3 chain, the species names of the chain)
+        self.ae: tuple[tuple[str, tuple[int, ...], tuple[str, ...]], ...] = tuple(
+            (ae, tuple(index[f"{ae}_p{g}"] for g in range(4)),
+             tuple(f"{ae}_p{g}" for g in range(4)))
+            for ae in GRADED if all(f"{ae}_p{g}" in index for g in range(4)))
+        self.auc_index: int | None = index.get("auc_selinexor")
+        units = {"m_protein_g_dl": "g/dL", "spd_cm2": "cm2",
+                 "platelets_1e9_per_l": "10^9/L", "neutrophils_1e9_per_l": "10^9/L",
+                 "sodium_mmol_per_l": "mmol/L", "xpo1_occupancy": "1"}
+        cols = [(k, self.out_index[v], units[k], 1.0) for k, v in STANDARD_OUTPUTS.items()
+                if v in self.out_index]
+        cols += [(f"Cp_{d}_ng_ml", self.out_index[f"Cp_{d}_mg_l"], "ng/mL", 1000.0)
+                 for d in pm.drugs if f"Cp_{d}_mg_l" in self.out_index]
+        #: time-course columns: variable names, indices, units and scale factors
+        self.tc_names = np.array([c[0] for c in cols], dtype=object)
+        self.tc_index = [c[1] for c in cols]
+        self.tc_units = np.array([c[2] for c in cols], dtype=object)
+        self.tc_scale = np.array([c[3] for c in cols])
+        #: the same texts as the column array pandas makes of them (its string dtype),
+        #: taken per row instead of inferred from ~200 objects per subject; None where
+        #: pandas keeps object arrays as they are
+        self.tc_text: tuple[Any, Any] | None = None
+        self.dose_text: tuple[Any, dict[str, int], Any] | None = None
+        inferred = pd.DataFrame({"x": self.tc_names, "u": self.tc_units})
+        if isinstance(inferred["x"].dtype, pd.StringDtype):
+            self.tc_text = (inferred["x"].array, inferred["u"].array)
+            drugs = list(pm.drugs)
+            made = pd.DataFrame({"d": np.array(drugs, dtype=object),
+                                 "u": np.array(["mg"] * len(drugs), dtype=object)})
+            self.dose_text = (made["d"].array, {d: i for i, d in enumerate(drugs)},
+                              made["u"].array)
+
+
+class _SpeciesThroughNames:
+    """A simulator whose runs asked for the species (``untreated_state`` asks for them)
+    record the patient's visit names instead and return their species columns (the
+    names start with the species): the same numbers, without switching the compiled
+    model's output selection (~0.1-0.25 ms each time) before and after."""
+
+    def __init__(self, sim: Any, names: list[str], n_species: int) -> None:
+        self.sim, self.model = sim, sim.model
+        self._names, self._n = names, n_species
+
+    def run(self, times: Any, *, outputs: Sequence[str], **kwargs: Any) -> Any:
+        if list(outputs) != self._names[:self._n]:  # not the species: as asked
+            return self.sim.run(times, outputs=outputs, **kwargs)
+        res = self.sim.run(times, outputs=self._names, **kwargs)
+        return _Values(res.values[:, :self._n])
+
+
+@dataclass(frozen=True)
+class _Values:
+    values: np.ndarray
+
+
 @dataclass
 class _ArmSetup:
     """What every patient of one arm shares: its drugs, dose-level plans and label, its
-    rules per patient model, and the administrations of each (drug, level, horizon)."""
+    rules and layout per patient model, and the administrations of each (drug, level,
+    horizon)."""
 
     arm: ArmPlan
     drugs: tuple[str, ...]
@@ -436,12 +509,39 @@ class _ArmSetup:
     label: Any
     rules: dict[int, tuple[PatientModel, Any]]
     given: dict[tuple[Any, ...], tuple[list[float], list[float], list[str]]]
+    layouts: dict[int, tuple[PatientModel, _Layout]] = field(default_factory=dict)
+    events: dict[tuple[int, int], tuple[Any, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, arm: ArmPlan) -> _ArmSetup:
         drugs = ClinicalPatientSimulator._drugs(arm)
         plans, label = _plans(arm)
         return cls(arm, drugs, plans, label, {}, {})
+
+    def layout_for(self, pm: PatientModel) -> _Layout:
+        """``pm``'s :class:`_Layout` (built once per model)."""
+        hit = self.layouts.get(id(pm))
+        if hit is None or hit[0] is not pm:
+            hit = self.layouts[id(pm)] = (pm, _Layout(pm))
+        return hit[1]
+
+    def boluses(self, pm: PatientModel, drug: str,
+                given: tuple[list[float], list[float], list[str]]) -> list[Any]:
+        """The engine's Bolus events of ``given`` (:meth:`administrations` of ``drug``)
+        into ``pm``'s dose routes (None for a route ``pm`` does not have): built once and
+        shared like the administrations (events are frozen)."""
+        from xposim.engine import Bolus
+
+        key = (id(pm), id(given))
+        hit = self.events.get(key)
+        if hit is None or hit[0] is not pm or hit[1] is not given:
+            routes = pm.dose_routes[drug]
+            made = [None if routes.get(r) is None else Bolus(t, routes[r], a)
+                    for t, a, r in zip(*given, strict=True)]
+            if len(self.events) > 4096:
+                self.events.clear()
+            hit = self.events[key] = (pm, given, made)
+        return hit[2]
 
     def rules_for(self, pm: PatientModel) -> Any:
         """The arm's DoseRules checked against ``pm`` (built once per model)."""
@@ -524,6 +624,8 @@ class _Patient:
         self.bsa = _bsa(patient, pm)
         self.setup = setup if setup is not None else _ArmSetup.build(arm)
         self.plans, self.label = self.setup.plans, self.setup.label
+        self.layout = self.setup.layout_for(pm)
+        self.names, self.out_index = self.layout.names, self.layout.out_index
 
     # ---------------------------------------------------------------- run
     def prepare(self) -> dict[str, float]:
@@ -539,11 +641,18 @@ class _Patient:
         # block's export capacity) starts at the preset's untreated state; a patient whose
         # tumour differs (XPO1, GR, proteasome) starts at its own, so nothing drifts.
         state = self._untreated_detailed(state)
-        first = self.sim.run([0.0], parameters=self.params, initial=state,
-                             outputs=["death_drive", "arrest_fraction"],
-                             subject=self.sid).values[0]
-        self.params["death_drive_untreated"] = float(first[0])
-        self.params["arrest_fraction_untreated"] = float(first[1])
+        # read through the visit names (the same numbers; the selection stays as it is)
+        idx = self.out_index
+        if "death_drive" in idx and "arrest_fraction" in idx:
+            first = self.sim.run([0.0], parameters=self.params, initial=state,
+                                 outputs=self.names, subject=self.sid).values[0]
+            drive, arrest = first[idx["death_drive"]], first[idx["arrest_fraction"]]
+        else:
+            drive, arrest = self.sim.run([0.0], parameters=self.params, initial=state,
+                                         outputs=["death_drive", "arrest_fraction"],
+                                         subject=self.sid).values[0]
+        self.params["death_drive_untreated"] = float(drive)
+        self.params["arrest_fraction_untreated"] = float(arrest)
         return state
 
     def run(self) -> PatientRun:
@@ -557,10 +666,7 @@ class _Patient:
 
     def _simulate(self) -> tuple[PatientOutcome, list[tuple[np.ndarray, np.ndarray]]]:
         pm, arm = self.pm, self.arm
-        species = list(pm.species)
-        outputs = list(pm.outputs)
-        self.names = [*species, *outputs]
-        self.out_index = {n: len(species) + i for i, n in enumerate(outputs)}
+        species = self.layout.species
         try:
             state = self.prepare()
         except SimulationError as exc:
@@ -594,13 +700,19 @@ class _Patient:
         progression = None
         end_day: float | None = None
         end_reason = "completed"
-        admin_cache: dict[tuple[str, int], tuple[list[float], list[float], str]] = {}
+        admin_cache: dict[tuple[str, int], tuple[Any, ...]] = {}
         horizon_h = horizon * DAY
         current = self._read_at_zero(state)
         auc_at: dict[float, float] = {}
         failure = None
         lab_set, assess_set = set(lab_days), set(assess_days)
-        auc_index = self.names.index("auc_selinexor") if "auc_selinexor" in self.names else None
+        auc_index = self.layout.auc_index
+        marker_index = self.out_index[pm.marker]
+        all_drugs = set(self.plans)
+        if self.rules is not None:
+            book_labs = self.rules.book.labs
+            leading = [rs.drug for rs in self.rules.rule_sets
+                       if rs.drug != "supportive" and rs.held_with is None]
         first_segment: list[tuple[np.ndarray, np.ndarray]] = []
         for k, day in enumerate(days):
             visit_rows.append((day, current))
@@ -616,7 +728,7 @@ class _Patient:
                     fatigue_since is not None else 0.0
                 if self.rules is not None and treating:
                     made, ev_state = self.rules.evaluate(
-                        {k2: v for k2, v in labs.items() if k2 in self.rules.book.labs},
+                        {k2: v for k2, v in labs.items() if k2 in book_labs},
                         ev_state, day=day)
                     for dec in made:
                         decisions.append(dec)
@@ -626,15 +738,13 @@ class _Patient:
                             levels[drug] = st.level
                             (stopped.add if st.discontinued else stopped.discard)(drug)
                             (held.add if st.held else held.discard)(drug)
-                    leading = [rs.drug for rs in self.rules.rule_sets
-                               if rs.drug != "supportive" and rs.held_with is None]
                     if any(d in stopped for d in leading) and self.arm.stop_on_toxicity:
-                        stopped |= set(self.plans)
-                    if stopped >= set(self.plans):
+                        stopped |= all_drugs
+                    if stopped >= all_drugs:
                         end_day, end_reason = day, "toxicity"
             if day in assess_set:
                 marker_days.append(day)
-                marker_values.append(float(current[self.out_index[pm.marker]]))
+                marker_values.append(float(current[marker_index]))
                 progression = self._progression(marker_days, marker_values)
                 if progression is not None and self.arm.stop_on_progression:
                     if end_day is None:
@@ -667,7 +777,9 @@ class _Patient:
             if self.record_step_h is not None:
                 dense.append((np.asarray(res.time)[:-1], values_out[:-1]))
             current = values_out[-1]
-            state = {n: (v if v > 0.0 else 0.0) for n, v in zip(species, current, strict=False)}
+            # Python floats (tolist: exact): the engine checks them on its fast path
+            state = {n: (v if v > 0.0 else 0.0)
+                     for n, v in zip(species, current.tolist(), strict=False)}
         last_day = visit_rows[-1][0]
         if end_day is None:
             end_day = min(last_day, treat_end) if math.isfinite(treat_end) else last_day
@@ -700,7 +812,8 @@ class _Patient:
         def held(name: str) -> bool:
             return name.startswith(disease)
 
-        cur = untreated_state(self.sim, params, initial=state, subject=self.sid, ignore=held)
+        sim = _SpeciesThroughNames(self.sim, self.names, len(self.layout.species))
+        cur = untreated_state(sim, params, initial=state, subject=self.sid, ignore=held)
         return {n: (state[n] if held(n) else v) for n, v in cur.items()}
 
     def _record_times(self, t0: float, t1: float) -> np.ndarray:
@@ -718,41 +831,39 @@ class _Patient:
     def _events(self, t0: float, t1: float, levels: Mapping[str, int], off: set[str],
                 cache: dict, horizon_h: float, doses: list[tuple[float, str, float]]
                 ) -> list[Any]:
-        from xposim.engine import Bolus
-
         events = []
         for drug in self.plans:
             if drug in off or t1 <= t0:
                 continue
             key = (drug, levels[drug])
             if key not in cache:
-                cache[key] = self.setup.administrations(drug, levels[drug], horizon_h,
-                                                        self.bsa)
-            times, amounts, routes = cache[key]
+                given = self.setup.administrations(drug, levels[drug], horizon_h, self.bsa)
+                cache[key] = (*given, self.setup.boluses(self.pm, drug, given))
+            times, amounts, routes, made = cache[key]
             lo = bisect.bisect_left(times, t0 - 1e-9)
             hi = bisect.bisect_left(times, t1 - 1e-9)
             for i in range(lo, hi):
-                target = self.pm.dose_routes[drug].get(routes[i])
-                if target is None:
+                if made[i] is None:
                     raise InputError("route", f"{drug} can be given "
                                      f"{'/'.join(self.pm.dose_routes[drug])}", got=routes[i])
-                events.append(Bolus(times[i], target, amounts[i]))
+                events.append(made[i])
                 doses.append((times[i] / DAY, drug, amounts[i]))
         return events
 
     def _labs(self, current: np.ndarray, day: float, grades: dict, state: dict[str, float]
               ) -> dict[str, float]:
-        out = {"platelets_1e9_per_l": float(current[self.out_index["plt_1e9_per_l"]]),
-               "neutrophils_1e9_per_l": float(current[self.out_index["neu_1e9_per_l"]]),
-               "sodium_mmol_per_l": float(current[self.out_index["sodium_mmol_per_l"]]),
-               "weight_loss_fraction": float(current[self.out_index["weight_loss_fraction"]])}
+        idx = self.out_index
+        cur = current.tolist()  # Python floats (exact), read many times below
+        out = {"platelets_1e9_per_l": cur[idx["plt_1e9_per_l"]],
+               "neutrophils_1e9_per_l": cur[idx["neu_1e9_per_l"]],
+               "sodium_mmol_per_l": cur[idx["sodium_mmol_per_l"]],
+               "weight_loss_fraction": cur[idx["weight_loss_fraction"]]}
         unit = self.params.get("probability_unit", self.pm.defaults["probability_unit"])
-        if not hasattr(self, "_ae_index"):
-            self._ae_index = {ae: [self.names.index(f"{ae}_p{g}") for g in range(4)]
-                              for ae in GRADED}
-            self._ae_keys = {ae: [f"{ae}_p{j}" for j in range(4)] for ae in GRADED}
-        for ae in GRADED:
-            p = [max(float(current[i]), 0.0) for i in self._ae_index[ae]]
+        if len(self.layout.ae) != len(GRADED):  # a model without every AE chain
+            for ae in GRADED:
+                self.names.index(f"{ae}_p0")  # ValueError naming the missing one
+        for ae, chain, keys in self.layout.ae:
+            p = [max(cur[i], 0.0) for i in chain]
             total = p[0] + p[1] + p[2] + p[3]
             u, g, acc = self.rng.random() * total, 3, 0.0
             for j in range(4):
@@ -762,7 +873,7 @@ class _Patient:
                     break
             if total <= 0.0:
                 g = 0
-            for j, key in enumerate(self._ae_keys[ae]):  # the chain is now in grade g
+            for j, key in enumerate(keys):  # the chain is now in grade g
                 state[key] = unit if j == g else 0.0
             grades[ae].append((day, g))
             out[f"{ae}_grade"] = float(g)
@@ -783,11 +894,11 @@ class _Patient:
     def _progression(self, days: list[float], values: list[float]) -> float | None:
         if len(days) < 3:
             return None
-        from xposim.patient.response import assess_imwg, assess_lugano
+        from xposim.patient.response import imwg_progression_day, lugano_progression_day
 
-        assess = assess_imwg if self.pm.disease == "myeloma" else assess_lugano
-        r = assess(days, values).subject(0)
-        return r.progression_day
+        if self.pm.disease == "myeloma":
+            return imwg_progression_day(days, values)
+        return lugano_progression_day(days, values)
 
     # ---------------------------------------------------------------- summary
     def _finish(self, visit_rows: list[tuple[float, np.ndarray]], decisions: list[Any],
@@ -795,35 +906,37 @@ class _Patient:
                 marker_days: list[float], marker_values: list[float], end_day: float,
                 end_reason: str, auc_at: Mapping[float, float], failure: str | None,
                 first_segment: list[tuple[np.ndarray, np.ndarray]],
-                admin_cache: Mapping[tuple[str, int], tuple[list[float], list[float], list[str]]]
+                admin_cache: Mapping[tuple[str, int], tuple[Any, ...]]
                 ) -> PatientOutcome:
-        from xposim.patient.model import STANDARD_OUTPUTS
-
-        pm, sid = self.pm, self.sid
-        units = {"m_protein_g_dl": "g/dL", "spd_cm2": "cm2", "platelets_1e9_per_l": "10^9/L",
-                 "neutrophils_1e9_per_l": "10^9/L", "sodium_mmol_per_l": "mmol/L",
-                 "xpo1_occupancy": "1"}
-        cols = [(k, self.out_index[v], units[k], 1.0) for k, v in STANDARD_OUTPUTS.items()
-                if v in self.out_index]
-        cols += [(f"Cp_{d}_ng_ml", self.out_index[f"Cp_{d}_mg_l"], "ng/mL", 1000.0)
-                 for d in pm.drugs if f"Cp_{d}_mg_l" in self.out_index]
+        sid, lay = self.sid, self.layout
         days = np.array([d for d, _ in visit_rows])
         values = np.array([v for _, v in visit_rows])
-        idx = [c[1] for c in cols]
-        scale = np.array([c[3] for c in cols])
-        n_v, n_t = len(cols), days.size
+        n_v, n_t = len(lay.tc_index), days.size
+        if lay.tc_text is not None and n_t * n_v:  # (pandas keeps empty ones as object)
+            rows = np.tile(np.arange(n_v), n_t)
+            variable, unit = lay.tc_text[0].take(rows), lay.tc_text[1].take(rows)
+        else:
+            variable, unit = np.tile(lay.tc_names, n_t), np.tile(lay.tc_units, n_t)
         tc = pd.DataFrame({
             "subject_id": np.full(n_t * n_v, sid, dtype=np.int64),
             "day": np.repeat(days, n_v),
-            "variable": np.tile(np.array([c[0] for c in cols], dtype=object), n_t),
-            "value": (values[:, idx] * scale).reshape(-1),
-            "unit": np.tile(np.array([c[2] for c in cols], dtype=object), n_t)})
+            "variable": variable,
+            "value": (values[:, lay.tc_index] * lay.tc_scale).reshape(-1),
+            "unit": unit}, copy=False)
+        if lay.dose_text is not None and doses and all(d[1] in lay.dose_text[1]
+                                                       for d in doses):
+            names, code, mg = lay.dose_text
+            drug = names.take(np.array([code[d[1]] for d in doses], dtype=np.intp))
+            dose_unit = mg.take(np.zeros(len(doses), dtype=np.intp))
+        else:
+            drug = np.array([d[1] for d in doses], dtype=object)
+            dose_unit = np.array(["mg"] * len(doses), dtype=object)
         dose_df = pd.DataFrame({
             "subject_id": np.full(len(doses), sid, dtype=np.int64),
             "day": np.array([d[0] for d in doses], dtype=float),
-            "drug": np.array([d[1] for d in doses], dtype=object),
+            "drug": drug,
             "amount": np.array([d[2] for d in doses], dtype=float),
-            "unit": np.array(["mg"] * len(doses), dtype=object)})
+            "unit": dose_unit}, copy=False)
         dec_out = decision_table(sid, decisions)
         if failure is not None:
             return PatientOutcome.failed(sid, failure, time_course=tc, decisions=dec_out,
@@ -868,8 +981,7 @@ class _Patient:
                  doses: list[tuple[float, str, float]], grades: dict[str, list],
                  marker_days: list[float], marker_values: list[float], end_day: float,
                  end_reason: str, auc_at: Mapping[float, float], dense: list,
-                 admin_cache: Mapping[tuple[str, int], tuple[list[float], list[float],
-                                                             list[str]]]) -> OutcomeSummary:
+                 admin_cache: Mapping[tuple[str, int], tuple[Any, ...]]) -> OutcomeSummary:
         from xposim.disease import hyponatremia_grade, neutrophil_grade, platelet_grade
         from xposim.patient.model import STANDARD_OUTPUTS
         from xposim.patient.response import assess_imwg, assess_lugano
@@ -945,14 +1057,14 @@ class _Patient:
             exposure=exposure, baseline=baseline)
 
     def _rdi(self, doses: list[tuple[float, str, float]], end_day: float,
-             cache: Mapping[tuple[str, int], tuple[list[float], list[float], list[str]]]
+             cache: Mapping[tuple[str, int], tuple[Any, ...]]
              ) -> dict[str, float]:
         """Dose given / dose planned (the starting level's schedule) before ``end_day``."""
         out = {}
         end_h = end_day * DAY
         for drug, plan in self.plans.items():
             if (drug, 0) in cache:
-                times, amounts, _ = cache[(drug, 0)]
+                times, amounts = cache[(drug, 0)][:2]
             else:
                 times, amounts, _ = plan.administrations(0, max(end_h, 0.0), self.bsa)
             planned = sum(a for t, a in zip(times, amounts, strict=True) if t < end_h)
@@ -1014,14 +1126,22 @@ def _parameters(pm: PatientModel, patient: VirtualPatient) -> dict[str, float]:
     if pm.disease == "myeloma" and cov.get("m_protein_g_dl") is not None \
             and "mm_burden0" not in patient.parameters:
         from xposim.disease import burden_for_m_protein
-        from xposim.disease.myeloma import myeloma_parameters
         from xposim.model.units import canonical_unit
 
-        table = {p.name: p.unit for p in myeloma_parameters()}
+        table = _myeloma_units()
         over = {n: params.get(n, known[n]) / canonical_unit(table[n])[1]
                 for n in ("mm_mprotein_secretion", "mm_mprotein_kdeg", "mm_mprotein_volume")}
         params["mm_burden0"] = burden_for_m_protein(float(cov["m_protein_g_dl"]), over)
     return params
+
+
+@cache
+def _myeloma_units() -> Mapping[str, str]:
+    """Each myeloma table parameter's unit (read from the packaged table once, not for
+    every patient)."""
+    from xposim.disease.myeloma import myeloma_parameters
+
+    return MappingProxyType({p.name: p.unit for p in myeloma_parameters()})
 
 
 #: A patient value this many times outside its parameter's bounds is refused: values are in

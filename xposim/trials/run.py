@@ -156,10 +156,16 @@ def _simulator(task: ChunkTask) -> PatientSimulator:
     return _cached("sim:" + task.recipe.key(), build)
 
 
-def simulate_part(task: ChunkTask, start: int, stop: int) -> list[tuple[Any, ...]]:
-    """Subjects ``start..stop-1`` of ``task``'s chunk: one (row, time course, decisions,
-    doses) per subject, in order (:func:`chunk_tables` assembles a chunk from its parts,
-    so a chunk simulated in parts gives the same tables as in one piece)."""
+#: What :func:`simulate_part` returns: the subjects' rows (dicts, in order) and their
+#: time course (standard variables only), decisions and doses, each one table.
+Part = tuple[list[dict[str, Any]], pd.DataFrame, pd.DataFrame, pd.DataFrame]
+
+
+def simulate_part(task: ChunkTask, start: int, stop: int) -> Part:
+    """Subjects ``start..stop-1`` of ``task``'s chunk: their rows and tables, in subject
+    order (:func:`chunk_tables` assembles a chunk from its parts, so a chunk simulated in
+    parts gives the same tables as in one piece). The tables are joined here, in the
+    worker: a process pool sends back three tables per part, not three per subject."""
     sim = _simulator(task)
     protocol: Protocol = _cached(
         f"protocol:{hash((task.protocol_text, task.protocol_where, task.settings))}:"
@@ -186,19 +192,23 @@ def simulate_part(task: ChunkTask, start: int, stop: int) -> list[tuple[Any, ...
         if out.summary is not None:
             row.update(out.summary.to_row())
         out_rows.append((row, out.time_course, out.decisions, out.doses))
-    return out_rows
+    return _joined(out_rows)
 
 
-def chunk_tables(task: ChunkTask, parts: Sequence[list[tuple[Any, ...]]]
-                 ) -> dict[str, pd.DataFrame]:
-    """A chunk's tables from its parts (:func:`simulate_part`, in subject order)."""
-    subjects = [s for part in parts for s in part]
+def _joined(subjects: Sequence[tuple[Any, ...]]) -> Part:
+    """(rows, time course, decisions, doses) of subjects or parts, in order."""
     keep = set(STANDARD_VARIABLES)
     tc = _concat([s[1] for s in subjects])
     tc = tc[tc["variable"].isin(keep)].reset_index(drop=True)  # only what endpoints/plots use
-    tables = {"subjects": pd.DataFrame([s[0] for s in subjects]), "time_course": tc,
-              "decisions": _concat([s[2] for s in subjects]),
-              "doses": _concat([s[3] for s in subjects])}
+    rows = [r for s in subjects for r in ([s[0]] if isinstance(s[0], dict) else s[0])]
+    return rows, tc, _concat([s[2] for s in subjects]), _concat([s[3] for s in subjects])
+
+
+def chunk_tables(task: ChunkTask, parts: Sequence[Part]) -> dict[str, pd.DataFrame]:
+    """A chunk's tables from its parts (:func:`simulate_part`, in subject order)."""
+    rows, tc, decisions, doses = parts[0] if len(parts) == 1 else _joined(parts)
+    tables = {"subjects": pd.DataFrame(rows), "time_course": tc, "decisions": decisions,
+              "doses": doses}
     for name in ("time_course", "decisions", "doses"):
         tables[name].insert(0, "arm", task.chunk.arm)
     return tables
@@ -328,7 +338,7 @@ def _run_processes(tasks: Sequence[ChunkTask], done: Callable[[ChunkTask, Any], 
     from concurrent.futures.process import BrokenProcessPool
 
     pending = _units(tasks, workers)
-    parts: dict[Chunk, dict[int, list[tuple[Any, ...]]]] = {t.chunk: {} for t in tasks}
+    parts: dict[Chunk, dict[int, Part]] = {t.chunk: {} for t in tasks}
     expected = {t.chunk: sum(1 for u in pending if u[0].chunk == t.chunk) for t in tasks}
     tries: dict[Chunk, int] = {}
     while pending:
