@@ -51,7 +51,8 @@ ABSENT_EVENTS: Mapping[str, float] = MappingProxyType({
     "bleeding": 0.0, "febrile": 0.0, "neuropathy_grade": 0.0, "other_nonheme_grade": 0.0,
     "hemoglobin_g_per_dl": 12.0})
 #: Model parameters the runner sets itself (not patient parameters).
-_INTERNAL = ("death_drive_untreated", "arrest_fraction_untreated", "auc_rate_unit")
+_INTERNAL = ("death_drive_untreated", "arrest_fraction_untreated", "growth_factor_untreated",
+             "auc_rate_unit")
 #: Covariates of a VirtualPatient and the model parameter each sets (with its unit).
 COVARIATE_PARAMETERS: Mapping[str, tuple[str, str]] = MappingProxyType({
     "weight_kg": ("body_weight", "kg"),
@@ -540,10 +541,15 @@ class _Patient:
         # tumour differs (XPO1, GR, proteasome) starts at its own, so nothing drifts.
         state = self._untreated_detailed(state)
         first = self.sim.run([0.0], parameters=self.params, initial=state,
-                             outputs=["death_drive", "arrest_fraction"],
+                             outputs=["death_drive", "arrest_fraction", "growth_factor"],
                              subject=self.sid).values[0]
+        if not float(first[2]) > 0:
+            raise SimulationError(f"subject {self.sid}: the untreated tumour cell does not "
+                                  f"divide (growth_factor {float(first[2])}); the coupling "
+                                  "reads the drug-induced division loss relative to it")
         self.params["death_drive_untreated"] = float(first[0])
         self.params["arrest_fraction_untreated"] = float(first[1])
+        self.params["growth_factor_untreated"] = float(first[2])
         return state
 
     def run(self) -> PatientRun:
