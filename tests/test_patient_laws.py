@@ -168,11 +168,11 @@ def test_patient_hazard_ranks_tumours_as_their_dish_ic50s():
 
 @pytest.mark.xfail(strict=True, reason="known gap: on the common-reference cell layer the "
                    "8226-B25 and eIF4E-high death drives at 50 nM tie (0.553 vs 0.561; "
-                   "hazards 4.171e-3 vs 4.259e-3 /h with the trial-storm mm_kill_max) "
+                   "hazards 4.178e-3 vs 4.267e-3 /h with the trial-storm mm_kill_max) "
                    "although their dish IC50s differ 1.8-fold (275 vs 488 nM): at 50 nM the "
                    "dish separates them by division (B25's loss of eIF4E-translated "
                    "oncoproteins slows it, growth_factor 0.75; eIF4E-high keeps 1.0), which "
-                   "the in-vivo hazard does not read")
+                   "the in-vivo growth reads (the burden is ordered) but the hazard does not")
 def test_8226_b25_has_a_higher_hazard_than_eif4e_high():
     """The one pair of RANKED whose in-vivo hazards do not follow the dish IC50s."""
     hazards, _ = _hazards_and_ic50s()
