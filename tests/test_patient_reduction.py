@@ -123,7 +123,8 @@ def test_the_reduced_patient_agrees_with_the_detailed_patient():
     """The whole patient (Xd label regimen with its rules, 12 weeks) with the reduced and
     the detailed tumour cell: the same dose decisions and platelets (the marrow is the same
     model), M-protein at week 12 within 3% and the best change within 2 percentage points
-    (measured with the division route: 1.1%, 0.5 points), for the preset's XPO1 and a 3-fold higher one."""
+    (measured with the division route: 1.1%, 0.5 points), for the preset's XPO1 and a
+    3-fold higher one."""
     from xposim.patient import ClinicalPatientSimulator, default_arm, typical_patient
 
     arm = default_arm("label:selinexor-dex", "myeloma", 12)
