@@ -32,7 +32,7 @@ Two routes slow the tumour's growth, as in the dish: G1 arrest stops a share of 
 (``x_arrest_effect``: in vivo only the cycling part of the clone divides), and the cycling
 cells divide more slowly when they lose eIF4E-translated oncoproteins (cyclin D1, MYC):
 the fate module's ``growth_factor`` is the dish's division rate relative to the untreated
-cell (``oncogene_addiction · w_growth · oncoprotein_loss``, :mod:`xposim.biology.fate`),
+cell (``1 - oncogene_addiction · w_growth · oncoprotein_loss``, :mod:`xposim.biology.fate`),
 and the in-vivo growth is multiplied by the same drug-induced ratio, with no constant of
 its own. The routes combine as independent factors on the growth rate.
 
