@@ -16,13 +16,25 @@ The coupling (per disease prefix ``x`` = ``mm`` or ``dlbcl``, parameters in
     f_tsp              = E^n / (x_kill_ec50^n + E^n)          suppressor/proteotoxic route
     f_gr               = gr_apoptosis_hazard / k_gr_apo       glucocorticoid route (0-1)
     x_death_hazard     = x_kill_max · (1 - (1 - f_tsp)·(1 - x_gr_kill_weight·f_gr))  (1/h)
-    x_growth_inhibition = x_arrest_effect · max(arrest_fraction - arrest_fraction_untreated, 0)
-    cycling_share      = 1 - x_growth_inhibition                              (0-1)
+    A                  = max(arrest_fraction - arrest_fraction_untreated, 0)
+    x_arrest_inhibition = min(x_arrest_effect · A, 1)                        (0-1)
+    x_division_factor  = min(growth_factor / growth_factor_untreated, 1)      (0-1)
+    x_growth_inhibition = 1 - (1 - x_arrest_inhibition) · x_division_factor   (0-1)
+    cycling_share      = 1 - x_arrest_inhibition                              (0-1)
 
-``death_drive`` and ``arrest_fraction`` are the fate module's signals of the tumour cell
-under the patient's unbound plasma concentrations; the ``*_untreated`` references are the
-same signals of the patient's own untreated cell (set by the runner at day 0), so only the
-drug-induced excess kills or arrests and untreated disease follows its growth law.
+``death_drive``, ``arrest_fraction`` and ``growth_factor`` are the fate module's signals of
+the tumour cell under the patient's unbound plasma concentrations; the ``*_untreated``
+references are the same signals of the patient's own untreated cell (set by the runner at
+day 0), so only the drug-induced excess kills, arrests or slows division and untreated
+disease follows its growth law.
+
+Two routes slow the tumour's growth, as in the dish: G1 arrest stops a share of it
+(``x_arrest_effect``: in vivo only the cycling part of the clone divides), and the cycling
+cells divide more slowly when they lose eIF4E-translated oncoproteins (cyclin D1, MYC):
+the fate module's ``growth_factor`` is the dish's division rate relative to the untreated
+cell (``1 - oncogene_addiction · w_growth · oncoprotein_loss``, :mod:`xposim.biology.fate`),
+and the in-vivo growth is multiplied by the same drug-induced ratio, with no constant of
+its own. The routes combine as independent factors on the growth rate.
 
 The two apoptotic routes of the cell layer (:mod:`xposim.biology.fate`) combine as there,
 as independent events. The suppressor route reads the death drive through the patient's
@@ -37,7 +49,8 @@ glucocorticoid, so the route needs no untreated reference.
 replication-stress part of the death signal) is in the dish the share of the population
 not arrested; the patient has no dish population (it would grow at the in-vitro doubling
 time without limit), so the tumour cell reads it from the burden instead: the share of
-growth not stopped by drug-induced arrest (1 untreated).
+growth not stopped by drug-induced arrest (1 untreated). Slower division does not enter it:
+in the dish a cell that divides more slowly still cycles.
 
 Wiring (cell-layer input -> patient symbol): unbound plasma selinexor, dexamethasone and
 bortezomib (``Cu_*_nM`` of the PK modules) reach the tumour cell and, for selinexor, the
@@ -63,11 +76,14 @@ CELL_DRUG_INPUTS: Mapping[str, str] = {"drug_ext": "Cu_selinexor_nM",
 #: The fate-module signals the coupling reads.
 DEATH_SIGNAL = "death_drive"
 ARREST_SIGNAL = "arrest_fraction"
+#: The fate module's division rate relative to the untreated cell (dish, 0-1).
+DIVISION_SIGNAL = "growth_factor"
 #: The glucocorticoid apoptosis route of the fate module and its maximal rate.
 GR_DEATH_HAZARD = "gr_apoptosis_hazard"
 GR_DEATH_MAX = "k_gr_apo"
 #: Everything the coupling reads from the tumour cell.
-TUMOUR_SIGNALS: tuple[str, ...] = (DEATH_SIGNAL, ARREST_SIGNAL, GR_DEATH_HAZARD, GR_DEATH_MAX)
+TUMOUR_SIGNALS: tuple[str, ...] = (DEATH_SIGNAL, ARREST_SIGNAL, DIVISION_SIGNAL, GR_DEATH_HAZARD,
+                                   GR_DEATH_MAX)
 #: Fate-module symbols that read the dish population: cut from the tumour cell and
 #: provided by the coupling from the in-vivo burden.
 POPULATION_READS: tuple[str, ...] = ("cycling_share",)
@@ -84,7 +100,8 @@ DISEASE_PREFIX: Mapping[str, str] = {"myeloma": "mm", "dlbcl": "dlbcl"}
 
 #: What to re-check after a cell-layer revision merges (docs/patient.md says the same).
 RETUNE: tuple[str, ...] = (
-    "the names above (CELL_DRUG_INPUTS, DEATH_SIGNAL, ARREST_SIGNAL, POPULATION_READS, "
+    "the names above (CELL_DRUG_INPUTS, DEATH_SIGNAL, ARREST_SIGNAL, DIVISION_SIGNAL, "
+    "POPULATION_READS, "
     "TUMOUR_READOUTS) still exist in the cell layer, and the pruned tumour cell holds no "
     "dish population (fate_proliferating...)",
     "x_kill_ec50 (patient.toml) is on the scale of death_drive: re-set it when the signal's "
@@ -156,14 +173,14 @@ def marrow_target() -> Module:
 
 def coupling_module(disease: Literal["myeloma", "dlbcl"]) -> Module:
     """The in-vivo death hazard and growth inhibition of the disease's burden from the
-    tumour cell's excess death and arrest signals (see the module docstring)."""
+    tumour cell's drug-induced death, arrest and division signals (module docstring)."""
     x = disease_prefix(disease)
     params = (*patient_parameters("coupling"), *patient_parameters(disease))
     excess = f"max({DEATH_SIGNAL} - death_drive_untreated, 0)"
     return Module(
         name=f"{x}_coupling",
         description="In-vivo death hazard and growth inhibition from the tumour cell's "
-                    "drug-induced death and arrest signals",
+                    "drug-induced death, arrest and division signals",
         parameters=params,
         assignments=(
             Assignment(f"{x}_death_drive_excess", excess, "1",
@@ -178,13 +195,22 @@ def coupling_module(disease: Literal["myeloma", "dlbcl"]) -> Module:
                        f"{x}_kill_max * (1 - (1 - {x}_kill_tsp) * (1 - {x}_kill_gr))", "1/h",
                        "drug-induced death hazard of sensitive tumour cells in vivo "
                        "(independent routes)"),
-            Assignment(f"{x}_growth_inhibition",
+            Assignment(f"{x}_arrest_inhibition",
                        f"min({x}_arrest_effect * max({ARREST_SIGNAL} - "
                        "arrest_fraction_untreated, 0), 1)", "1",
                        "share of tumour growth stopped by drug-induced G1 arrest"),
-            Assignment("cycling_share", f"1 - {x}_growth_inhibition", "1",
+            Assignment(f"{x}_division_factor",
+                       f"min({DIVISION_SIGNAL} / growth_factor_untreated, 1)", "1",
+                       "division rate of the cycling tumour cells relative to the patient's "
+                       "untreated cell (the dish's drug-induced division loss)"),
+            Assignment(f"{x}_growth_inhibition",
+                       f"1 - (1 - {x}_arrest_inhibition) * {x}_division_factor", "1",
+                       "share of tumour growth stopped by drug-induced arrest and slower "
+                       "division (independent factors)"),
+            Assignment("cycling_share", f"1 - {x}_arrest_inhibition", "1",
                        "share of the tumour still cycling (replication stress), in place "
-                       "of the dish population's"),
+                       "of the dish population's: arrest only (a cell dividing more slowly "
+                       "still cycles)"),
         ),
         inputs=(Input(DEATH_SIGNAL, "1", 0.0, "death drive of the tumour cell (fate module)"),
                 Input(GR_DEATH_HAZARD, "1/h", 0.0, "glucocorticoid apoptosis rate of the "
@@ -192,5 +218,7 @@ def coupling_module(disease: Literal["myeloma", "dlbcl"]) -> Module:
                 Input(GR_DEATH_MAX, "1/h", 1.0, "maximal glucocorticoid apoptosis rate of "
                       "the tumour cell (fate module)"),
                 Input(ARREST_SIGNAL, "1", 0.0, "G1-arrest fraction of the tumour cell (fate "
-                      "module)")),
+                      "module)"),
+                Input(DIVISION_SIGNAL, "1", 1.0, "division rate of the tumour cell relative "
+                      "to the untreated cell (fate module)")),
     )

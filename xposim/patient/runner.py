@@ -52,7 +52,8 @@ ABSENT_EVENTS: Mapping[str, float] = MappingProxyType({
     "bleeding": 0.0, "febrile": 0.0, "neuropathy_grade": 0.0, "other_nonheme_grade": 0.0,
     "hemoglobin_g_per_dl": 12.0})
 #: Model parameters the runner sets itself (not patient parameters).
-_INTERNAL = ("death_drive_untreated", "arrest_fraction_untreated", "auc_rate_unit")
+_INTERNAL = ("death_drive_untreated", "arrest_fraction_untreated", "growth_factor_untreated",
+             "auc_rate_unit")
 #: Covariates of a VirtualPatient and the model parameter each sets (with its unit).
 COVARIATE_PARAMETERS: Mapping[str, tuple[str, str]] = MappingProxyType({
     "weight_kg": ("body_weight", "kg"),
@@ -641,18 +642,25 @@ class _Patient:
         # block's export capacity) starts at the preset's untreated state; a patient whose
         # tumour differs (XPO1, GR, proteasome) starts at its own, so nothing drifts.
         state = self._untreated_detailed(state)
-        # read through the visit names (the same numbers; the selection stays as it is)
+        # read through the visit names where they hold the signals (the same numbers; the
+        # selection stays as it is)
+        signals = ("death_drive", "arrest_fraction", "growth_factor")
         idx = self.out_index
-        if "death_drive" in idx and "arrest_fraction" in idx:
-            first = self.sim.run([0.0], parameters=self.params, initial=state,
-                                 outputs=self.names, subject=self.sid).values[0]
-            drive, arrest = first[idx["death_drive"]], first[idx["arrest_fraction"]]
+        if all(n in idx for n in signals):
+            row = self.sim.run([0.0], parameters=self.params, initial=state,
+                               outputs=self.names, subject=self.sid).values[0]
+            drive, arrest, division = (row[idx[n]] for n in signals)
         else:
-            drive, arrest = self.sim.run([0.0], parameters=self.params, initial=state,
-                                         outputs=["death_drive", "arrest_fraction"],
-                                         subject=self.sid).values[0]
+            drive, arrest, division = self.sim.run([0.0], parameters=self.params,
+                                                   initial=state, outputs=list(signals),
+                                                   subject=self.sid).values[0]
+        if not float(division) > 0:
+            raise SimulationError(f"subject {self.sid}: the untreated tumour cell does not "
+                                  f"divide (growth_factor {float(division)}); the coupling "
+                                  "reads the drug-induced division loss relative to it")
         self.params["death_drive_untreated"] = float(drive)
         self.params["arrest_fraction_untreated"] = float(arrest)
+        self.params["growth_factor_untreated"] = float(division)
         return state
 
     def run(self) -> PatientRun:
