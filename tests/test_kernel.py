@@ -183,15 +183,16 @@ def test_hill_is_one_sbml_function_equal_to_the_textbook_fraction():
     doc = libsbml.readSBMLFromString(model.sbml)
     fids = [doc.getModel().getFunctionDefinition(i).getId()
             for i in range(doc.getModel().getNumFunctionDefinitions())]
-    assert fids == ["hill_ratio", "hill"]
+    assert fids == ["hill_power", "hill_ratio", "hill"]
     t = np.linspace(0.0, 2.0, 9)
     x = 3.0 * t
-    textbook = x**2.5 / (2.0**2.5 + x**2.5)
-    for backend in ("roadrunner", "scipy"):
-        res = Simulator(model, backend=backend, rtol=1e-10, atol=1e-12).run(
-            t, outputs=["h", "y"])
-        np.testing.assert_allclose(res["h"], textbook, rtol=1e-9, atol=1e-12)
-        # y = kin * integral of the fraction, which starts at 0 (x = 0: no division by 0)
-        assert res["y"][0] == 0.0 and np.all(np.diff(res["y"]) > 0)
+    for n in (2.5, 1.0, 2.0, 3.0, 4.0):  # the power, and the products for n = 1-4
+        textbook = x**n / (2.0**n + x**n)
+        for backend in ("roadrunner", "scipy"):
+            res = Simulator(model, backend=backend, rtol=1e-10, atol=1e-12).run(
+                t, parameters={"n": n}, outputs=["h", "y"])
+            np.testing.assert_allclose(res["h"], textbook, rtol=1e-9, atol=1e-12)
+            # y = kin * integral of the fraction, from 0 (x = 0: no division by 0)
+            assert res["y"][0] == 0.0 and np.all(np.diff(res["y"]) > 0)
     shuttle_doc = libsbml.readSBMLFromString(compose(shuttle_module(), name="s").sbml)
     assert shuttle_doc.getModel().getNumFunctionDefinitions() == 0

@@ -29,13 +29,18 @@ _SI_KIND = {"kilogram": libsbml.UNIT_KIND_KILOGRAM, "meter": libsbml.UNIT_KIND_M
 #: in the order they must be defined (a definition may call only earlier ones):
 #: ``(id, lambda formula, what it is)``.
 FUNCTION_DEFINITIONS: tuple[tuple[str, str, str], ...] = (
+    # the model's Hill exponents are small integers (2, 3, 4): products instead of a call
+    # to pow, which was ~10% of a clinical patient's CPU (equal to z^n within an ulp)
+    ("hill_power", "lambda(z, n, piecewise(z * z, n == 2, z * z * z, n == 3, "
+                   "(z * z) * (z * z), n == 4, z, n == 1, z^n))",
+     "z^n, as products for n = 1-4"),
     ("hill_ratio", "lambda(r, r / (1 + r))",
      "r / (1 + r): the Hill fraction of r = (x / k)^n"),
-    ("hill", "lambda(x, k, n, hill_ratio((x / k)^n))",
+    ("hill", "lambda(x, k, n, hill_ratio(hill_power(x / k, n)))",
      "Hill fraction x^n / (k^n + x^n) for x >= 0, k > 0, written with one power"),
 )
 #: which definitions each expression function needs
-_NEEDS = {"hill": ("hill_ratio", "hill")}
+_NEEDS = {"hill": ("hill_power", "hill_ratio", "hill")}
 
 
 def _check(code: int, what: str) -> None:
