@@ -13,10 +13,11 @@ For a module prefix ``x`` (cells; h)::
 ``h`` is the input ``x_death_hazard`` (1/h): the drug-induced death hazard that the cell
 layer provides (through the patient coupling, :mod:`xposim.patient.coupling`); ``i`` the
 input ``x_growth_inhibition`` (0-1, default 0): the share of growth stopped by drug-induced
-G1 arrest. Untreated, ``G·kg0`` is exponential growth (``kg0``) for small
-burdens and linear growth (``kg1`` cells/h) for large ones (Simeoni et al., Cancer Res
-2004, ψ = 20). Damaged cells die after three transits of mean ``τ`` each. Cells are only
-made by growth and only leave through clearance, so with growth off
+G1 arrest and slower division (the coupling combines the two). Untreated, ``G·kg0`` is
+exponential growth (``kg0``) for small burdens and linear growth (``kg1`` cells/h) for
+large ones (Simeoni et al., Cancer Res 2004, ψ = 20). Damaged cells die after three
+transits of mean ``τ`` each. Cells are only made by growth and only leave through
+clearance, so with growth off
 ``S + R + D1 + D2 + D3 + C`` is conserved (declared, and checked by the conformance suite).
 """
 
@@ -81,7 +82,8 @@ def burden_parts(x: str, label: str) -> dict[str, tuple]:
         inputs=(Input(h, "1/h", 0.0, f"drug-induced death hazard of sensitive {label} cells "
                       "(from the cell layer)"),
                 Input(f"{x}_growth_inhibition", "1", 0.0, f"share of {label} growth stopped "
-                      "by drug-induced G1 arrest (0-1; from the cell layer)")),
+                      "by drug-induced G1 arrest and slower division (0-1; from the cell "
+                      "layer)")),
         conservations=(Conservation(f"{x}_cells", {S: 1, R: 1, D[0]: 1, D[1]: 1, D[2]: 1,
                                                    C: 1}, when={f"{x}_kg0": 0.0},
                                     description="without growth, cells only move between "

@@ -11,7 +11,8 @@ so the baseline M-protein follows from the baseline burden (and
 :func:`burden_for_m_protein` inverts it for a patient known by the M-protein).
 
 Inputs: ``mm_death_hazard`` (1/h), the drug-induced death hazard of sensitive cells, and
-``mm_growth_inhibition`` (0-1), the share of growth stopped by drug-induced arrest.
+``mm_growth_inhibition`` (0-1), the share of growth stopped by drug-induced arrest and
+slower division.
 Outputs: ``mm_burden`` (cells), ``m_protein_mg_l`` (mg/L), ``m_protein_g_per_dl`` (g/dL,
 the IMWG number), ``mm_resistant_share``.
 """
