@@ -161,3 +161,45 @@ def test_segment_shortcut_matches_the_general_merge(shuttle, monkeypatch, times,
 def test_outputs_closer_than_the_resolution_read_one_state(shuttle):
     res = Simulator(shuttle).run([0.0, 1.0, 1.0 + 1e-14, 2.0], events=[Bolus(1.0, "Xn", 5.0)])
     np.testing.assert_array_equal(res.values[1], res.values[2])
+
+
+def test_full_state_fast_path_matches_the_checked_path_and_still_checks(shuttle):
+    """A run continuing from a full state (every species, Python floats) is checked in one
+    pass: the same plan and result as the name-by-name check (numpy floats, which take
+    it), and a bad value or name among a full state still raises the same InputError."""
+    from xposim.engine.plan import plan_run
+
+    names = {s.name for s in shuttle.species}
+    full = {"Xn": 3.5, "Xc": 0.0}
+    fast = plan_run(shuttle, [0.0, 5.0], initial=full, species=names)
+    checked = plan_run(shuttle, [0.0, 5.0], initial=full)
+    assert fast.initial == checked.initial and fast.initial is not full
+    sim = Simulator(shuttle)
+    a = sim.run([0.0, 5.0, 10.0], initial=full, events=[Bolus(2.0, "Xn", 1.0)])
+    b = sim.run([0.0, 5.0, 10.0], initial={k: np.float64(v) for k, v in full.items()},
+                events=[Bolus(2.0, "Xn", 1.0)])
+    np.testing.assert_array_equal(a.values, b.values)
+    for bad, field in [({"Xn": -1.0, "Xc": 0.0}, "initial.Xn"),
+                       ({"Xn": 1.0, "Xc": math.nan}, "initial.Xc"),
+                       ({"Xn": 1.0, "Xc": math.inf}, "initial.Xc"),
+                       ({"Xn": 1.0, "Xc": "2"}, "initial.Xc"),
+                       ({"Xn": 1.0, "nope": 2.0}, "initial.nope")]:
+        for kwargs in ({}, {"species": names}):
+            with pytest.raises(InputError, match=field):
+                plan_run(shuttle, [0.0, 5.0], initial=bad, **kwargs)
+        with pytest.raises(InputError, match=field):
+            sim.run([0.0, 5.0], initial=bad)
+
+
+def test_bolus_fast_path_gives_the_shared_loops_result(shuttle, decay, monkeypatch):
+    """The RoadRunner backend applies a dose through its looked-up target index: the same
+    result as the shared Backend._apply, into a concentration (nM) and an amount species."""
+    from xposim.engine.backend import Backend
+
+    cases = [(shuttle, [Bolus(2.0, "Xn", 1.5), Bolus(2.0, "Xn", 0.5), Set(3.0, "u", 0.1)]),
+             (decay, [Bolus(1.0, "A", 4.0), Bolus(6.0, "A", 2.0)])]
+    fast = [Simulator(m).run([0.0, 2.0, 5.0, 8.0], events=ev).values for m, ev in cases]
+    monkeypatch.setattr(rrb.RoadRunnerBackend, "_apply", Backend._apply)
+    for (m, ev), got in zip(cases, fast, strict=True):
+        np.testing.assert_array_equal(got, Simulator(m).run([0.0, 2.0, 5.0, 8.0],
+                                                            events=ev).values)

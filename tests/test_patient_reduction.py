@@ -114,6 +114,13 @@ def test_reduced_patient_starts_at_its_own_untreated_state(red):
         values["XPO1_total0"] = xpo1
         init = red.initial_state(values)
         assert init["qss_p53_n_fast"] == pytest.approx(float(red.quasi_steady("p53_n", xpo1)))
+        # every output exactly its quasi_steady value at the untreated inputs (the basis
+        # is computed once for all of them)
+        ins = red.untreated_inputs(values)
+        x = ins[red.inputs[0]]
+        y = ins[red.inputs[1]] if len(red.inputs) == 2 else 1.0
+        for o in red.outputs:
+            assert init[f"qss_{o}_fast"] == float(red.quasi_steady(o, x, y))
     assert red.initial_state({**pm.model.constant_values(), "XPO1_total0": 300.0})[
         "qss_p53_n_fast"] > red.initial_state({**pm.model.constant_values(),
                                                "XPO1_total0": 2700.0})["qss_p53_n_fast"]

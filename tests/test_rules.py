@@ -256,3 +256,18 @@ def test_visit_labs_are_checked(xd):
     with pytest.raises(InputError, match=r"labs\.sodium_mmol_per_l"):
         xd.evaluate({**BASE, "sodium_mmol_per_l": math.nan}, state, day=1)
     assert "hemoglobin_g_per_dl" not in xd.required_labs  # its rule is disabled
+
+
+def test_visit_conditions_in_one_call_equal_each_rule_alone(xd):
+    """A visit evaluates all conditions in one compiled call: the same rules hold as when
+    each condition is evaluated alone, at and around every threshold."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    labs = sorted(xd.required_labs)
+    for _ in range(300):
+        values = {k: float(rng.choice([0.0, 1.0, 2.0, 3.0, 4.0, 8.0, 24.0, 25.0, 49.0,
+                                       50.0, 75.0, 130.0, 1e3])) for k in labs}
+        assert xd._true_now(values) == frozenset(r.id for r in xd.rules if r.when(values))
+    with pytest.raises(InputError, match="labs"):  # a missing lab is still refused
+        xd.evaluate({}, xd.initial_state(), day=7.0)

@@ -105,3 +105,62 @@ def test_double_obeys_the_contract_on_every_builtin_protocol():
             assert set(out.time_course["variable"]) >= {"platelets_1e9_per_l"}
             again = double.simulate(patient, proto.arm_plan(arm), seed=3)
             pd.testing.assert_frame_equal(out.time_course, again.time_course)
+
+
+def _public(columns, arrays):
+    """What pandas' public constructor makes of the arrays (object arrays kept object)."""
+    return pd.DataFrame({c: (pd.Series(a, dtype=object) if isinstance(a, np.ndarray)
+                             and a.dtype == object else a)
+                         for c, a in zip(columns, arrays, strict=True)})
+
+
+@pytest.mark.parametrize("n", [0, 3])
+def test_outcome_from_arrays_equals_the_constructor_and_checks_the_arrays(n):
+    """The runner's path (tables from column arrays, checked as arrays) gives the frames
+    the constructor would hold: values, dtypes, column index; and refuses what the
+    constructor refuses."""
+    from xposim.patient.outcome import (
+        DECISION_COLUMNS,
+        DOSE_COLUMNS,
+        TIME_COURSE_COLUMNS,
+        decision_table,
+    )
+
+    def text(*words):
+        a = np.empty(n, dtype=object)
+        a[:] = [words[i % len(words)] for i in range(n)]
+        return a
+
+    strings = pd.Series(["m_protein_g_dl", "plt"] * n).array[:n]  # pandas' own text array
+    tc = [np.full(n, 3, dtype=np.int64), np.arange(n, dtype=float), strings,
+          np.linspace(0, 1, n), pd.Series(["g/dL"] * n, dtype=strings.dtype).array]
+    dec = [np.full(n, 3, dtype=np.int64), np.arange(n, dtype=float), text("selinexor"),
+           text("plt<25"), text("plt", ""), np.full(n, 20.0), text("hold"), text("", "60 mg")]
+    dose = [np.full(n, 3, dtype=np.int64), np.arange(n, dtype=float), text("selinexor"),
+            np.full(n, 80.0), text("mg")]
+    fast = PatientOutcome.from_arrays(3, _summary(), time_course=tc, decisions=dec,
+                                      doses=dose)
+    slow = PatientOutcome(3, _summary(), time_course=_public(TIME_COURSE_COLUMNS, tc),
+                          decisions=_public(DECISION_COLUMNS, dec),
+                          doses=_public(DOSE_COLUMNS, dose))
+    assert fast.summary == slow.summary and fast.subject_id == slow.subject_id == 3
+    for name in ("time_course", "decisions", "doses"):
+        a, b = getattr(fast, name), getattr(slow, name)
+        pd.testing.assert_frame_equal(a, b, check_exact=True, check_column_type=True)
+        assert a.columns.dtype == b.columns.dtype
+    assert decision_table(3, []).dtypes.equals(PatientOutcome(3, _summary()).decisions.dtypes)
+    failed = PatientOutcome.from_arrays(3, None, failure="subject 3: CVODE failed",
+                                        time_course=tc, decisions=dec, doses=dose)
+    assert failed.failure == "subject 3: CVODE failed" and failed.summary is None
+    with pytest.raises(InputError, match="summary"):
+        PatientOutcome.from_arrays(3, None, time_course=tc, decisions=dec, doses=dose)
+    with pytest.raises(InputError, match="doses"):
+        PatientOutcome.from_arrays(3, _summary(), time_course=tc, decisions=dec,
+                                   doses=dose[:4])
+    if n:
+        with pytest.raises(InputError, match="time_course"):  # unequal lengths
+            PatientOutcome.from_arrays(3, _summary(), time_course=[tc[0][:1], *tc[1:]],
+                                       decisions=dec, doses=dose)
+        with pytest.raises(InputError, match="time_course"):  # another subject's rows
+            PatientOutcome.from_arrays(4, _summary(), time_course=tc, decisions=dec,
+                                       doses=dose)

@@ -80,7 +80,8 @@ class Backend(ABC):
         plan = plan_run(self.model, times, parameters=parameters, initial=initial,
                         events=events, outputs=outputs, subject=subject,
                         resolved=self._resolved_for(parameters),
-                        checked_outputs=self._checked_outputs)
+                        checked_outputs=self._checked_outputs,
+                        species=self._species.keys())
         if parameters and (self._resolved is None or self._resolved[1] is not plan.values):
             self._resolved = (dict(parameters), plan.values)
         self._plan = plan

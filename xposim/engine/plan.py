@@ -13,7 +13,7 @@ its derived/initial expressions are compiled once per Model (``Model.evaluate_de
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -71,6 +71,18 @@ def _check_times(buffer: bytes) -> bool:
     return bool(np.all(step > TIME_RESOLUTION * np.maximum(1.0, np.abs(t[:-1]))))
 
 
+def _whole_state(initial: Mapping[str, float], species: AbstractSet[str]) -> bool:
+    """True if ``initial`` names exactly ``species`` with Python floats, all finite and
+    >= 0 (False: check it name by name)."""
+    if initial.keys() != species:
+        return False
+    vals = initial.values()
+    if set(map(type, vals)) != {float}:
+        return False
+    # NaN or inf make the sum non-finite (so does an overflow: then checked by name)
+    return math.isfinite(sum(vals)) and min(vals) >= 0.0
+
+
 def default_outputs(model: Model) -> tuple[str, ...]:
     return tuple(s.name for s in model.species) + tuple(a.name for a in model.assignments)
 
@@ -107,13 +119,15 @@ def plan_run(model: Model, times: Iterable[float], *,
              outputs: Sequence[str] | None = None,
              subject: str | int | None = None,
              resolved: dict[str, float] | None = None,
-             checked_outputs: set[tuple[str, ...]] | None = None) -> RunPlan:
+             checked_outputs: set[tuple[str, ...]] | None = None,
+             species: AbstractSet[str] | None = None) -> RunPlan:
     """Check a run request and resolve it (raises InputError naming the field).
 
     For callers that run one model many times (the backends): ``resolved``, the values
     :func:`resolve_values` gave for these same ``parameters`` (not resolved again; never
     changed here); ``checked_outputs``, output tuples already checked against this model
-    (skipped; a newly checked one is added)."""
+    (skipped; a newly checked one is added); ``species``, the names of the model's
+    species (an ``initial`` giving all of them is checked in one pass)."""
     t = np.asarray(list(times) if not isinstance(times, np.ndarray) else times, dtype=float)
     if t.ndim != 1 or t.size == 0:
         raise InputError("times", "must be a non-empty 1-D sequence of times in h")
@@ -125,7 +139,14 @@ def plan_run(model: Model, times: Iterable[float], *,
     values = resolve_values(model, parameters) if resolved is None else resolved
     defs = model.definitions
     init: dict[str, float] = {}
-    if initial is None or len(initial) < len(model.species):
+    if (species is not None and initial is not None and len(initial) == len(species)
+            and _whole_state(initial, species)):
+        # a run continuing from a full state (every segment of a patient): every species
+        # given once as a finite float >= 0, checked in a few C-level passes (the loop
+        # below checks the same per name and raises where this falls through)
+        init = dict(initial)
+        initial = None
+    elif initial is None or len(initial) < len(model.species):
         # the model's initial values of the species ``initial`` does not give (a run
         # continuing from a full state, every segment of a patient, gives all of them:
         # each name below is a species, or an InputError)

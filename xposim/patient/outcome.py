@@ -29,8 +29,9 @@ from __future__ import annotations
 import importlib
 import math
 import zlib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from itertools import pairwise
 from types import MappingProxyType
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -338,17 +339,55 @@ class PatientOutcome:
         """A subject whose simulation failed: ``message`` names the subject and time."""
         return cls(subject_id, None, failure=str(message), **tables)
 
+    @classmethod
+    def from_arrays(cls, subject_id: int, summary: OutcomeSummary | None, *,
+                    time_course: Sequence[Any], decisions: Sequence[Any],
+                    doses: Sequence[Any], failure: str | None = None) -> PatientOutcome:
+        """The same outcome as the constructor's, from each table's column arrays (in the
+        order of :data:`TIME_COURSE_COLUMNS`, :data:`DECISION_COLUMNS`,
+        :data:`DOSE_COLUMNS`; each the array its column stores: NumPy numbers, object
+        arrays, or the pandas string arrays the constructor would make of text). Checked
+        as arrays (one length per table, the subject column all ``subject_id``) and
+        wrapped without pandas' per-column inference: what the runner does per patient."""
+        if (summary is None) == (failure is None):
+            raise InputError("summary", "give a summary, or a failure message (not both)")
+        sid = int(subject_id)
+        out = object.__new__(cls)
+        values = {"subject_id": sid, "summary": summary,
+                  "failure": None if failure is None else str(failure)}
+        for name, columns, arrays in (("time_course", TIME_COURSE_COLUMNS, time_course),
+                                      ("decisions", DECISION_COLUMNS, decisions),
+                                      ("doses", DOSE_COLUMNS, doses)):
+            if len(arrays) != len(columns):
+                raise InputError(name, f"must have the columns {columns}",
+                                 got=f"{len(arrays)} arrays")
+            n = len(arrays[0])
+            if any(len(a) != n for a in arrays):
+                raise InputError(name, "columns must all have the same length")
+            if n and not (np.asarray(arrays[0]) == sid).all():
+                raise InputError(name, f"rows must all belong to subject {sid}")
+            values[name] = _frame(columns, arrays)
+        for f in fields(cls):
+            object.__setattr__(out, f.name, values[f.name])
+        return out
+
 
 def decision_table(subject_id: int, decisions: Iterable[Any]) -> pd.DataFrame:
     """The decisions table from :class:`~xposim.patient.rules.Decision` objects (``day``
     in days): one row per lab a decision read (lab "" when it read none)."""
+    return _frame(DECISION_COLUMNS, decision_columns(subject_id, decisions))
+
+
+def decision_columns(subject_id: int, decisions: Iterable[Any]) -> list[Any]:
+    """The arrays of :func:`decision_table`'s columns (for
+    :meth:`PatientOutcome.from_arrays`)."""
     rows = []
     for d in decisions:
         labs = dict(d.labs) or {"": math.nan}
         for lab, value in labs.items():
             rows.append((int(subject_id), float(d.day), d.drug, d.rule, lab, float(value),
                          d.action, d.new_dose or ""))
-    return _typed_frame(rows, DECISION_COLUMNS)
+    return _typed_columns(rows, DECISION_COLUMNS)
 
 
 def dose_table(subject_id: int, doses: Iterable[Any], *, bsa_m2: float | None = None
@@ -362,21 +401,50 @@ def dose_table(subject_id: int, doses: Iterable[Any], *, bsa_m2: float | None = 
 
 
 def _typed_frame(rows: list[tuple[Any, ...]], columns: tuple[str, ...]) -> pd.DataFrame:
-    """A table of ``rows`` with each column built at its :data:`_DTYPES` type (column by
-    column: a third of the time of building from rows and converting, per subject).
-    Numbers go in as arrays; text as object Series over object arrays (an object array
-    alone would be inferred as ``str``): half the time of a Series per column."""
+    """A table of ``rows`` with each column at its :data:`_DTYPES` type."""
+    return _frame(columns, _typed_columns(rows, columns))
+
+
+def _typed_columns(rows: list[tuple[Any, ...]], columns: tuple[str, ...]) -> list[Any]:
+    """The column arrays of ``rows``, each at its :data:`_DTYPES` type (text as object
+    arrays: object columns, not pandas' inferred string type)."""
     data = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
-    out: dict[str, Any] = {}
+    out: list[Any] = []
     for c, v in zip(columns, data, strict=True):
         dtype = _DTYPES[c]
         if dtype == "object":
             a = np.empty(len(v), dtype=object)
             a[:] = v
-            out[c] = pd.Series(a, dtype=object, copy=False)
+            out.append(a)
         else:
-            out[c] = np.array(v, dtype=dtype)
-    return pd.DataFrame(out, copy=False)
+            out.append(np.array(v, dtype=dtype))
+    return out
+
+
+@lru_cache(maxsize=16)
+def _column_index(columns: tuple[str, ...]) -> pd.Index:
+    """The column index pandas' constructor makes of ``columns`` (immutable: shared)."""
+    return pd.DataFrame({c: [] for c in columns}).columns
+
+
+def _frame(columns: tuple[str, ...], arrays: Sequence[Any]) -> pd.DataFrame:
+    """The table of ``arrays`` (one per column, equal lengths, each already the array its
+    column stores: NumPy numbers, object arrays kept as object, pandas string arrays).
+
+    pandas' dict constructor infers every column's type and aligns indexes (~250 us for
+    the eight columns of a patient's decisions, three tables per patient);
+    ``DataFrame._from_arrays`` (pandas >= 0.23, not public) takes the arrays as they are
+    (~50 us). The same frame, as the tests check; the public constructor, with object
+    arrays kept object, where that entry is missing."""
+    n = len(arrays[0]) if len(arrays) else 0
+    index = pd.RangeIndex(n)
+    make = getattr(pd.DataFrame, "_from_arrays", None)
+    if make is None:  # pragma: no cover - a pandas without it
+        return pd.DataFrame({c: pd.Series(a, index=index, dtype=a.dtype, copy=False)
+                             for c, a in zip(columns, arrays, strict=True)},
+                            index=index, copy=False)
+    return make(list(arrays), columns=_column_index(columns), index=index,
+                verify_integrity=False)
 
 
 # -- the simulator interface ----------------------------------------------------------

@@ -43,7 +43,7 @@ import ast
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 from types import MappingProxyType
 
 import numpy as np
@@ -157,6 +157,12 @@ class Reduction:
         sig = _sigmoids(np.atleast_1d(np.asarray(x, float)), self.centres, self.hill)
         yy = np.clip(np.broadcast_to(np.asarray(y, float), np.shape(x)), self.y[0],
                      self.y[-1])
+        return self._quasi_steady(output, x, sig, yy)
+
+    def _quasi_steady(self, output: str, x: np.ndarray | float, sig: np.ndarray,
+                      yy: np.ndarray) -> np.ndarray:
+        """:meth:`quasi_steady` from the basis ``sig`` and clamped ``yy`` at ``x`` (what
+        the outputs at one input share)."""
         out = np.zeros(np.shape(x))
         for a, c in self.factors[output]:
             bx = (c[0] + sig @ c[1:]).reshape(np.shape(x))
@@ -175,9 +181,7 @@ class Reduction:
 
     def untreated_inputs(self, values: Mapping[str, float]) -> dict[str, float]:
         """The slow inputs of the untreated cell for canonical parameter ``values``."""
-        from xposim.model.expressions import Expression
-
-        return {i: float(Expression(self.untreated[i]).compile()(values))
+        return {i: float(_untreated_expression(self.untreated[i])(values))
                 for i in self.inputs}
 
     def initial_state(self, values: Mapping[str, float]) -> dict[str, float]:
@@ -186,13 +190,25 @@ class Reduction:
         ins = self.untreated_inputs(values)
         x = ins[self.inputs[0]]
         y = ins[self.inputs[1]] if len(self.inputs) == 2 else 1.0
+        # quasi_steady's basis and clamped y, computed once for all outputs
+        sig = _sigmoids(np.atleast_1d(np.asarray(x, float)), self.centres, self.hill)
+        yy = np.clip(np.broadcast_to(np.asarray(y, float), np.shape(x)), self.y[0],
+                     self.y[-1])
         out = {}
         for o in self.outputs:
-            q = float(self.quasi_steady(o, x, y))
+            q = float(self._quasi_steady(o, x, sig, yy))
             out[f"qss_{o}_fast"] = q
             if self.w[o] < 1.0:
                 out[f"qss_{o}_lag"] = q
         return out
+
+
+@lru_cache(maxsize=64)
+def _untreated_expression(text: str) -> Callable[[Mapping[str, float]], object]:
+    """An untreated input's expression, compiled once (a pure function of its text)."""
+    from xposim.model.expressions import Expression
+
+    return Expression(text).compile()
 
 
 def _sigmoids(x: np.ndarray, centres: np.ndarray, hill: float) -> np.ndarray:

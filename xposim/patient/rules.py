@@ -29,9 +29,10 @@ Semantics (the label tables leave them implicit; stated here so they can be chec
 from __future__ import annotations
 
 import ast
+import copy
 import math
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from importlib import resources
@@ -385,6 +386,23 @@ class DoseRules:
         return tuple(r for rs in self.rule_sets for r in rs.rules if r.id not in self.disabled)
 
     @cached_property
+    def _true_now(self) -> Callable[[Mapping[str, float]], frozenset[str]]:
+        """``values -> ids of the enabled rules whose condition holds``: the conditions
+        (checked comparisons, see :meth:`Condition.parse`) compiled as one tuple, so a
+        visit evaluates them in one call (the same expressions, each as Python evaluates
+        it alone)."""
+        rules = self.rules
+        if not rules or any(r.when._code is None for r in rules):
+            return lambda values: frozenset(r.id for r in rules if r.when(values))
+        ids = tuple(r.id for r in rules)
+        tree = ast.Expression(ast.Tuple([copy.deepcopy(r.when._tree) for r in rules],
+                                        ast.Load()))
+        code = compile(ast.fix_missing_locations(tree), "<visit conditions>", "eval")
+        return lambda values: frozenset(
+            i for i, hit in zip(ids, eval(code, {"__builtins__": {}}, values), strict=True)
+            if hit)
+
+    @cached_property
     def required_labs(self) -> frozenset[str]:
         """Labs every visit must supply (those the enabled rules read)."""
         out: set[str] = set()
@@ -445,7 +463,7 @@ class DoseRules:
         unknown = sorted(state.drugs.keys() - set(self.drugs))
         if unknown:
             raise InputError("state", f"has drugs {unknown} that no rule set covers")
-        true_now = frozenset(r.id for r in self.rules if r.when(values))
+        true_now = self._true_now(values)
         new_edge = true_now - state.true_at_last_visit
         decisions: list[Decision] = []
         drugs = dict(state.drugs)

@@ -39,6 +39,7 @@ from xposim.patient.outcome import (
     PatientOutcome,
     SimulatorRecipe,
     VirtualPatient,
+    decision_columns,
     decision_table,
 )
 from xposim.patient.reduction import untreated_state
@@ -920,6 +921,32 @@ class _Patient:
         days = np.array([d for d, _ in visit_rows])
         values = np.array([v for _, v in visit_rows])
         n_v, n_t = len(lay.tc_index), days.size
+        summary = None
+        if failure is None:
+            summary = self._summary(visit_rows, decisions, doses, grades, marker_days,
+                                    marker_values, end_day, end_reason, auc_at,
+                                    first_segment, admin_cache)
+        tc_value = (values[:, lay.tc_index] * lay.tc_scale).reshape(-1)
+        if lay.tc_text is not None and n_t * n_v and lay.dose_text is not None and all(
+                d[1] in lay.dose_text[1] for d in doses):
+            # the texts as the arrays pandas would infer (or, empty, the object arrays it
+            # keeps): the three tables straight from their column arrays
+            rows = np.tile(np.arange(n_v), n_t)
+            names, code, mg = lay.dose_text
+            n_d = len(doses)
+            drug = (names.take(np.array([code[d[1]] for d in doses], dtype=np.intp))
+                    if n_d else np.empty(0, dtype=object))
+            return PatientOutcome.from_arrays(
+                sid, summary, failure=failure,
+                time_course=[np.full(n_t * n_v, sid, dtype=np.int64), np.repeat(days, n_v),
+                             lay.tc_text[0].take(rows), tc_value,
+                             lay.tc_text[1].take(rows)],
+                decisions=decision_columns(sid, decisions),
+                doses=[np.full(n_d, sid, dtype=np.int64),
+                       np.array([d[0] for d in doses], dtype=float), drug,
+                       np.array([d[2] for d in doses], dtype=float),
+                       mg.take(np.zeros(n_d, dtype=np.intp))
+                       if n_d else np.empty(0, dtype=object)])
         if lay.tc_text is not None and n_t * n_v:  # (pandas keeps empty ones as object)
             rows = np.tile(np.arange(n_v), n_t)
             variable, unit = lay.tc_text[0].take(rows), lay.tc_text[1].take(rows)
@@ -929,7 +956,7 @@ class _Patient:
             "subject_id": np.full(n_t * n_v, sid, dtype=np.int64),
             "day": np.repeat(days, n_v),
             "variable": variable,
-            "value": (values[:, lay.tc_index] * lay.tc_scale).reshape(-1),
+            "value": tc_value,
             "unit": unit}, copy=False)
         if lay.dose_text is not None and doses and all(d[1] in lay.dose_text[1]
                                                        for d in doses):
@@ -949,9 +976,6 @@ class _Patient:
         if failure is not None:
             return PatientOutcome.failed(sid, failure, time_course=tc, decisions=dec_out,
                                          doses=dose_df)
-        summary = self._summary(visit_rows, decisions, doses, grades, marker_days,
-                                marker_values, end_day, end_reason, auc_at, first_segment,
-                                admin_cache)
         return PatientOutcome(sid, summary, time_course=tc, decisions=dec_out, doses=dose_df)
 
     def _dense(self, dense: list[tuple[np.ndarray, np.ndarray]]) -> pd.DataFrame:
