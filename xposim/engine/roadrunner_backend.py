@@ -20,7 +20,6 @@ import numpy as np
 import roadrunner
 
 from xposim.engine.backend import Backend, _resolution
-from xposim.engine.events import Bolus, Event
 from xposim.engine.plan import RunPlan
 from xposim.model.module import Model
 
@@ -162,7 +161,6 @@ class RoadRunnerBackend(Backend):
         self._param_index = self._c.param_index
         self._selections: dict[tuple[str, ...], list[str]] = {}
         self._one: dict[tuple[str, bool], np.ndarray] = {}  # (name, species) -> [index]
-        self._bolus: dict[str, tuple[np.ndarray, bool]] = {}  # target -> ([index], amount)
         #: the parameter values last loaded, as the array loaded (runs with the same
         #: resolved values, Backend._resolved_for, reuse it)
         self._loaded: tuple[dict[str, float], np.ndarray] | None = None
@@ -281,27 +279,6 @@ class RoadRunnerBackend(Backend):
         # (seen with a second oral dose into a depot whose transit chain holds ~1e-26 mg).
         # Re-applying a setting makes libRoadRunner reinitialise the integrator (setValue
         # directly: the attribute form re-reads the list of settings every time).
-        self._c.integrator.setValue("relative_tolerance", self.rtol)
-
-    def _apply(self, ev: Event) -> None:
-        # a dose (~50 per trial subject): its target's index and kind looked up once per
-        # name; the same read, sum, write and integrator restart as Backend._apply
-        if type(ev) is not Bolus:
-            return super()._apply(ev)
-        hit = self._bolus.get(ev.target)
-        if hit is None:
-            sp = self._species.get(ev.target)
-            if sp is None or ev.target not in self._sp_index:
-                return super()._apply(ev)
-            hit = self._bolus[ev.target] = (self._index(ev.target, True), sp.amount)
-        i, amount = hit
-        m = self._rr.model
-        if amount:
-            m.setFloatingSpeciesAmounts(
-                i, np.array([float(m.getFloatingSpeciesAmounts(i)[0]) + ev.amount]))
-        else:
-            m.setFloatingSpeciesConcentrations(
-                i, np.array([float(m.getFloatingSpeciesConcentrations(i)[0]) + ev.amount]))
         self._c.integrator.setValue("relative_tolerance", self.rtol)
 
     def _get(self, name: str) -> float:

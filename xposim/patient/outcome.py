@@ -30,7 +30,7 @@ import importlib
 import math
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
 from types import MappingProxyType
@@ -346,15 +346,10 @@ class PatientOutcome:
         """The same outcome as the constructor's, from each table's column arrays (in the
         order of :data:`TIME_COURSE_COLUMNS`, :data:`DECISION_COLUMNS`,
         :data:`DOSE_COLUMNS`; each the array its column stores: NumPy numbers, object
-        arrays, or the pandas string arrays the constructor would make of text). Checked
-        as arrays (one length per table, the subject column all ``subject_id``) and
-        wrapped without pandas' per-column inference: what the runner does per patient."""
-        if (summary is None) == (failure is None):
-            raise InputError("summary", "give a summary, or a failure message (not both)")
-        sid = int(subject_id)
-        out = object.__new__(cls)
-        values = {"subject_id": sid, "summary": summary,
-                  "failure": None if failure is None else str(failure)}
+        arrays, or the pandas string arrays the constructor would make of text), wrapped
+        without pandas' per-column inference (what the runner does per patient); one
+        length per table is checked here, everything else by the constructor."""
+        tables: dict[str, pd.DataFrame] = {}
         for name, columns, arrays in (("time_course", TIME_COURSE_COLUMNS, time_course),
                                       ("decisions", DECISION_COLUMNS, decisions),
                                       ("doses", DOSE_COLUMNS, doses)):
@@ -364,12 +359,9 @@ class PatientOutcome:
             n = len(arrays[0])
             if any(len(a) != n for a in arrays):
                 raise InputError(name, "columns must all have the same length")
-            if n and not (np.asarray(arrays[0]) == sid).all():
-                raise InputError(name, f"rows must all belong to subject {sid}")
-            values[name] = _frame(columns, arrays)
-        for f in fields(cls):
-            object.__setattr__(out, f.name, values[f.name])
-        return out
+            tables[name] = _frame(columns, arrays)
+        # the constructor checks the rest (summary or failure, the subject column)
+        return cls(subject_id, summary, failure=failure, **tables)
 
 
 def decision_table(subject_id: int, decisions: Iterable[Any]) -> pd.DataFrame:
