@@ -53,6 +53,14 @@ NE, PD, SD, MR, PR, VGPR, CR = -1, 0, 1, 2, 3, 4, 5
 CATEGORIES: dict[int, str] = {NE: "NE", PD: "PD", SD: "SD", MR: "MR", PR: "PR",
                               VGPR: "VGPR", CR: "CR"}
 
+#: Progression criteria, one home for the vectorised assessment and the per-subject scan.
+#: IMWG (Kumar et al., Lancet Oncol 2016): M-protein >= 1.25 x nadir with a rise >= 0.5
+#: g/dL, or a rise >= 1 g/dL when the nadir is >= 5 g/dL.
+IMWG_PD_FACTOR, IMWG_PD_RISE_G_DL = 1.25, 0.5
+IMWG_HIGH_NADIR_G_DL, IMWG_HIGH_NADIR_RISE_G_DL = 5.0, 1.0
+#: Lugano (Cheson et al., J Clin Oncol 2014), read on SPD: >= 1.5 x the smallest SPD so far.
+LUGANO_PD_FACTOR = 1.5
+
 
 @dataclass(frozen=True)
 class Response:
@@ -153,7 +161,8 @@ def assess_imwg(times_days: Any, m_protein_g_dl: Any, *, cr_limit_g_dl: float = 
         if j >= 3:  # the pair (j-2, j-1) of post-baseline assessments confirms its level
             nadir = np.minimum(nadir, np.maximum(m[:, j - 2], m[:, j - 1]))
         rise = m[:, j] - nadir
-        pd_[:, j] = ((m[:, j] >= 1.25 * nadir) & (rise >= 0.5)) | ((nadir >= 5.0) & (rise >= 1.0))
+        pd_[:, j] = (((m[:, j] >= IMWG_PD_FACTOR * nadir) & (rise >= IMWG_PD_RISE_G_DL))
+                     | ((nadir >= IMWG_HIGH_NADIR_G_DL) & (rise >= IMWG_HIGH_NADIR_RISE_G_DL)))
     cat[pd_] = PD
     # confirmed progression: two consecutive PD assessments, dated at the first
     both = pd_[:, 1:-1] & pd_[:, 2:] if v >= 3 else np.zeros((n, 0), dtype=bool)
@@ -185,7 +194,7 @@ def assess_lugano(times_days: Any, spd_cm2: Any, *, cr_spd_cm2: float = 2.25) ->
     cat[:, 0] = NE
     nadir = np.minimum.accumulate(s, axis=1)
     pd_ = np.zeros((n, v), dtype=bool)
-    pd_[:, 1:] = s[:, 1:] >= 1.5 * nadir[:, :-1]
+    pd_[:, 1:] = s[:, 1:] >= LUGANO_PD_FACTOR * nadir[:, :-1]
     cat[pd_] = PD
     j_pd = _first(pd_, 0, v)
     idx = np.arange(v)[None, :]
@@ -247,7 +256,8 @@ def imwg_progression_day(times_days: Sequence[float], m_protein_g_dl: Sequence[f
         if j >= 3:  # as assess_imwg: the confirmed level of the pair (j-2, j-1)
             nadir = min(nadir, max(m[j - 2], m[j - 1]))
         rise = m[j] - nadir
-        now = (m[j] >= 1.25 * nadir and rise >= 0.5) or (nadir >= 5.0 and rise >= 1.0)
+        now = ((m[j] >= IMWG_PD_FACTOR * nadir and rise >= IMWG_PD_RISE_G_DL)
+               or (nadir >= IMWG_HIGH_NADIR_G_DL and rise >= IMWG_HIGH_NADIR_RISE_G_DL))
         if now and before:  # two consecutive PD: progression dated at the first
             return t[j - 1] - t[0]
         before = now
@@ -266,7 +276,7 @@ def lugano_progression_day(times_days: Sequence[float], spd_cm2: Sequence[float]
         return None
     nadir = s[0]
     for j in range(1, len(s)):
-        if s[j] >= 1.5 * nadir:
+        if s[j] >= LUGANO_PD_FACTOR * nadir:
             return t[j] - t[0]
         nadir = min(nadir, s[j])
     return None
