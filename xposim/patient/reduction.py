@@ -154,10 +154,16 @@ class Reduction:
                      ) -> np.ndarray:
         """The quasi-steady value of ``output`` at slow inputs (x, y), exactly as the model
         evaluates it (``y`` clamped to its grid)."""
+        return self._quasi_steady(output, x, *self._basis(x, y))
+
+    def _basis(self, x: np.ndarray | float, y: np.ndarray | float
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """The basis at ``x`` and ``y`` clamped to its grid: what every output at one
+        input shares."""
         sig = _sigmoids(np.atleast_1d(np.asarray(x, float)), self.centres, self.hill)
         yy = np.clip(np.broadcast_to(np.asarray(y, float), np.shape(x)), self.y[0],
                      self.y[-1])
-        return self._quasi_steady(output, x, sig, yy)
+        return sig, yy
 
     def _quasi_steady(self, output: str, x: np.ndarray | float, sig: np.ndarray,
                       yy: np.ndarray) -> np.ndarray:
@@ -190,10 +196,7 @@ class Reduction:
         ins = self.untreated_inputs(values)
         x = ins[self.inputs[0]]
         y = ins[self.inputs[1]] if len(self.inputs) == 2 else 1.0
-        # quasi_steady's basis and clamped y, computed once for all outputs
-        sig = _sigmoids(np.atleast_1d(np.asarray(x, float)), self.centres, self.hill)
-        yy = np.clip(np.broadcast_to(np.asarray(y, float), np.shape(x)), self.y[0],
-                     self.y[-1])
+        sig, yy = self._basis(x, y)  # computed once for all outputs
         out = {}
         for o in self.outputs:
             q = float(self._quasi_steady(o, x, sig, yy))
