@@ -33,6 +33,7 @@ import pandas as pd
 from xposim.errors import InputError, SimulationError
 from xposim.patient.model import PatientModel, check_drugs, patient_model
 from xposim.patient.outcome import (
+    STANDARD_VARIABLES,
     TOXICITIES,
     ArmPlan,
     OutcomeSummary,
@@ -450,12 +451,12 @@ class _Layout:
              tuple(f"{ae}_p{g}" for g in range(4)))
             for ae in GRADED if all(f"{ae}_p{g}" in index for g in range(4)))
         self.auc_index: int | None = index.get("auc_selinexor")
-        units = {"m_protein_g_dl": "g/dL", "spd_cm2": "cm2",
-                 "platelets_1e9_per_l": "10^9/L", "neutrophils_1e9_per_l": "10^9/L",
-                 "sodium_mmol_per_l": "mmol/L", "xpo1_occupancy": "1"}
-        cols = [(k, self.out_index[v], units[k], 1.0) for k, v in STANDARD_OUTPUTS.items()
-                if v in self.out_index]
-        cols += [(f"Cp_{d}_ng_ml", self.out_index[f"Cp_{d}_mg_l"], "ng/mL", 1000.0)
+        # units as the outcome contract names them (STANDARD_VARIABLES); Cp in ng/mL from
+        # the model's mg/L
+        cols = [(k, self.out_index[v], STANDARD_VARIABLES[k], 1.0)
+                for k, v in STANDARD_OUTPUTS.items() if v in self.out_index]
+        cols += [(f"Cp_{d}_ng_ml", self.out_index[f"Cp_{d}_mg_l"],
+                  STANDARD_VARIABLES[f"Cp_{d}_ng_ml"], 1000.0)
                  for d in pm.drugs if f"Cp_{d}_mg_l" in self.out_index]
         #: time-course columns: variable names, indices, units and scale factors
         self.tc_names = np.array([c[0] for c in cols], dtype=object)
