@@ -35,6 +35,7 @@ from xposim.patient.coupling import (
     detailed_tumour_cell,
     disease_prefix,
     marrow_target,
+    tumour_bortezomib_module,
 )
 
 CellRepresentation = Literal["reduced", "detailed"]
@@ -210,6 +211,8 @@ def patient_model(disease: str, drugs: tuple[str, ...], preset: str | None = Non
                burden, toxicity_module(), coupling_module(disease)]  # type: ignore[arg-type]
     if "selinexor" in drugs:
         modules.append(exposure_module("selinexor"))
+    if "bortezomib" in drugs:
+        modules.append(tumour_bortezomib_module())
     tag = "_".join(d[:3] for d in drugs)
     model = compose(*modules, name=f"patient_{prefix}_{tag}_{cell}",
                     description=f"Clinical {disease} patient on {', '.join(drugs)} "
