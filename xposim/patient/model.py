@@ -4,13 +4,15 @@ the disease burden and the toxicities, composed into one model.
 ::
 
     dose ──► PK (per drug: selinexor, dexamethasone, bortezomib) ──► unbound plasma Cu
-    Cu ──► tumour cell (the cell layer's XPO1 target, export core or its quasi-steady
-           reduction, GR, proteasome/NF-κB, eIF4E, fate signals)
+    Cu (selinexor, dexamethasone) ──► tumour cell (the cell layer's XPO1 target, export
+           core or its quasi-steady reduction, GR, proteasome/NF-κB, eIF4E, fate signals)
        ──► coupling (xposim.patient.coupling): death hazard, growth inhibition
        ──► myeloma burden + M-protein  (or DLBCL burden + SPD)
     Cu_selinexor ──► marrow progenitors (target module copy) ──► platelets, neutrophils
     Cp_selinexor ──► sodium, weight, nausea/fatigue/anorexia Markov chains
     blood proteasome inhibition (bortezomib) ──► platelet release
+    Cp_bortezomib ──► tumour proteasome occupancy (blood 20S binding + turnover) ──► the
+           tumour cell's bortezomib input (xposim.patient.coupling.tumour_bortezomib_module)
 
 The model's structure depends only on (disease, drugs with PK, cell preset, tumour-cell
 representation); a patient is parameter values and an initial state on it, so one compile
