@@ -4,13 +4,15 @@ the disease burden and the toxicities, composed into one model.
 ::
 
     dose ──► PK (per drug: selinexor, dexamethasone, bortezomib) ──► unbound plasma Cu
-    Cu ──► tumour cell (the cell layer's XPO1 target, export core or its quasi-steady
-           reduction, GR, proteasome/NF-κB, eIF4E, fate signals)
+    Cu (selinexor, dexamethasone) ──► tumour cell (the cell layer's XPO1 target, export
+           core or its quasi-steady reduction, GR, proteasome/NF-κB, eIF4E, fate signals)
        ──► coupling (xposim.patient.coupling): death hazard, growth inhibition
        ──► myeloma burden + M-protein  (or DLBCL burden + SPD)
     Cu_selinexor ──► marrow progenitors (target module copy) ──► platelets, neutrophils
     Cp_selinexor ──► sodium, weight, nausea/fatigue/anorexia Markov chains
     blood proteasome inhibition (bortezomib) ──► platelet release
+    Cp_bortezomib ──► tumour proteasome occupancy (blood 20S binding + turnover) ──► the
+           tumour cell's bortezomib input (xposim.patient.coupling.tumour_bortezomib_module)
 
 The model's structure depends only on (disease, drugs with PK, cell preset, tumour-cell
 representation); a patient is parameter values and an initial state on it, so one compile
@@ -35,6 +37,7 @@ from xposim.patient.coupling import (
     detailed_tumour_cell,
     disease_prefix,
     marrow_target,
+    tumour_bortezomib_module,
 )
 
 CellRepresentation = Literal["reduced", "detailed"]
@@ -210,6 +213,8 @@ def patient_model(disease: str, drugs: tuple[str, ...], preset: str | None = Non
                burden, toxicity_module(), coupling_module(disease)]  # type: ignore[arg-type]
     if "selinexor" in drugs:
         modules.append(exposure_module("selinexor"))
+    if "bortezomib" in drugs:
+        modules.append(tumour_bortezomib_module())
     tag = "_".join(d[:3] for d in drugs)
     model = compose(*modules, name=f"patient_{prefix}_{tag}_{cell}",
                     description=f"Clinical {disease} patient on {', '.join(drugs)} "

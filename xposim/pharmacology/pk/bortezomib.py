@@ -34,7 +34,10 @@ to the figures of calibration-targets.md §1 (see ``fitted_to``). Doses are mg (
 Outputs: ``Cp_bortezomib_mg_l``, ``Cp_bortezomib_nM``, ``Cu_bortezomib_nM`` (fu 0.17),
 ``btz_bound`` (species: drug bound in tissue, mg), ``btz_blood_occ`` (species: bound
 fraction of blood proteasome, in units of 1 nM) and ``proteasome_inhibition`` (0-1, blood
-20S chymotrypsin-like activity lost), the input of the signalling layer.
+20S chymotrypsin-like activity lost), which slows platelet release. The patient's tumour
+cell binds plasma drug with the same constants (``btz_kon_blood``, ``btz_koff_blood``) plus
+turnover of its bound proteasome (``btz_t_half_resynth``, in this module's preset file):
+:func:`xposim.patient.coupling.tumour_bortezomib_module`.
 """
 
 from __future__ import annotations
