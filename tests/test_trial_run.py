@@ -48,6 +48,16 @@ def serial_run(tmp_path_factory):
     return run
 
 
+def test_an_empty_read_keeps_the_tables_columns(serial_run):
+    """An arm without dose rules logs no decision: its read is empty but keeps the columns
+    the report's plots select (it returned only arm and subject_id: KeyError 'action')."""
+    f = TrialFolder.existing(serial_run.path)
+    full = f.read("decisions")
+    empty = f.read("decisions", subjects=[10**6])
+    assert len(empty) == 0 and list(empty.columns) == list(full.columns)
+    assert "action" in empty.columns
+
+
 def test_serial_run_writes_chunks_endpoints_and_manifest(serial_run):
     m = json.loads((serial_run.path / "manifest.json").read_text())
     assert m["format"] == 1 and m["command"] == "trial run" and m["status"] == "complete"

@@ -88,6 +88,7 @@ class TrialFolder(_RunFolder):
         cols = None if columns is None else list(dict.fromkeys(["arm", "subject_id",
                                                                 *columns]))
         frames = []
+        empty = None  # the schema of an empty read (e.g. an arm without dose rules)
         for arm, idx in sorted(self.completed()):
             if wanted is not None and arm not in wanted:
                 continue
@@ -95,8 +96,11 @@ class TrialFolder(_RunFolder):
             t = pq.read_table(f, columns=cols, filters=filt)
             if t.num_rows:
                 frames.append(t.to_pandas())
+            elif empty is None:
+                empty = t.to_pandas()
         if not frames:
-            return pd.DataFrame(columns=cols or ["arm", "subject_id"])
+            return (empty.reset_index(drop=True) if empty is not None
+                    else pd.DataFrame(columns=cols or ["arm", "subject_id"]))
         out = pd.concat(frames, ignore_index=True)
         keys = [k for k in ("arm", "subject_id", "day") if k in out.columns]
         return out.sort_values(keys, kind="stable").reset_index(drop=True)
