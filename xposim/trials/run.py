@@ -512,8 +512,9 @@ def run_trial(protocol: Protocol | str | Path, *, n: int, seed: int, out: str | 
     the scheduler at ``scheduler``, or an existing ``client``); ``settings``: NAME=VALUE
     overrides (a model parameter fixed for all patients, ``section.name.field`` of the
     population, or ``arms.ARM.rule_adherence`` of the protocol). Same arguments and
-    folder → the run resumes where it stopped; an interrupt (``KeyboardInterrupt``, :class:`~xposim.io.Interrupted`) is recorded as
-    ``interrupted`` and any other error as ``failed`` before it propagates. ``command``:
+    folder → the run resumes where it stopped; an interrupt (``KeyboardInterrupt``,
+    :class:`~xposim.io.Interrupted`) is recorded as ``interrupted`` and any other error
+    as ``failed`` before it propagates. ``command``:
     the command line that started the run (recorded as the manifest's ``argv``; a string
     is one item).
     """
