@@ -213,6 +213,18 @@ def test_the_protocol_field_reaches_the_arm_plan_and_a_setting_overrides_it():
         p.with_rule_adherence("Xd", 1.2)
 
 
+def test_run_settings_reach_the_arm_or_name_what_is_wrong():
+    storm = load_protocol("storm")
+    set_ = storm.with_settings({"arms.Xd.rule_adherence": 0.2,
+                                "parameters.mm_kg0.median": 1e-3})
+    assert set_.arm_plan("Xd").rule_adherence == 0.2
+    for bad, message in (("arms.Xd.adherence", "an arm setting is arms.ARM.rule_adherence"),
+                         ("arms.rule_adherence", "an arm setting is"),
+                         ("arms.Xx.rule_adherence", "no arm 'Xx'")):
+        with pytest.raises(InputError, match=message):
+            storm.with_settings({bad: 0.5})
+
+
 @pytest.mark.parametrize("value, expected", [
     ("1.5", r"mini.toml, line 18: arms\[0\].rule_adherence: .*probability in \[0, 1\]"),
     ("-0.1", r"line 18: arms\[0\].rule_adherence: must be a probability"),

@@ -235,6 +235,29 @@ class Protocol:
                          f"{v.calibration}:{v.estimate} = {value} is not a probability")
         return value
 
+    def with_settings(self, settings: Mapping[str, float] | Any) -> Protocol:
+        """This protocol with run settings applied (NAME=VALUE pairs or a mapping): a model
+        parameter or ``section.name.field`` of the population
+        (:meth:`~xposim.trials.population.Population.with_setting`), or
+        ``arms.ARM.rule_adherence`` (:meth:`with_rule_adherence`)."""
+        from dataclasses import replace
+
+        pairs = settings.items() if isinstance(settings, Mapping) else settings
+        pop, arm_settings = self.population, []
+        for name, value in pairs:
+            if str(name).startswith("arms."):
+                arm_settings.append((str(name), value))
+            else:
+                pop = pop.with_setting(name, value)
+        out = replace(self, population=pop)
+        for name, value in arm_settings:
+            arm, _, key = name.removeprefix("arms.").rpartition(".")
+            if key != "rule_adherence" or not arm:
+                raise InputError("set", "an arm setting is arms.ARM.rule_adherence=VALUE",
+                                 got=name)
+            out = out.with_rule_adherence(arm, value)
+        return out
+
     def with_rule_adherence(self, arm: str, value: float) -> Protocol:
         """This protocol with ``arm``'s rule adherence set to ``value``. The text is
         unchanged, and a trial run reads the protocol from its text: give a run the value

@@ -119,24 +119,7 @@ class ChunkTask:
 
 
 def _protocol_with(text: str, where: str, settings: Iterable[tuple[str, float]]) -> Protocol:
-    from dataclasses import replace
-
-    p = parse_protocol(text, where=where)
-    pop = p.population
-    arm_settings = []
-    for name, value in settings:
-        if name.startswith("arms."):  # arms.ARM.rule_adherence: the protocol's setting
-            arm_settings.append((name, value))
-        else:
-            pop = pop.with_setting(name, value)
-    p = replace(p, population=pop)
-    for name, value in arm_settings:
-        arm, _, key = name.removeprefix("arms.").rpartition(".")
-        if key != "rule_adherence":
-            raise InputError("set", "an arm setting is arms.ARM.rule_adherence=VALUE",
-                             got=name)
-        p = p.with_rule_adherence(arm, value)
-    return p
+    return parse_protocol(text, where=where).with_settings(settings)
 
 
 def for_model(protocol: Protocol, sim: PatientSimulator) -> Protocol:
