@@ -113,5 +113,15 @@ def test_every_calibrated_parameter_is_estimated_by_its_declaration():
             cal = load_declaration(entry["calibration"])
             assert cal.parameter(key).unit == entry["unit"], (f.name, path)
             read.add((cal.name, key))
+    # the built-in protocols read the investigators' rule adherence (a probability)
+    from xposim.trials.protocol import Calibrated, load_protocol, protocol_names
+
+    for name in protocol_names():
+        for arm in load_protocol(name).arms:
+            ref = arm.rule_adherence
+            if isinstance(ref, Calibrated):
+                cal = load_declaration(ref.calibration)
+                assert cal.parameter(ref.estimate).unit == "dimensionless", (name, arm.name)
+                read.add((cal.name, ref.estimate))
     declared = {(n, p.name) for n in NAMES for p in load_declaration(n).parameters}
     assert read == declared

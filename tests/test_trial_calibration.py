@@ -360,14 +360,7 @@ def test_a_population_field_can_read_a_stored_estimate():
 # -- the stored trial fits ---------------------------------------------------------------
 
 #: Targets the stored fits miss (docs/known-gaps.md): (calibration, target) -> why.
-KNOWN_TARGET_MISSES: dict[tuple[str, str], str] = {
-    ("trial-storm", "dose_modified"): "83.9% against 58% (48.9-67.1): under the label's "
-    "rules every patient whose platelets fall below 75 x 10^9/L is modified, so the share "
-    "cannot fall below grade 3-4 thrombocytopenia (61%); adverse events and the ANC rule "
-    "in the most sensitive marrows add to it",
-    ("trial-storm", "grade34_thrombocytopenia"): "53.4% against 61% (53.8-67.7): the fit "
-    "trades it against the dose modifications",
-}
+KNOWN_TARGET_MISSES: dict[tuple[str, str], str] = {}
 
 
 def within_tolerance(t, model: float) -> bool:

@@ -83,9 +83,7 @@ def register(app: typer.Typer) -> None:
             raise InputError("backend", "--scheduler needs the dask backend", got=chosen)
         settings = _settings(set_ or [])
         proto = load_protocol(protocol)
-        pop = proto.population
-        for name, value in settings.items():
-            pop = pop.with_setting(name, value)
+        proto.with_settings(settings)  # bad settings fail before any folder is written
         recipe = patient_model_recipe()
         from xposim.trials.run import run_trial
 

@@ -37,6 +37,7 @@ from .rules import (
     RuleBook as RuleBook,
     TreatmentState as TreatmentState,
     dose_rules as dose_rules,
+    follows_discretionary as follows_discretionary,
     load_rule_book as load_rule_book,
     parse_rule_book as parse_rule_book,
 )

@@ -155,7 +155,10 @@ class ArmPlan:
     there) and of response assessments (day 0 = baseline). ``treatment_days``: last day
     of treatment (cycles × cycle length) or None until progression; ``follow_up_days``:
     the end of observation. ``stop_on_progression``/``stop_on_toxicity``: treatment ends
-    at confirmed progression / at a rule's permanent discontinuation.
+    at confirmed progression / at a rule's permanent discontinuation. ``rule_adherence``:
+    the probability in [0, 1] that a patient's investigator acts on the discretionary
+    rules (one draw per patient, :func:`xposim.patient.rules.follows_discretionary`; 1 =
+    every rule as written).
     """
 
     name: str
@@ -172,8 +175,13 @@ class ArmPlan:
     stop_on_progression: bool = True
     stop_on_toxicity: bool = True
     survival_modelled: bool = False
+    rule_adherence: float = 1.0
 
     def __post_init__(self) -> None:
+        a = self.rule_adherence
+        if isinstance(a, bool) or not isinstance(a, int | float) or not 0.0 <= a <= 1.0:
+            raise InputError("rule_adherence", "must be a probability in [0, 1]", got=a)
+        object.__setattr__(self, "rule_adherence", float(a))
         for name in ("lab_days", "assessment_days"):
             days = tuple(float(d) for d in getattr(self, name))
             if any(b <= a for a, b in pairwise(days)) or \

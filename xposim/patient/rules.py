@@ -24,6 +24,19 @@ Semantics (the label tables leave them implicit; stated here so they can be chec
   last").
 - ``held_with`` drugs (dexamethasone in Xd) pause, resume and stop with their leader.
 - Supportive rules fire at every visit their condition holds.
+
+Execution (how investigators apply the table; Holford et al., Annu Rev Pharmacol Toxicol
+2000, "execution model" of a clinical-trial simulation: the deviations of a trial's
+conduct from its protocol): every drug rule is ``discretionary`` or mandatory (the
+default). A mandatory rule (a hold at a grade >= 3 or life-threatening toxicity, a
+discontinuation) is always acted on. A discretionary rule (a dose reduction, a hold at
+grade <= 2) is acted on only by an investigator who follows the discretionary rules:
+:meth:`DoseRules.initial_state` takes ``adherent``, fixed for the patient's whole
+course (the trial layer draws it per patient, :func:`adherence_draw`). A discretionary
+rule may name a ``mandatory_when`` part (e.g. grade 3 fatigue within "grade 2 for > 7 days
+or grade 3"): for a non-adherent investigator the rule fires when ``when and
+mandatory_when`` becomes true. With ``adherent=True`` (the default) every rule fires as
+the table says.
 """
 
 from __future__ import annotations
@@ -47,7 +60,11 @@ Action = Literal["reduce", "hold", "discontinue", "supportive"]
 ACTIONS: tuple[str, ...] = ("reduce", "hold", "discontinue", "supportive")
 _PACKAGED = "dose_rules.toml"
 _RULE_KEYS = {"id", "when", "action", "levels", "resume_when", "resume_levels_lower",
-              "resume_level", "recurrence_resume_levels_lower", "set", "add", "source"}
+              "resume_level", "recurrence_resume_levels_lower", "set", "add", "source",
+              "discretionary", "mandatory_when"}
+#: Spawn-key part of the per-patient adherence draw (its own stream: every other draw of
+#: the patient stays as it was).
+ADHERENCE_STREAM = 0xAD4E
 _SET_KEYS = {"drug", "description", "source", "held_with", "rules"}
 _OPS = {ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b,
         ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b,
@@ -155,10 +172,15 @@ class Rule:
     recurrence_resume_levels_lower: int | None = None  # from the 2nd occurrence on
     set: Mapping[str, float] = field(default_factory=dict)
     add: Mapping[str, float] = field(default_factory=dict)
+    #: acted on only by an adherent investigator (module docstring, "Execution")
+    discretionary: bool = False
+    #: the part of a discretionary rule every investigator acts on
+    mandatory_when: Condition | None = None
 
     @property
     def labs(self) -> frozenset[str]:
-        return self.when.labs | (self.resume_when.labs if self.resume_when else frozenset())
+        out = self.when.labs | (self.resume_when.labs if self.resume_when else frozenset())
+        return out | (self.mandatory_when.labs if self.mandatory_when else frozenset())
 
 
 @dataclass(frozen=True)
@@ -287,6 +309,18 @@ def _parse_rule(r: object, drug: str, where: str, labs: Mapping[str, Lab],
             raise InputError(where, "give recurrence_resume_levels_lower with "
                              "resume_levels_lower, not with resume_level")
         recurrence = _int(recurrence, f"{where}.recurrence_resume_levels_lower", 0)
+    discretionary = r.get("discretionary", False)
+    if not isinstance(discretionary, bool):
+        raise InputError(f"{where}.discretionary", "must be true or false", got=discretionary)
+    if discretionary and action == "supportive":
+        raise InputError(f"{where}.discretionary", "supportive care is not a dose "
+                         "modification: only drug rules are discretionary")
+    mandatory_when = None
+    if "mandatory_when" in r:
+        if not discretionary:
+            raise InputError(f"{where}.mandatory_when", "only a discretionary rule has a "
+                             "mandatory part (set discretionary = true)")
+        mandatory_when = Condition.parse(r["mandatory_when"], labs, f"{where}.mandatory_when")
     set_ = _numbers(r.get("set", {}), f"{where}.set")
     add = _numbers(r.get("add", {}), f"{where}.add")
     for lab in add:
@@ -303,7 +337,8 @@ def _parse_rule(r: object, drug: str, where: str, labs: Mapping[str, Lab],
         resume_level=(None if "resume_level" not in r
                       else _int(r["resume_level"], f"{where}.resume_level", 0)),
         recurrence_resume_levels_lower=recurrence,
-        set=MappingProxyType(set_), add=MappingProxyType(add))
+        set=MappingProxyType(set_), add=MappingProxyType(add),
+        discretionary=discretionary, mandatory_when=mandatory_when)
 
 
 def load_rule_book(path: str | Path | None = None) -> RuleBook:
@@ -348,6 +383,8 @@ class TreatmentState:
     drugs: Mapping[str, DrugState]
     true_at_last_visit: frozenset[str] = frozenset()  # rule ids whose condition held
     occurrences: Mapping[str, int] = field(default_factory=dict)  # holds per rule id
+    #: the investigator acts on discretionary rules (module docstring, "Execution")
+    adherent: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "drugs", MappingProxyType(dict(self.drugs)))
@@ -428,8 +465,18 @@ class DoseRules:
     def _supportive(self) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if r.action == "supportive")
 
-    def initial_state(self) -> TreatmentState:
-        return TreatmentState({d: DrugState() for d in self.drugs})
+    @cached_property
+    def _mandatory_part(self) -> tuple[tuple[str, Rule], ...]:
+        """(pseudo id, rule) of the enabled discretionary rules with a mandatory part."""
+        return tuple((f"{r.id}:mandatory", r) for r in self.rules
+                     if r.discretionary and r.mandatory_when is not None)
+
+    def initial_state(self, adherent: bool = True) -> TreatmentState:
+        """The state before the first visit; ``adherent``: this patient's investigator
+        acts on the discretionary rules (fixed for the course)."""
+        if not isinstance(adherent, bool):
+            raise InputError("adherent", "must be True or False", got=adherent)
+        return TreatmentState({d: DrugState() for d in self.drugs}, adherent=adherent)
 
     def dose_text(self, drug: str, level: int) -> str | None:
         red = self.reductions.get(drug)
@@ -464,7 +511,16 @@ class DoseRules:
         if unknown:
             raise InputError("state", f"has drugs {unknown} that no rule set covers")
         true_now = self._true_now(values)
+        if not state.adherent:  # the mandatory parts of discretionary rules have own edges
+            true_now = true_now | {pid for pid, r in self._mandatory_part
+                                   if r.id in true_now and r.mandatory_when(values)}
         new_edge = true_now - state.true_at_last_visit
+
+        def acts(rule: Rule) -> bool:
+            """The rule's condition became true and this investigator acts on it."""
+            if state.adherent or not rule.discretionary:
+                return rule.id in new_edge
+            return f"{rule.id}:mandatory" in new_edge
         decisions: list[Decision] = []
         drugs = dict(state.drugs)
         occurrences = dict(state.occurrences)
@@ -480,7 +536,7 @@ class DoseRules:
             if st.discontinued:
                 continue
             rules = self._enabled[rs.name]
-            stops = [r for r in rules if r.action == "discontinue" and r.id in new_edge]
+            stops = [r for r in rules if r.action == "discontinue" and acts(r)]
             if stops:
                 r = stops[0]
                 decisions.append(Decision(day, d, r.id, "discontinue", seen(r), st.level, None,
@@ -512,7 +568,7 @@ class DoseRules:
                 drugs[d] = self._move(d, st, level, day, "+".join(released), read, "resume",
                                       decisions)
                 continue
-            fired = [r for r in rules if r.id in new_edge and r.action in ("hold", "reduce")]
+            fired = [r for r in rules if r.action in ("hold", "reduce") and acts(r)]
             holds = [r for r in fired if r.action == "hold"]
             if holds:
                 for r in holds:
@@ -553,7 +609,7 @@ class DoseRules:
             if r.id in true_now:
                 decisions.append(Decision(day, "supportive", r.id, "supportive", seen(r),
                                           set=r.set, add=r.add))
-        return decisions, TreatmentState(drugs, true_now, occurrences)
+        return decisions, TreatmentState(drugs, true_now, occurrences, state.adherent)
 
     def _move(self, drug: str, st: DrugState, level: int, day: float, rule_id: str,
               labs: Mapping[str, float], action: Literal["resume", "reduce"],
@@ -566,6 +622,32 @@ class DoseRules:
         decisions.append(Decision(day, drug, rule_id, action, labs, st.level, level,
                                   red.texts[level]))
         return DrugState(level=level, holds=(), discontinued=False)
+
+
+def adherence_draw(seed: int, stream_key: Iterable[int]) -> float:
+    """The patient's uniform draw in [0, 1) deciding whether the investigator follows the
+    discretionary rules (adherent when it is below the arm's ``rule_adherence``): from its
+    own stream, ``SeedSequence(seed, spawn_key=(*stream_key, ADHERENCE_STREAM))``, so it
+    depends on (seed, patient) only and leaves every other draw unchanged."""
+    import numpy as np
+
+    key = tuple(int(k) for k in stream_key)
+    return float(np.random.default_rng(np.random.SeedSequence(
+        seed, spawn_key=(*key, ADHERENCE_STREAM))).random())
+
+
+def follows_discretionary(rule_adherence: float, seed: int, stream_key: Iterable[int]) -> bool:
+    """Whether the patient's investigator acts on discretionary rules: always at
+    ``rule_adherence`` 1, never at 0, else with that probability (:func:`adherence_draw`)."""
+    if isinstance(rule_adherence, bool) or not isinstance(rule_adherence, int | float) \
+            or not 0.0 <= rule_adherence <= 1.0:
+        raise InputError("rule_adherence", "must be a probability in [0, 1]",
+                         got=rule_adherence)
+    if rule_adherence >= 1.0:
+        return True
+    if rule_adherence <= 0.0:
+        return False
+    return adherence_draw(seed, stream_key) < rule_adherence
 
 
 def dose_rules(regimen: str, rule_sets: Iterable[str], *, disabled: Iterable[str] = (),

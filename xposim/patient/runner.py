@@ -695,7 +695,12 @@ class _Patient:
                 marks.add(float(extra))
         days = sorted(marks)
         treat_end = arm.treatment_days if arm.treatment_days is not None else math.inf
-        ev_state = self.rules.initial_state() if self.rules is not None else None
+        ev_state = None
+        if self.rules is not None:
+            from xposim.patient.rules import follows_discretionary
+
+            ev_state = self.rules.initial_state(follows_discretionary(
+                arm.rule_adherence, self.seed, self.patient.stream_key))
         levels = {d: 0 for d in self.plans}
         stopped: set[str] = set()
         held: set[str] = set()

@@ -83,6 +83,14 @@ class Dropout(_Strict):
     source: str = ""
 
 
+class Calibrated(_Strict):
+    """A value ``xposim calibrate`` stored: ``{ calibration = "NAME", estimate = "KEY" }``
+    (read from ``presets/calibrated/NAME.toml``)."""
+
+    calibration: Annotated[str, Field(min_length=1)]
+    estimate: Annotated[str, Field(min_length=1)]
+
+
 class Arm(_Strict):
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_+-]*$")]
     regimen: str
@@ -93,7 +101,26 @@ class Arm(_Strict):
     disabled_rules: tuple[str, ...] = ()
     stop_on_progression: bool = True
     stop_on_toxicity: bool = True
+    #: probability in [0, 1] that a patient's investigator acts on the discretionary dose
+    #: rules (xposim/patient/rules.py, "Execution"), or a calibrated value
+    rule_adherence: float | Calibrated = 1.0
     description: str = ""
+
+    @field_validator("rule_adherence", mode="before")
+    @classmethod
+    def _adherence(cls, v: Any) -> Any:
+        if isinstance(v, Mapping):
+            unknown = sorted(set(v) - {"calibration", "estimate"})
+            if unknown or not all(isinstance(v.get(k), str) and v.get(k)
+                                  for k in ("calibration", "estimate")):
+                raise ValueError("must be a probability in [0, 1] or { calibration = "
+                                 "\"NAME\", estimate = \"KEY\" }")
+            return v
+        if isinstance(v, bool) or not isinstance(v, int | float) or not (
+                math.isfinite(v) and 0.0 <= v <= 1.0):
+            raise ValueError(f"must be a probability in [0, 1] (or a calibrated value), "
+                             f"got {v!r}")
+        return float(v)
 
     @field_validator("regimen")
     @classmethod
@@ -184,7 +211,69 @@ class Protocol:
                        follow_up_days=s.follow_up_days, lab_days=tuple(labs.tolist()),
                        assessment_days=tuple(assess.tolist()),
                        stop_on_progression=a.stop_on_progression,
-                       stop_on_toxicity=a.stop_on_toxicity, survival_modelled=s.survival)
+                       stop_on_toxicity=a.stop_on_toxicity, survival_modelled=s.survival,
+                       rule_adherence=self.rule_adherence(a))
+
+    def rule_adherence(self, arm: str | Arm) -> float:
+        """The arm's rule adherence (probability in [0, 1]); a calibrated value is read
+        from its stored estimates here (InputError naming the file, line and field when it
+        is missing or out of range)."""
+        a = arm if isinstance(arm, Arm) else self.spec.arms[self.arm_names.index(arm)]
+        v = a.rule_adherence
+        if not isinstance(v, Calibrated):
+            return float(v)
+        from xposim.trials.population import _calibrated_field
+
+        i = self.arm_names.index(a.name)
+        loc = ("arms", i, "rule_adherence")
+        try:
+            value = _calibrated_field(v.model_dump(), "rule_adherence", "dimensionless")
+        except InputError as exc:
+            raise _error(self.where, line_index(self.text), loc, exc.problem) from None
+        if not 0.0 <= value <= 1.0:
+            raise _error(self.where, line_index(self.text), loc, f"the stored estimate "
+                         f"{v.calibration}:{v.estimate} = {value} is not a probability")
+        return value
+
+    def with_settings(self, settings: Mapping[str, float] | Any) -> Protocol:
+        """This protocol with run settings applied (NAME=VALUE pairs or a mapping): a model
+        parameter or ``section.name.field`` of the population
+        (:meth:`~xposim.trials.population.Population.with_setting`), or
+        ``arms.ARM.rule_adherence`` (:meth:`with_rule_adherence`)."""
+        from dataclasses import replace
+
+        pairs = settings.items() if isinstance(settings, Mapping) else settings
+        pop, arm_settings = self.population, []
+        for name, value in pairs:
+            if str(name).startswith("arms."):
+                arm_settings.append((str(name), value))
+            else:
+                pop = pop.with_setting(name, value)
+        out = replace(self, population=pop)
+        for name, value in arm_settings:
+            arm, _, key = name.removeprefix("arms.").rpartition(".")
+            if key != "rule_adherence" or not arm:
+                raise InputError("set", "an arm setting is arms.ARM.rule_adherence=VALUE",
+                                 got=name)
+            out = out.with_rule_adherence(arm, value)
+        return out
+
+    def with_rule_adherence(self, arm: str, value: float) -> Protocol:
+        """This protocol with ``arm``'s rule adherence set to ``value``. The text is
+        unchanged, and a trial run reads the protocol from its text: give a run the value
+        as the setting ``arms.ARM.rule_adherence`` (recorded in the manifest), which
+        calls this."""
+        from dataclasses import replace
+
+        where = f"set arms.{arm}.rule_adherence"
+        if arm not in self.arm_names:
+            raise InputError(where, f"no arm {arm!r}; arms: {', '.join(self.arm_names)}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                math.isfinite(value) and 0.0 <= value <= 1.0):
+            raise InputError(where, "must be a probability in [0, 1]", got=value)
+        arms = tuple(a.model_copy(update={"rule_adherence": float(value)})
+                     if a.name == arm else a for a in self.spec.arms)
+        return replace(self, spec=self.spec.model_copy(update={"arms": arms}))
 
     def dropout_day(self, rng: np.random.Generator) -> float | None:
         """Exponential time to dropout (days) from the protocol's yearly rate."""
@@ -413,6 +502,9 @@ def parse_protocol(text: str, *, where: str = "protocol") -> Protocol:
                 loc = ("arms", i, "disabled_rules" if exc.field == "disabled"
                        else "dose_rules")
                 raise _error(where, index, loc, str(exc)) from None
+        if a.rule_adherence != 1.0 and not a.dose_rules:
+            raise _error(where, index, ("arms", i, "rule_adherence"), "given without "
+                         "dose_rules")
         if a.disabled_rules and not a.dose_rules:
             raise _error(where, index, ("arms", i, "disabled_rules"), "given without "
                          "dose_rules")

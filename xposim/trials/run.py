@@ -119,13 +119,7 @@ class ChunkTask:
 
 
 def _protocol_with(text: str, where: str, settings: Iterable[tuple[str, float]]) -> Protocol:
-    from dataclasses import replace
-
-    p = parse_protocol(text, where=where)
-    pop = p.population
-    for name, value in settings:
-        pop = pop.with_setting(name, value)
-    return replace(p, population=pop)
+    return parse_protocol(text, where=where).with_settings(settings)
 
 
 def for_model(protocol: Protocol, sim: PatientSimulator) -> Protocol:
@@ -172,7 +166,7 @@ def simulate_part(task: ChunkTask, start: int, stop: int) -> Part:
         f"{task.recipe.key()}",
         lambda: for_model(_protocol_with(task.protocol_text, task.protocol_where,
                                          task.settings), sim))
-    plan = _cached(f"plan:{protocol.sha256}:{task.chunk.arm}",
+    plan = _cached(f"plan:{protocol.sha256}:{hash(task.settings)}:{task.chunk.arm}",
                    lambda: protocol.arm_plan(task.chunk.arm))
     out_rows: list[tuple[Any, ...]] = []
     for sid in range(start, stop):
@@ -499,10 +493,11 @@ def run_trial(protocol: Protocol | str | Path, *, n: int, seed: int, out: str | 
     ``simulator``: the patient model (or its recipe); ``backend``: "serial",
     "processes" (``workers`` spawned processes) or "dask" (a LocalCluster of ``workers``,
     the scheduler at ``scheduler``, or an existing ``client``); ``settings``: NAME=VALUE
-    overrides (a model parameter fixed for all patients, or ``section.name.field`` of the
-    population). Same arguments and folder → the run resumes where it stopped; an
-    interrupt (``KeyboardInterrupt``, :class:`~xposim.io.Interrupted`) is recorded as
-    ``interrupted`` and any other error as ``failed`` before it propagates. ``command``:
+    overrides (a model parameter fixed for all patients, ``section.name.field`` of the
+    population, or ``arms.ARM.rule_adherence`` of the protocol). Same arguments and
+    folder → the run resumes where it stopped; an interrupt (``KeyboardInterrupt``,
+    :class:`~xposim.io.Interrupted`) is recorded as ``interrupted`` and any other error
+    as ``failed`` before it propagates. ``command``:
     the command line that started the run (recorded as the manifest's ``argv``; a string
     is one item).
     """

@@ -59,6 +59,19 @@ computed from each patient's *continuous* quantities:
   baseline who reach it (the label's "time to onset" of a new event; the hard figure also
   counts patients already below 150 at baseline, at day 0).
 
+**Rule adherence** (the execution model, xposim/patient/rules.py "Execution"): with
+``adherence`` naming an estimated parameter ``p`` (the arm's ``rule_adherence``), the
+arm is run at a fixed *design* adherence (``adherence_design``, 0.5): each patient's
+investigator follows the discretionary rules or not by the patient's own draw, the same
+at every evaluation, so no patient changes course when ``p`` moves. Every smooth figure
+is then the mixture of the two strata, each patient weighted ``p/n_a`` (adherent) or
+``(1 − p)/n_n`` (not): in a trial at adherence ``p`` a patient is adherent with
+probability ``p`` independently of everything else, so the mixture has the trial's
+expectation and is linear in ``p`` (means; weighted medians and Kaplan–Meier curves
+for the medians). In the non-adherent stratum the smooth dose modification counts the
+mandatory lines (25 × 10⁹/L platelets, 0.5 × 10⁹/L neutrophils). The hard figures are
+the design run's.
+
 A fit uses the smooth figures (``figure = "orr_smooth"``...); validation checks the hard
 ones (tests/test_trial_validation.py). docs/calibration.md says more.
 """
@@ -93,6 +106,8 @@ NEUTROPHIL_GRADE3 = grading_rules()["neutrophil_count_decreased"].thresholds[2]
 #: The label's dose rules act below 75 × 10⁹/L platelets and 1.0 × 10⁹/L neutrophils
 #: (xposim/patient/dose_rules.toml, selinexor-mm).
 PLATELET_RULE, NEUTROPHIL_RULE = 75.0, 1.0
+#: ... and always (mandatory rules sel-plt-lt25, sel-anc-lt0.5-or-fn) below 25 and 0.5.
+PLATELET_MANDATORY, NEUTROPHIL_MANDATORY = 25.0, 0.5
 #: The hard figures (as the trial endpoints report them) and their smooth versions.
 HARD_FIGURES: tuple[str, ...] = (
     "orr", "mr_or_better", "median_time_to_response_weeks", "median_pfs_months",
@@ -107,6 +122,7 @@ def trial_endpoints(ctx: Context, *, protocol: str, n: int, seed: int,
                     arm: str | None = None, workers: int = 1, chunk_size: int = 25,
                     population: Mapping[str, str | Sequence[str]] | None = None,
                     response_width: float = 0.05, platelet_log_width: float = 0.1,
+                    adherence: str | None = None, adherence_design: float = 0.5,
                     ) -> dict[str, float]:
     """Run ``arm`` of ``protocol`` (a built-in name or a .toml file) with ``n`` subjects
     and ``seed``, the trial values as ``set`` overrides, and return its figures (see the
@@ -119,7 +135,9 @@ def trial_endpoints(ctx: Context, *, protocol: str, n: int, seed: int,
     population's own unit; a list sets several fields to the one value, e.g. one SD
     shared by two entries). A model parameter's own name may be mapped to its
     population median: the estimate is then the typical value the patients vary around,
-    not a value fixed for every patient. ``workers`` > 1 runs on a local Dask cluster kept by the
+    not a value fixed for every patient. ``adherence``: the estimated parameter that is
+    the arm's rule adherence, run at ``adherence_design`` and mixed (module docstring).
+    ``workers`` > 1 runs on a local Dask cluster kept by the
     calibration's session across evaluations (each worker compiles the model once).
     """
     from xposim.trials.protocol import load_protocol
@@ -130,6 +148,10 @@ def trial_endpoints(ctx: Context, *, protocol: str, n: int, seed: int,
                     ("platelet_log_width", platelet_log_width)):
         if not (isinstance(v, int | float) and 0 < v < 1):
             raise InputError(name, "must be a kernel width in (0, 1)", got=v)
+    if adherence is not None and not (isinstance(adherence_design, int | float)
+                                      and 0 < adherence_design < 1):
+        raise InputError("adherence_design", "must be in (0, 1): both strata are run",
+                         got=adherence_design)
     proto = load_protocol(protocol)
     if arm is None:
         if len(proto.arm_names) != 1:
@@ -147,7 +169,10 @@ def trial_endpoints(ctx: Context, *, protocol: str, n: int, seed: int,
         own = session = Session()
     try:
         sim = _simulator(session)
-        settings = _settings(ctx, sim, proto, population or {})
+        settings = _settings(ctx, sim, proto, population or {},
+                             () if adherence is None else (adherence,))
+        if adherence is not None:
+            settings[f"arms.{arm}.rule_adherence"] = float(adherence_design)
         backend, client = "serial", None
         if workers > 1:
             backend, client = "dask", session.get(("dask", int(workers)),
@@ -178,12 +203,27 @@ def trial_endpoints(ctx: Context, *, protocol: str, n: int, seed: int,
         "any_grade_thrombocytopenia": hard.get("any_grade_thrombocytopenia"),
         "grade4_thrombocytopenia": hard.get("grade4_thrombocytopenia"),
         "n_evaluable": len(ok)}
-    plan = proto.arm_plan(arm)
+    from xposim.patient.rules import follows_discretionary
+    from xposim.trials.run import subject_key
+
+    adherent = p = None
+    run_adherence = proto.arm_plan(arm).rule_adherence if adherence is None else float(
+        adherence_design)
+    if adherence is not None:
+        p = ctx.value(adherence)
+        if not 0.0 <= p <= 1.0:
+            raise InputError(adherence, "rule adherence must be in [0, 1]", got=p)
+    if run_adherence < 1.0:  # each patient's investigator, as the run drew it
+        adherent = {int(sid): follows_discretionary(run_adherence, seed,
+                                                    subject_key(proto, arm, int(sid)))
+                    for sid in ok["subject_id"]}
+    plan = proto.with_rule_adherence(arm, 1.0).arm_plan(arm)
     out.update(smooth_figures(ok, tc[tc["subject_id"].isin(ok["subject_id"])], decisions,
                               assessment_days=plan.assessment_days,
                               lab_days=plan.lab_days,
                               response_width=response_width,
-                              platelet_log_width=platelet_log_width))
+                              platelet_log_width=platelet_log_width,
+                              adherent=adherent, adherence=p))
     return {k: (math.nan if v is None else float(v)) for k, v in out.items()}
 
 
@@ -211,7 +251,8 @@ def _dask(stack: ExitStack, workers: int) -> Any:
 
 
 def _settings(ctx: Context, sim: Any, proto: Any,
-              population: Mapping[str, str | Sequence[str]]) -> dict[str, float]:
+              population: Mapping[str, str | Sequence[str]],
+              protocol_values: Sequence[str] = ()) -> dict[str, float]:
     """The run's ``set`` overrides: model parameters (canonical units) and population
     settings; every trial value must land somewhere."""
     names = list(sim.parameter_values())
@@ -222,7 +263,8 @@ def _settings(ctx: Context, sim: Any, proto: Any,
         if name not in ctx.values:
             raise InputError("population", f"{name} is not an estimated parameter of this "
                              "calibration", got=name)
-    model_values = {n: v for n, v in ctx.values.items() if n not in population}
+    model_values = {n: v for n, v in ctx.values.items()
+                    if n not in population and n not in protocol_values}
     unknown = sorted(n for n in model_values if n not in units)
     if unknown:
         raise InputError("parameters", f"not parameters of the patient model {sim.name} "
@@ -231,7 +273,8 @@ def _settings(ctx: Context, sim: Any, proto: Any,
     # an estimate mapped to population settings is not also fixed for every patient: a
     # model parameter's name mapped to its population median (e.g. plt_sel_emax ->
     # parameters.plt_sel_emax.median) estimates the typical value the patients vary around
-    out = ctx.for_units({n: u for n, u in units.items() if n not in population})
+    out = ctx.for_units({n: u for n, u in units.items()
+                         if n not in population and n not in protocol_values})
     pop = proto.population
     for name, paths in population.items():
         for path in ([paths] if isinstance(paths, str) else list(paths)):
@@ -258,10 +301,14 @@ def _settings(ctx: Context, sim: Any, proto: Any,
 def smooth_figures(subjects: pd.DataFrame, time_course: pd.DataFrame,
                    decisions: pd.DataFrame, *, assessment_days: Any, lab_days: Any,
                    response_width: float = 0.05, platelet_log_width: float = 0.1,
-                   ) -> dict[str, float]:
+                   adherent: Mapping[int, bool] | None = None,
+                   adherence: float | None = None) -> dict[str, float]:
     """The smooth versions of the figures (module docstring) from one arm's evaluable
     subjects, their visit time courses (``subject_id, day, variable, value``: M-protein
-    and platelets at every visit) and decision log."""
+    and platelets at every visit) and decision log. ``adherent`` (subject id -> the
+    investigator followed the discretionary rules) with ``adherence`` (the probability
+    to mix the two strata with, None: no mixture, each patient counted as run): the
+    rule-adherence mixture (module docstring)."""
     assess = np.asarray(assessment_days, float)
     interval = float(np.median(np.diff(assess))) if assess.size > 1 else 28.0
     labs = set(np.round(np.asarray(lab_days, float), 9))
@@ -269,39 +316,67 @@ def smooth_figures(subjects: pd.DataFrame, time_course: pd.DataFrame,
     out: dict[str, float] = {}
     if per.empty:
         return dict.fromkeys(SMOOTH_FIGURES, math.nan)
+    # case weights: None (every patient alike, as without adherence) or the mixture's
+    adh = np.ones(len(per), bool)
+    cw: np.ndarray | None = None
+    if adherent is not None:
+        adh = per["subject_id"].map(lambda s: bool(adherent[int(s)])).to_numpy(bool)
+    if adherence is not None:
+        if adherent is None or not 0.0 <= adherence <= 1.0:
+            raise InputError("adherence", "must be a probability in [0, 1], given with "
+                             "adherent", got=adherence)
+        n_a, n_n = int(adh.sum()), int((~adh).sum())
+        if n_a and n_n:
+            cw = np.where(adh, adherence / n_a, (1.0 - adherence) / n_n) * len(per)
+
+    def mean(x: np.ndarray) -> float:
+        return float(np.mean(x) if cw is None else np.average(x, weights=cw))
+
+    def times(w: np.ndarray) -> np.ndarray:
+        return w if cw is None else w * cw
+
     w_pr = expit((PR_RATIO - per["ratio"].to_numpy()) / response_width)
     w_mr = expit((MR_RATIO - per["ratio"].to_numpy()) / response_width)
-    out["orr_smooth"] = float(np.mean(w_pr))
-    out["mr_or_better_smooth"] = float(np.mean(w_mr))
+    out["orr_smooth"] = mean(w_pr)
+    out["mr_or_better_smooth"] = mean(w_mr)
     t_pr = per["t_pr"].to_numpy()
     has = np.isfinite(t_pr)
-    out["median_time_to_response_weeks_smooth"] = weighted_median(t_pr[has], w_pr[has]) / 7.0
+    out["median_time_to_response_weeks_smooth"] = weighted_median(
+        t_pr[has], times(w_pr)[has]) / 7.0
     pfs_t = per["pfs_t"].to_numpy()
     pfs_e = per["pfs_event"].to_numpy(bool)
-    out["median_pfs_months_smooth"] = km_median(pfs_t / DAYS_PER_MONTH, pfs_e)
+    out["median_pfs_months_smooth"] = km_median(pfs_t / DAYS_PER_MONTH, pfs_e, cw)
     dor = per["dor_t"].to_numpy()
     ok = np.isfinite(dor) & has
     out["median_duration_of_response_months_smooth"] = km_median(
-        dor[ok] / DAYS_PER_MONTH, per["pfs_event"].to_numpy(bool)[ok], w_pr[ok])
+        dor[ok] / DAYS_PER_MONTH, per["pfs_event"].to_numpy(bool)[ok], times(w_pr)[ok])
     lw = platelet_log_width
     nadir = per["plt_nadir"].to_numpy()
-    out["grade34_thrombocytopenia_smooth"] = float(np.mean(
-        expit((math.log(PLATELET_GRADE3) - np.log(nadir)) / lw)))
-    out["any_grade_thrombocytopenia_smooth"] = float(np.mean(
-        expit((np.log(per["plt_worse_line"].to_numpy()) - np.log(nadir)) / lw)))
-    out["grade4_thrombocytopenia_smooth"] = float(np.mean(
-        expit((math.log(PLATELET_GRADE4) - np.log(nadir)) / lw)))
-    out["grade34_neutropenia_smooth"] = float(np.mean(
-        expit((math.log(NEUTROPHIL_GRADE3) - np.log(per["anc_nadir"].to_numpy())) / lw)))
-    s_plt = expit((math.log(PLATELET_RULE) - np.log(per["plt_nadir_pre"].to_numpy())) / lw)
-    s_anc = expit((math.log(NEUTROPHIL_RULE) - np.log(per["anc_nadir_pre"].to_numpy())) / lw)
+    out["grade34_thrombocytopenia_smooth"] = mean(
+        expit((math.log(PLATELET_GRADE3) - np.log(nadir)) / lw))
+    out["any_grade_thrombocytopenia_smooth"] = mean(
+        expit((np.log(per["plt_worse_line"].to_numpy()) - np.log(nadir)) / lw))
+    out["grade4_thrombocytopenia_smooth"] = mean(
+        expit((math.log(PLATELET_GRADE4) - np.log(nadir)) / lw))
+    out["grade34_neutropenia_smooth"] = mean(
+        expit((math.log(NEUTROPHIL_GRADE3) - np.log(per["anc_nadir"].to_numpy())) / lw))
+    # the lines that modify the dose: the discretionary ones for an adherent investigator,
+    # the mandatory ones otherwise
+    plt_line = np.where(adh, PLATELET_RULE, PLATELET_MANDATORY)
+    anc_line = np.where(adh, NEUTROPHIL_RULE, NEUTROPHIL_MANDATORY)
+    s_plt = expit((np.log(plt_line) - np.log(per["plt_nadir_pre"].to_numpy())) / lw)
+    s_anc = expit((np.log(anc_line) - np.log(per["anc_nadir_pre"].to_numpy())) / lw)
     soft_mod = 1.0 - (1.0 - s_plt) * (1.0 - s_anc)
     other = per["modified_other"].to_numpy(bool)
-    out["dose_modified_smooth"] = float(np.mean(np.where(other, 1.0, soft_mod)))
+    out["dose_modified_smooth"] = mean(np.where(other, 1.0, soft_mod))
     onset = per["t_onset"].to_numpy()
-    onset = onset[np.isfinite(onset)]
-    out["median_onset_thrombocytopenia_days_smooth"] = (float(np.median(onset))
-                                                        if onset.size else math.nan)
+    fin = np.isfinite(onset)
+    if cw is None:
+        out["median_onset_thrombocytopenia_days_smooth"] = (
+            float(np.median(onset[fin])) if fin.any() else math.nan)
+    else:
+        out["median_onset_thrombocytopenia_days_smooth"] = weighted_median(onset[fin],
+                                                                           cw[fin])
     return out
 
 
@@ -479,6 +554,11 @@ def km_median(durations: np.ndarray, events: np.ndarray,
     from lifelines import KaplanMeierFitter
 
     d = np.asarray(durations, float)
+    events = np.asarray(events, bool)
+    if weights is not None:  # cases of weight 0 are not there (lifelines rejects them)
+        weights = np.asarray(weights, float)
+        keep = weights > 0
+        d, events, weights = d[keep], events[keep], weights[keep]
     if d.size == 0 or (weights is not None and float(np.sum(weights)) <= 1e-12):
         return math.nan
     with warnings.catch_warnings():
