@@ -76,10 +76,9 @@ KNOWN_MISSES: dict[tuple[str, str], str] = {
     ("storm", "dose_modified"): "71.25% at n = 400 (seed 1), above 48.9-67.1; the fit's 200 "
     "patients (seed 2019) gave 61.1% (smooth) and 62.5% (hard): these 400 have more "
     "grade 3-4 thrombocytopenia (60.5% vs 55.5%)",
-    ("boston-vd", "orr"): "40.75% at n = 400 (seed 1), below 55.3-68.9: the Vd arm's "
-    "response is in effect dexamethasone's, whose route shares trial-storm's kill maximum "
-    "(0.0202 -> 0.0145 /h in the refit with rule adherence); the stored trial-boston-vd "
-    "estimates predate that refit (a refit alone reaches 54.7%: docs/calibration.md)",
+    ("boston-vd", "orr"): "55.0% at n = 400 (seed 1), just below 55.3-68.9; the fit's 100 "
+    "patients (seed 2020) gave 63.8% (smooth): trial-boston-vd refitted after trial-storm's "
+    "refit with rule adherence and the tumour proteasome's in-vivo occupancy",
 }
 
 
