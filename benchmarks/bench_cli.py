@@ -33,9 +33,12 @@ def _refuse_bad_out(exe: str, folder: Path) -> float:
 
 def _interrupt(exe: str, folder: Path) -> float:
     """Seconds from SIGINT to the process's exit, during a population PK run."""
+    # the child starts with default SIGINT: a benchmark launched in the background (SIGINT
+    # ignored, inherited) would otherwise run the command to its end
     proc = subprocess.Popen([exe, "pk", "--regimen", "label:selinexor-dex", "--n", "5000",
                              "--quiet", "--out", str(folder / "run")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     while not any(".partial-" in p.name for p in folder.iterdir()):
         time.sleep(0.02)
     time.sleep(2.0)  # well into the simulation

@@ -67,9 +67,11 @@ def test_a_signal_ends_the_run_cleanly(tmp_path, sig, code, name):
 def test_an_interrupted_command_stops_a_shell_and_chain(tmp_path):
     """Issue: ``xposim demo --out X && echo next`` ran ``next`` after Ctrl-C."""
     cmd = " ".join([*XPOSIM, *LONG_PK, "--out", "X"]) + " && echo next"
+    # default SIGINT in the shell: one started with SIGINT ignored (a test run launched in
+    # the background) cannot trap or reset it, and its children would inherit the ignore
     proc = subprocess.Popen(["bash", "-c", cmd], cwd=tmp_path, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            preexec_fn=None)
+                            preexec_fn=_default_signals)
     _wait_for_work(proc, tmp_path)
     os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
     out, err = proc.communicate(timeout=120)
