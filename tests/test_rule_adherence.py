@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from rule_walk import actions, run
+from test_trial_protocol import GOOD
 
 from xposim.errors import InputError
 from xposim.patient import dose_rules, parse_rule_book
@@ -179,18 +180,9 @@ def test_the_draw_depends_on_seed_and_patient_only():
 
 # -- the protocol field ------------------------------------------------------------------
 
-MINI = """\
-[protocol]
-name = "mini"
-title = "A small selinexor trial"
-disease = "myeloma"
-population = "storm"
-
-[schedule]
-follow_up_days = 84
-lab_every_days = 7
-assessment_every_days = 28
-
+#: test_trial_protocol's small protocol (its header, 12 weeks) with an Xd arm of its own
+MINI = GOOD.split("[eligibility]")[0].replace("follow_up_days = 168",
+                                               "follow_up_days = 84") + """\
 [[arms]]
 name = "Xd"
 regimen = "label:selinexor-dex"
