@@ -41,7 +41,6 @@ from xposim.patient.outcome import (
     SimulatorRecipe,
     VirtualPatient,
     decision_columns,
-    decision_table,
 )
 from xposim.patient.reduction import untreated_state
 
@@ -476,6 +475,23 @@ class _Layout:
                                  "u": np.array(["mg"] * len(drugs), dtype=object)})
             self.dose_text = (made["d"].array, {d: i for i, d in enumerate(drugs)},
                               made["u"].array)
+
+    def dose_columns(self, drugs: Sequence[str]) -> tuple[Any, Any]:
+        """The dose table's drug and unit (mg) columns for doses of ``drugs``, as the
+        DataFrame constructor would store them."""
+        n = len(drugs)
+        if self.dose_text is not None and n:
+            names, code, mg = self.dose_text
+            if all(d in code for d in drugs):
+                return (names.take(np.array([code[d] for d in drugs], dtype=np.intp)),
+                        mg.take(np.zeros(n, dtype=np.intp)))
+        drug = np.empty(n, dtype=object)
+        drug[:] = drugs
+        unit = np.full(n, "mg", dtype=object)
+        if n and self.dose_text is not None:  # a drug of no route: as pandas infers it
+            made = pd.DataFrame({"d": drug, "u": unit})
+            return made["d"].array, made["u"].array
+        return drug, unit
 
 
 class _SpeciesThroughNames:
@@ -932,57 +948,24 @@ class _Patient:
             summary = self._summary(visit_rows, decisions, doses, grades, marker_days,
                                     marker_values, end_day, end_reason, auc_at,
                                     first_segment, admin_cache)
-        tc_value = (values[:, lay.tc_index] * lay.tc_scale).reshape(-1)
-        if lay.tc_text is not None and n_t * n_v and lay.dose_text is not None and all(
-                d[1] in lay.dose_text[1] for d in doses):
-            # the texts as the arrays pandas would infer (or, empty, the object arrays it
-            # keeps): the three tables straight from their column arrays
-            rows = np.tile(np.arange(n_v), n_t)
-            names, code, mg = lay.dose_text
-            n_d = len(doses)
-            drug = (names.take(np.array([code[d[1]] for d in doses], dtype=np.intp))
-                    if n_d else np.empty(0, dtype=object))
-            return PatientOutcome.from_arrays(
-                sid, summary, failure=failure,
-                time_course=[np.full(n_t * n_v, sid, dtype=np.int64), np.repeat(days, n_v),
-                             lay.tc_text[0].take(rows), tc_value,
-                             lay.tc_text[1].take(rows)],
-                decisions=decision_columns(sid, decisions),
-                doses=[np.full(n_d, sid, dtype=np.int64),
-                       np.array([d[0] for d in doses], dtype=float), drug,
-                       np.array([d[2] for d in doses], dtype=float),
-                       mg.take(np.zeros(n_d, dtype=np.intp))
-                       if n_d else np.empty(0, dtype=object)])
-        if lay.tc_text is not None and n_t * n_v:  # (pandas keeps empty ones as object)
-            rows = np.tile(np.arange(n_v), n_t)
+        # every text column is the array the DataFrame constructor would store (the
+        # cached string arrays, or object arrays where pandas keeps them): the three
+        # tables are wrapped straight from their column arrays
+        rows = np.tile(np.arange(n_v), n_t)
+        if lay.tc_text is not None and rows.size:
             variable, unit = lay.tc_text[0].take(rows), lay.tc_text[1].take(rows)
-        else:
-            variable, unit = np.tile(lay.tc_names, n_t), np.tile(lay.tc_units, n_t)
-        tc = pd.DataFrame({
-            "subject_id": np.full(n_t * n_v, sid, dtype=np.int64),
-            "day": np.repeat(days, n_v),
-            "variable": variable,
-            "value": tc_value,
-            "unit": unit}, copy=False)
-        if lay.dose_text is not None and doses and all(d[1] in lay.dose_text[1]
-                                                       for d in doses):
-            names, code, mg = lay.dose_text
-            drug = names.take(np.array([code[d[1]] for d in doses], dtype=np.intp))
-            dose_unit = mg.take(np.zeros(len(doses), dtype=np.intp))
-        else:
-            drug = np.array([d[1] for d in doses], dtype=object)
-            dose_unit = np.array(["mg"] * len(doses), dtype=object)
-        dose_df = pd.DataFrame({
-            "subject_id": np.full(len(doses), sid, dtype=np.int64),
-            "day": np.array([d[0] for d in doses], dtype=float),
-            "drug": drug,
-            "amount": np.array([d[2] for d in doses], dtype=float),
-            "unit": dose_unit}, copy=False)
-        dec_out = decision_table(sid, decisions)
-        if failure is not None:
-            return PatientOutcome.failed(sid, failure, time_course=tc, decisions=dec_out,
-                                         doses=dose_df)
-        return PatientOutcome(sid, summary, time_course=tc, decisions=dec_out, doses=dose_df)
+        else:  # pandas keeps these (empty, or without an inferred text type) as object
+            variable, unit = lay.tc_names.take(rows), lay.tc_units.take(rows)
+        drug, dose_unit = lay.dose_columns([d[1] for d in doses])
+        return PatientOutcome.from_arrays(
+            sid, summary, failure=failure,
+            time_course=[np.full(n_t * n_v, sid, dtype=np.int64), np.repeat(days, n_v),
+                         variable, (values[:, lay.tc_index] * lay.tc_scale).reshape(-1),
+                         unit],
+            decisions=decision_columns(sid, decisions),
+            doses=[np.full(len(doses), sid, dtype=np.int64),
+                   np.array([d[0] for d in doses], dtype=float), drug,
+                   np.array([d[2] for d in doses], dtype=float), dose_unit])
 
     def _dense(self, dense: list[tuple[np.ndarray, np.ndarray]]) -> pd.DataFrame:
         if not dense:
