@@ -340,6 +340,9 @@ def test_the_fit_mixes_the_adherent_and_non_adherent_strata_linearly(tmp_path):
     adherent = {int(s): follows_discretionary(0.5, 5, subject_key(proto, "Xd", int(s)))
                 for s in subjects["subject_id"]}
     assert 0 < sum(adherent.values()) < len(adherent)
+    # the subjects table records each patient's draw (what the calibration reads)
+    assert dict(zip(subjects["subject_id"].astype(int),
+                    subjects["investigator_adherent"].astype(bool), strict=True)) == adherent
     plan = proto.arm_plan("Xd")
 
     def figs(sub, p, adh=adherent):

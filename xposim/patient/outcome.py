@@ -209,7 +209,9 @@ class OutcomeSummary:
     Treatment: ``end_of_treatment_day`` and ``end_of_treatment_reason``
     (:data:`END_REASONS`); ``dose_holds``, ``dose_reductions`` (counts of decisions),
     ``dose_modified`` (any hold or reduction); ``relative_dose_intensity`` per drug (dose
-    given / planned over the time on treatment, 0-1+).
+    given / planned over the time on treatment, 0-1+); ``investigator_adherent``: the
+    patient's investigator acted on the discretionary dose rules (the arm's
+    ``rule_adherence`` draw; True where every rule is acted on).
     Safety: ``platelet_nadir_1e9_per_l`` (lowest visit count) and its day; per toxicity in
     :data:`TOXICITIES`, ``first_grade34_day`` (first visit at grade >= 3),
     ``first_any_grade_day`` (first visit at grade >= 1: the label's "time to onset") and
@@ -245,6 +247,7 @@ class OutcomeSummary:
     relative_dose_intensity: Mapping[str, float]
     exposure: Mapping[str, float] = field(default_factory=dict)
     baseline: Mapping[str, float] = field(default_factory=dict)
+    investigator_adherent: bool = True
 
     def __post_init__(self) -> None:
         if self.best_response not in RESPONSE_CATEGORIES:

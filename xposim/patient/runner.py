@@ -43,6 +43,7 @@ from xposim.patient.outcome import (
     decision_columns,
 )
 from xposim.patient.reduction import untreated_state
+from xposim.patient.rules import follows_discretionary
 
 DAY = 24.0
 #: Labs the rules may read that the model does not simulate, and the value the runner
@@ -645,6 +646,10 @@ class _Patient:
         self.plans, self.label = self.setup.plans, self.setup.label
         self.layout = self.setup.layout_for(pm)
         self.names, self.out_index = self.layout.names, self.layout.out_index
+        #: the investigator acts on the discretionary rules (the arm's rule_adherence,
+        #: drawn once per patient from its own stream; always where no rule applies)
+        self.adherent = rules is None or follows_discretionary(arm.rule_adherence, seed,
+                                                               patient.stream_key)
 
     # ---------------------------------------------------------------- run
     def prepare(self) -> dict[str, float]:
@@ -713,10 +718,7 @@ class _Patient:
         treat_end = arm.treatment_days if arm.treatment_days is not None else math.inf
         ev_state = None
         if self.rules is not None:
-            from xposim.patient.rules import follows_discretionary
-
-            ev_state = self.rules.initial_state(follows_discretionary(
-                arm.rule_adherence, self.seed, self.patient.stream_key))
+            ev_state = self.rules.initial_state(self.adherent)
         levels = {d: 0 for d in self.plans}
         stopped: set[str] = set()
         held: set[str] = set()
@@ -1075,7 +1077,8 @@ class _Patient:
             first_grade34_day=first34, first_any_grade_day=first_any, max_grade=max_grade,
             dose_holds=holds, dose_reductions=reductions,
             dose_modified=bool(holds or reductions), relative_dose_intensity=rdi,
-            exposure=exposure, baseline=baseline)
+            exposure=exposure, baseline=baseline,
+            investigator_adherent=self.adherent)
 
     def _rdi(self, doses: list[tuple[float, str, float]], end_day: float,
              cache: Mapping[tuple[str, int], tuple[Any, ...]]

@@ -203,9 +203,6 @@ def trial_endpoints(ctx: Context, *, protocol: str, n: int, seed: int,
         "any_grade_thrombocytopenia": hard.get("any_grade_thrombocytopenia"),
         "grade4_thrombocytopenia": hard.get("grade4_thrombocytopenia"),
         "n_evaluable": len(ok)}
-    from xposim.patient.rules import follows_discretionary
-    from xposim.trials.run import subject_key
-
     adherent = p = None
     run_adherence = proto.arm_plan(arm).rule_adherence if adherence is None else float(
         adherence_design)
@@ -214,9 +211,8 @@ def trial_endpoints(ctx: Context, *, protocol: str, n: int, seed: int,
         if not 0.0 <= p <= 1.0:
             raise InputError(adherence, "rule adherence must be in [0, 1]", got=p)
     if run_adherence < 1.0:  # each patient's investigator, as the run drew it
-        adherent = {int(sid): follows_discretionary(run_adherence, seed,
-                                                    subject_key(proto, arm, int(sid)))
-                    for sid in ok["subject_id"]}
+        adherent = dict(zip(ok["subject_id"].astype(int),
+                            ok["investigator_adherent"].astype(bool), strict=True))
     plan = proto.with_rule_adherence(arm, 1.0).arm_plan(arm)
     out.update(smooth_figures(ok, tc[tc["subject_id"].isin(ok["subject_id"])], decisions,
                               assessment_days=plan.assessment_days,
