@@ -41,6 +41,7 @@ import pandas as pd
 
 from xposim.errors import InputError
 from xposim.patient.response import CATEGORIES
+from xposim.patient.rules import is_probability
 
 #: Version of this contract (recorded in run manifests).
 CONTRACT_VERSION = 2
@@ -179,7 +180,7 @@ class ArmPlan:
 
     def __post_init__(self) -> None:
         a = self.rule_adherence
-        if isinstance(a, bool) or not isinstance(a, int | float) or not 0.0 <= a <= 1.0:
+        if not is_probability(a):
             raise InputError("rule_adherence", "must be a probability in [0, 1]", got=a)
         object.__setattr__(self, "rule_adherence", float(a))
         for name in ("lab_days", "assessment_days"):

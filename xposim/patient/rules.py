@@ -624,6 +624,12 @@ class DoseRules:
         return DrugState(level=level, holds=(), discontinued=False)
 
 
+def is_probability(value: object) -> bool:
+    """A real number (not a bool) in [0, 1]: what a rule adherence may be."""
+    return (not isinstance(value, bool) and isinstance(value, int | float)
+            and math.isfinite(value) and 0.0 <= value <= 1.0)
+
+
 def adherence_draw(seed: int, stream_key: Iterable[int]) -> float:
     """The patient's uniform draw in [0, 1) deciding whether the investigator follows the
     discretionary rules (adherent when it is below the arm's ``rule_adherence``): from its
@@ -639,8 +645,7 @@ def adherence_draw(seed: int, stream_key: Iterable[int]) -> float:
 def follows_discretionary(rule_adherence: float, seed: int, stream_key: Iterable[int]) -> bool:
     """Whether the patient's investigator acts on discretionary rules: always at
     ``rule_adherence`` 1, never at 0, else with that probability (:func:`adherence_draw`)."""
-    if isinstance(rule_adherence, bool) or not isinstance(rule_adherence, int | float) \
-            or not 0.0 <= rule_adherence <= 1.0:
+    if not is_probability(rule_adherence):
         raise InputError("rule_adherence", "must be a probability in [0, 1]",
                          got=rule_adherence)
     if rule_adherence >= 1.0:

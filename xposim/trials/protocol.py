@@ -33,6 +33,7 @@ from pydantic import (
 
 from xposim.errors import InputError
 from xposim.patient.outcome import ArmPlan
+from xposim.patient.rules import is_probability
 from xposim.trials.population import Population, load_population, parse_population
 
 #: Endpoints a target may name (see xposim.trials.endpoints).
@@ -116,8 +117,7 @@ class Arm(_Strict):
                 raise ValueError("must be a probability in [0, 1] or { calibration = "
                                  "\"NAME\", estimate = \"KEY\" }")
             return v
-        if isinstance(v, bool) or not isinstance(v, int | float) or not (
-                math.isfinite(v) and 0.0 <= v <= 1.0):
+        if not is_probability(v):
             raise ValueError(f"must be a probability in [0, 1] (or a calibrated value), "
                              f"got {v!r}")
         return float(v)
@@ -268,8 +268,7 @@ class Protocol:
         where = f"set arms.{arm}.rule_adherence"
         if arm not in self.arm_names:
             raise InputError(where, f"no arm {arm!r}; arms: {', '.join(self.arm_names)}")
-        if isinstance(value, bool) or not isinstance(value, int | float) or not (
-                math.isfinite(value) and 0.0 <= value <= 1.0):
+        if not is_probability(value):
             raise InputError(where, "must be a probability in [0, 1]", got=value)
         arms = tuple(a.model_copy(update={"rule_adherence": float(value)})
                      if a.name == arm else a for a in self.spec.arms)
