@@ -84,6 +84,11 @@ class _Compiled:
         #: time-course selections last set (setting them costs ~0.25 ms for ~170 names,
         #: once per segment when passed to every simulate call)
         self.selections: list[str] | None = None
+        #: the parameter array last loaded into the model (by identity; None after a
+        #: parameter was set otherwise): a run with the same array does not load ~300
+        #: values again (a patient's ~20 segments share one; integration never changes a
+        #: parameter: rate rules act on species only)
+        self.params_loaded: np.ndarray | None = None
         m = self.rr.model
         species = {s.name: s for s in model.species}
         self.param_ids = list(m.getGlobalParameterIds())
@@ -147,6 +152,7 @@ def compiled(model: Model) -> roadrunner.RoadRunner:
     """
     entry = _compiled_for(model)
     entry.selections = None  # the caller may change them: the next run sets its own
+    entry.params_loaded = None  # and the parameters: the next run loads its own
     return entry.rr
 
 
@@ -194,7 +200,9 @@ class RoadRunnerBackend(Backend):
         loaded = self._loaded
         if loaded is None or loaded[0] is not plan.values:  # the same resolved values
             loaded = self._loaded = (plan.values, np.array(c.get_loadable(plan.values)))
-        m.setGlobalParameterValues(c.load_idx, loaded[1])
+        if c.params_loaded is not loaded[1]:
+            m.setGlobalParameterValues(c.load_idx, loaded[1])
+            c.params_loaded = loaded[1]
         if c.conc is not None:
             index, get = c.conc
             m.setFloatingSpeciesConcentrations(index, np.array(get(plan.initial)))
@@ -270,6 +278,7 @@ class RoadRunnerBackend(Backend):
         i = self._index(name, species)
         if not species:
             self._rr.model.setGlobalParameterValues(i, np.array([value]))
+            self._c.params_loaded = None  # the next run loads its parameters again
         elif self._species[name].amount:
             self._rr.model.setFloatingSpeciesAmounts(i, np.array([value]))
         else:
