@@ -15,6 +15,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from operator import itemgetter
+from typing import Any
 
 import numpy as np
 import roadrunner
@@ -170,6 +171,7 @@ class RoadRunnerBackend(Backend):
         #: the parameter values last loaded, as the array loaded (runs with the same
         #: resolved values, Backend._resolved_for, reuse it)
         self._loaded: tuple[dict[str, float], np.ndarray] | None = None
+        self._m: Any = None  # the executable model of the current run (_start)
 
     def _selection(self, name: str) -> str:
         sp = self._species.get(name)
@@ -196,7 +198,10 @@ class RoadRunnerBackend(Backend):
     def _start(self, plan: RunPlan) -> None:
         c = self._c
         self._apply_tolerances()
-        m = c.rr.model
+        # the executable model, read once per run (each ``rr.model`` makes a new SWIG
+        # proxy, ~5 us; a dose reads and sets its target through it): a caller of
+        # compiled() may reload the RoadRunner between runs, never during one
+        m = self._m = c.rr.model
         loaded = self._loaded
         if loaded is None or loaded[0] is not plan.values:  # the same resolved values
             loaded = self._loaded = (plan.values, np.array(c.get_loadable(plan.values)))
@@ -276,13 +281,14 @@ class RoadRunnerBackend(Backend):
 
     def _set(self, name: str, value: float, *, species: bool) -> None:
         i = self._index(name, species)
+        m = self._m
         if not species:
-            self._rr.model.setGlobalParameterValues(i, np.array([value]))
+            m.setGlobalParameterValues(i, np.array([value]))
             self._c.params_loaded = None  # the next run loads its parameters again
         elif self._species[name].amount:
-            self._rr.model.setFloatingSpeciesAmounts(i, np.array([value]))
+            m.setFloatingSpeciesAmounts(i, np.array([value]))
         else:
-            self._rr.model.setFloatingSpeciesConcentrations(i, np.array([value]))
+            m.setFloatingSpeciesConcentrations(i, np.array([value]))
         # A dose is a discontinuity: CVODE must restart from the new state, or it extrapolates
         # its old step history across the jump and can fail its error test down to h = 1e-12
         # (seen with a second oral dose into a depot whose transit chain holds ~1e-26 mg).
@@ -294,7 +300,7 @@ class RoadRunnerBackend(Backend):
         sp = self._species.get(name)
         if sp is not None and name in self._sp_index:
             # by index: getValue parses the name on every call (a dose reads its target)
-            m, i = self._rr.model, self._index(name, True)
+            m, i = self._m, self._index(name, True)
             get = m.getFloatingSpeciesAmounts if sp.amount else m.getFloatingSpeciesConcentrations
             return float(get(i)[0])
         return float(self._rr.getValue(self._selection(name)))
