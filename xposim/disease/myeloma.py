@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from functools import cache
 
 from xposim.disease._burden import BURDEN_PARAMETERS, burden_parts
 from xposim.disease._common import DISEASE_COMPARTMENT, load_parameters
@@ -32,8 +33,10 @@ _FILE = "myeloma.toml"
 _MP = ("mm_mprotein_secretion", "mm_mprotein_kdeg", "mm_mprotein_volume", "g_per_dl")
 
 
+@cache
 def myeloma_parameters() -> tuple[Parameter, ...]:
-    """The myeloma parameter table (xposim/disease/myeloma.toml)."""
+    """The myeloma parameter table (xposim/disease/myeloma.toml; read once per process:
+    frozen parameters, and burden_for_m_protein reads it for every trial patient)."""
     return load_parameters(_FILE, "myeloma", (*(f"mm_{s}" for s in BURDEN_PARAMETERS), *_MP))
 
 

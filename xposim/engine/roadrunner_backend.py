@@ -1,7 +1,11 @@
 """libRoadRunner backend: LLVM-compiled CVODE on the generated SBML.
 
-Compiled models are cached per process (compiling costs ~0.1-1 s; a RoadRunner object
-cannot be pickled, so workers receive SBML text and compile once). Every run loads all
+Compiled models are cached per process (compiling costs ~0.1-1.7 s; a RoadRunner object
+cannot be pickled, so workers receive SBML text and compile once, or the parent's saved
+state) and between processes on disk (:func:`compiled_cache_dir`: libRoadRunner's saved
+state right after the compile, keyed by :func:`structure_key`, the libRoadRunner
+version, the Python build and the processor; ``XPOSIM_CACHE_DIR=off`` switches it off).
+Every run loads all
 parameter values and the initial state explicitly, so a compiled model carries nothing
 from one run to the next, and models that differ only in those values (a preset, a
 ``with_parameters`` copy, calibrated values) share one compile: the cache key is the SBML
@@ -10,11 +14,19 @@ without them (:func:`structure_key`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import platform
 import re
+import sys
+import tempfile
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from operator import itemgetter
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import roadrunner
@@ -62,6 +74,85 @@ def _getter(names: list[str]) -> Callable[[Mapping[str, float]], tuple[float, ..
     return itemgetter(*names)  # type: ignore[return-value]
 
 
+#: Environment variable naming the folder of compiled models kept between processes
+#: ("" or "off": none); default ``$XDG_CACHE_HOME/xposim/compiled`` (``~/.cache/...``).
+CACHE_ENV = "XPOSIM_CACHE_DIR"
+_CACHE_MAX_FILES = 64  # oldest files beyond this are removed (each ~0.2-1 MB)
+
+
+def compiled_cache_dir() -> Path | None:
+    """The folder of compiled models kept between processes (:data:`CACHE_ENV`), or None
+    when switched off."""
+    where = os.environ.get(CACHE_ENV)
+    if where is not None:
+        where = where.strip()
+        return None if where.lower() in ("", "off", "0", "none") else Path(where)
+    base = os.environ.get("XDG_CACHE_HOME", "").strip() or os.path.join(
+        os.path.expanduser("~"), ".cache")
+    return Path(base) / "xposim" / "compiled"
+
+
+@lru_cache(maxsize=1)
+def _host_key() -> str:
+    """What a saved compile depends on besides the model: the libRoadRunner version (its
+    state format and code generator), the Python build and the processor (LLVM emits code
+    for the host CPU's features: a folder shared by different machines never serves one
+    machine's code to another)."""
+    cpu = platform.processor()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            lines = [ln for ln in f if ln.startswith(("model name", "flags", "Features"))]
+        cpu += "".join(dict.fromkeys(lines))  # one line each kind (identical per core)
+    except OSError:
+        pass
+    text = "\n".join((roadrunner.__version__, sys.version, platform.machine(),
+                      platform.system(), cpu))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _cache_file(model: Model) -> Path | None:
+    folder = compiled_cache_dir()
+    if folder is None:
+        return None
+    return folder / f"{structure_key(model)}-{_host_key()}.rrstate"
+
+
+def _load_cached(path: Path | None) -> roadrunner.RoadRunner | None:
+    """The RoadRunner saved at ``path`` (None if absent or unreadable: compiled anew)."""
+    if path is None or not path.is_file():
+        return None
+    try:
+        rr = roadrunner.RoadRunner()
+        rr.loadStateS(path.read_bytes())
+        os.utime(path)  # recently used: kept when the folder is pruned
+        return rr
+    except Exception:  # a truncated or foreign file: compile instead (and overwrite it)
+        return None
+
+
+def _save_cached(path: Path | None, rr: roadrunner.RoadRunner) -> None:
+    """Save a freshly compiled ``rr`` at ``path`` (atomic: written beside it, then
+    renamed; concurrent writers of the same key write the same thing). A cache that
+    cannot be written is no error: the next process compiles again."""
+    if path is None:
+        return
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as f:
+            tmp = f.name
+            f.write(bytes(rr.saveStateS()))
+        os.replace(tmp, path)
+        tmp = None
+        files = sorted(path.parent.glob("*.rrstate"), key=lambda p: p.stat().st_mtime)
+        for old in files[:-_CACHE_MAX_FILES]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
 class _Compiled:
     """One compiled model structure and the index layout a run loads values through
     (everything here depends on the structure only, so Simulators share it)."""
@@ -69,7 +160,15 @@ class _Compiled:
     def __init__(self, model: Model, state: bytes | None = None) -> None:
         roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)
         if state is None:
-            self.rr = roadrunner.RoadRunner(model.sbml)
+            # compiled by an earlier process on this machine (the same structure, the same
+            # libRoadRunner; saved right after its compile): its machine code, ~0.05 s
+            # instead of a ~0.2-1.7 s compile; else compiled here and saved
+            cached = _cache_file(model)
+            rr = _load_cached(cached)
+            if rr is None:
+                rr = roadrunner.RoadRunner(model.sbml)
+                _save_cached(cached, rr)
+            self.rr = rr
         else:  # compiled in another process (compiled_state): its machine code, no compile
             self.rr = roadrunner.RoadRunner()
             self.rr.loadStateS(state)
@@ -84,6 +183,11 @@ class _Compiled:
         #: time-course selections last set (setting them costs ~0.25 ms for ~170 names,
         #: once per segment when passed to every simulate call)
         self.selections: list[str] | None = None
+        #: the parameter array last loaded into the model (by identity; None after a
+        #: parameter was set otherwise): a run with the same array does not load ~300
+        #: values again (a patient's ~20 segments share one; integration never changes a
+        #: parameter: rate rules act on species only)
+        self.params_loaded: np.ndarray | None = None
         m = self.rr.model
         species = {s.name: s for s in model.species}
         self.param_ids = list(m.getGlobalParameterIds())
@@ -147,6 +251,7 @@ def compiled(model: Model) -> roadrunner.RoadRunner:
     """
     entry = _compiled_for(model)
     entry.selections = None  # the caller may change them: the next run sets its own
+    entry.params_loaded = None  # and the parameters: the next run loads its own
     return entry.rr
 
 
@@ -164,6 +269,7 @@ class RoadRunnerBackend(Backend):
         #: the parameter values last loaded, as the array loaded (runs with the same
         #: resolved values, Backend._resolved_for, reuse it)
         self._loaded: tuple[dict[str, float], np.ndarray] | None = None
+        self._m: Any = None  # the executable model of the current run (_start)
 
     def _selection(self, name: str) -> str:
         sp = self._species.get(name)
@@ -190,11 +296,16 @@ class RoadRunnerBackend(Backend):
     def _start(self, plan: RunPlan) -> None:
         c = self._c
         self._apply_tolerances()
-        m = c.rr.model
+        # the executable model, read once per run (each ``rr.model`` makes a new SWIG
+        # proxy, ~5 us; a dose reads and sets its target through it): a caller of
+        # compiled() may reload the RoadRunner between runs, never during one
+        m = self._m = c.rr.model
         loaded = self._loaded
         if loaded is None or loaded[0] is not plan.values:  # the same resolved values
             loaded = self._loaded = (plan.values, np.array(c.get_loadable(plan.values)))
-        m.setGlobalParameterValues(c.load_idx, loaded[1])
+        if c.params_loaded is not loaded[1]:
+            m.setGlobalParameterValues(c.load_idx, loaded[1])
+            c.params_loaded = loaded[1]
         if c.conc is not None:
             index, get = c.conc
             m.setFloatingSpeciesConcentrations(index, np.array(get(plan.initial)))
@@ -268,12 +379,14 @@ class RoadRunnerBackend(Backend):
 
     def _set(self, name: str, value: float, *, species: bool) -> None:
         i = self._index(name, species)
+        m = self._m
         if not species:
-            self._rr.model.setGlobalParameterValues(i, np.array([value]))
+            m.setGlobalParameterValues(i, np.array([value]))
+            self._c.params_loaded = None  # the next run loads its parameters again
         elif self._species[name].amount:
-            self._rr.model.setFloatingSpeciesAmounts(i, np.array([value]))
+            m.setFloatingSpeciesAmounts(i, np.array([value]))
         else:
-            self._rr.model.setFloatingSpeciesConcentrations(i, np.array([value]))
+            m.setFloatingSpeciesConcentrations(i, np.array([value]))
         # A dose is a discontinuity: CVODE must restart from the new state, or it extrapolates
         # its old step history across the jump and can fail its error test down to h = 1e-12
         # (seen with a second oral dose into a depot whose transit chain holds ~1e-26 mg).
@@ -285,7 +398,7 @@ class RoadRunnerBackend(Backend):
         sp = self._species.get(name)
         if sp is not None and name in self._sp_index:
             # by index: getValue parses the name on every call (a dose reads its target)
-            m, i = self._rr.model, self._index(name, True)
+            m, i = self._m, self._index(name, True)
             get = m.getFloatingSpeciesAmounts if sp.amount else m.getFloatingSpeciesConcentrations
             return float(get(i)[0])
         return float(self._rr.getValue(self._selection(name)))

@@ -538,9 +538,20 @@ def _lag(q: np.ndarray, k: float, dt: float, start: float) -> np.ndarray:
     out[0] = start
     e = math.exp(-k * dt)
     c = (1 - e) / (k * dt) if k * dt > 1e-12 else 1.0
-    for i in range(1, q.size):
-        # exact for q linear over the step
-        out[i] = q[i] - (q[i] - q[i - 1]) * c + (out[i - 1] - q[i - 1]) * e
+    # exact for q linear over the step: out[i] = q[i] - (q[i] - q[i-1])·c + (out[i-1] -
+    # q[i-1])·e. The part without out[i-1] is computed for every step at once (NumPy's
+    # element-wise operations are the same IEEE operations, in the same order, as the
+    # scalar expression) and the recurrence runs on Python floats: the same numbers as
+    # the loop over array elements, ~5x faster (~2500 lags per derivation, the largest
+    # share of a process's start-up)
+    head = (q[1:] - (q[1:] - q[:-1]) * c).tolist()
+    prev = q[:-1].tolist()
+    lagged = out[0].item()
+    values = []
+    for h, p in zip(head, prev, strict=True):
+        lagged = h + (lagged - p) * e
+        values.append(lagged)
+    out[1:] = values
     return out
 
 

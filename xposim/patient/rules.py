@@ -515,6 +515,12 @@ class DoseRules:
             true_now = true_now | {pid for pid, r in self._mandatory_part
                                    if r.id in true_now and r.mandatory_when(values)}
         new_edge = true_now - state.true_at_last_visit
+        if not new_edge and self._quiet(state, true_now):
+            # the usual visit: no rule acts (none newly true), no hold to resolve, no
+            # supportive care, followers in step with their leaders; the loops below
+            # would decide nothing and change no drug
+            return [], TreatmentState(state.drugs, true_now, state.occurrences,
+                                      state.adherent)
 
         def acts(rule: Rule) -> bool:
             """The rule's condition became true and this investigator acts on it."""
@@ -610,6 +616,25 @@ class DoseRules:
                 decisions.append(Decision(day, "supportive", r.id, "supportive", seen(r),
                                           set=r.set, add=r.add))
         return decisions, TreatmentState(drugs, true_now, occurrences, state.adherent)
+
+    @cached_property
+    def _followers(self) -> tuple[tuple[str, str], ...]:
+        """(drug, leader) of the rule sets that follow another drug."""
+        return tuple((rs.drug, rs.held_with) for rs in self.rule_sets
+                     if rs.held_with is not None)
+
+    def _quiet(self, state: TreatmentState, true_now: frozenset[str]) -> bool:
+        """Whether a visit without a newly true condition decides nothing: no drug held
+        (its resumption is checked at every visit), no supportive rule true, and no
+        follower still on while its leader is stopped."""
+        drugs = state.drugs
+        if any(st.holds for st in drugs.values()):
+            return False
+        if any(r.id in true_now for r in self._supportive):
+            return False
+        none = DrugState()
+        return all(drugs.get(d, none).discontinued or not drugs.get(lead, none).discontinued
+                   for d, lead in self._followers)
 
     def _move(self, drug: str, st: DrugState, level: int, day: float, rule_id: str,
               labs: Mapping[str, float], action: Literal["resume", "reduce"],

@@ -476,6 +476,27 @@ class _Layout:
                                  "u": np.array(["mg"] * len(drugs), dtype=object)})
             self.dose_text = (made["d"].array, {d: i for i, d in enumerate(drugs)},
                               made["u"].array)
+        #: visit count -> the time course's text columns (tc_columns)
+        self._tc_columns: dict[int, tuple[Any, Any]] = {}
+
+    def tc_columns(self, n_t: int) -> tuple[Any, Any]:
+        """The time course's variable and unit columns of ``n_t`` visits, as the DataFrame
+        constructor would store them. String columns are taken once per visit count
+        (~30 us a subject) and handed out as copies, which share the immutable Arrow
+        data."""
+        n_v = len(self.tc_index)
+        if self.tc_text is None or not n_t * n_v:
+            # pandas keeps these (empty, or without an inferred text type) as object
+            rows = np.tile(np.arange(n_v), n_t)
+            return self.tc_names.take(rows), self.tc_units.take(rows)
+        hit = self._tc_columns.get(n_t)
+        if hit is None:
+            rows = np.tile(np.arange(n_v), n_t)
+            if len(self._tc_columns) > 256:
+                self._tc_columns.clear()
+            hit = self._tc_columns[n_t] = (self.tc_text[0].take(rows),
+                                           self.tc_text[1].take(rows))
+        return hit[0].copy(), hit[1].copy()
 
     def dose_columns(self, drugs: Sequence[str]) -> tuple[Any, Any]:
         """The dose table's drug and unit (mg) columns for doses of ``drugs``, as the
@@ -953,11 +974,7 @@ class _Patient:
         # every text column is the array the DataFrame constructor would store (the
         # cached string arrays, or object arrays where pandas keeps them): the three
         # tables are wrapped straight from their column arrays
-        rows = np.tile(np.arange(n_v), n_t)
-        if lay.tc_text is not None and rows.size:
-            variable, unit = lay.tc_text[0].take(rows), lay.tc_text[1].take(rows)
-        else:  # pandas keeps these (empty, or without an inferred text type) as object
-            variable, unit = lay.tc_names.take(rows), lay.tc_units.take(rows)
+        variable, unit = lay.tc_columns(n_t)
         drug, dose_unit = lay.dose_columns([d[1] for d in doses])
         return PatientOutcome.from_arrays(
             sid, summary, failure=failure,
