@@ -63,7 +63,10 @@ def test_untreated_patient_has_no_drug_induced_hazard_whatever_its_xpo1(sim, xpo
                                   ["mm_death_hazard", "mm_growth_inhibition", "death_drive"])
     kill = sim.model_for(("selinexor",))[0].defaults["mm_kill_max"]
     assert np.all(course["mm_death_hazard"] < 1e-15 * kill)  # rounding only
-    assert np.all(course["mm_growth_inhibition"] < 1e-12)
+    # the growth inhibition reads the signals' excess over the untreated state linearly:
+    # CVODE holds that state to ~1e-10 relative (the drive's own bound below), so its
+    # residue is of that order, not rounding (3e-11 seen at 300 nM)
+    assert np.all(course["mm_growth_inhibition"] < 1e-9)
     # the reduced cell starts at its own untreated quasi-steady state: nothing drifts
     assert np.ptp(course["death_drive"]) < 1e-9 * max(1.0, course["death_drive"].abs().max())
 

@@ -70,16 +70,10 @@ FIGURES = [
      "Grosicki 2020: 35/207 (17%), Clopper-Pearson 95% CI"),
 ]
 #: Figures the model misses at trial size: (protocol, endpoint) -> the measured value
-#: (docs/known-gaps.md). The STORM calibration fits 200 patients (the time budget); 400
-#: others land outside the published interval for the dose modifications.
-KNOWN_MISSES: dict[tuple[str, str], str] = {
-    ("storm", "dose_modified"): "71.25% at n = 400 (seed 1), above 48.9-67.1; the fit's 200 "
-    "patients (seed 2019) gave 61.1% (smooth) and 62.5% (hard): these 400 have more "
-    "grade 3-4 thrombocytopenia (60.5% vs 55.5%)",
-    ("boston-vd", "orr"): "55.0% at n = 400 (seed 1), just below 55.3-68.9; the fit's 100 "
-    "patients (seed 2020) gave 63.8% (smooth): trial-boston-vd refitted after trial-storm's "
-    "refit with rule adherence and the tumour proteasome's in-vivo occupancy",
-}
+#: (docs/known-gaps.md). None since both calibrations were fitted on 400 patients
+#: (2026-12-02): at 200 (STORM) and 100 (BOSTON Vd) patients, 400 others gave 71.25%
+#: dose modifications (above 48.9-67.1) and a Vd ORR of 55.0% (below 55.3-68.9).
+KNOWN_MISSES: dict[tuple[str, str], str] = {}
 
 
 @pytest.fixture(scope="module")
