@@ -34,7 +34,7 @@ def _same(a: rd.Reduction, b: rd.Reduction) -> None:
                 check(u, v, f"{where}[{i}]")
         elif hasattr(x, "keys") and not isinstance(x, frozenset):
             assert type(x) is type(y) and list(x.keys()) == list(y.keys()), where
-            for k in x.keys():
+            for k in x:
                 check(x[k], y[k], f"{where}[{k}]")
         else:
             assert type(x) is type(y) and x == y, where
