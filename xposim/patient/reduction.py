@@ -41,9 +41,11 @@ from __future__ import annotations
 
 import ast
 import math
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
+from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
@@ -352,17 +354,122 @@ def _grid(name: str, nfkb_core: bool = False) -> np.ndarray:
 
 @cache
 def derive_reduction(preset: str, nfkb_core: bool = False) -> Reduction:
-    """Derive the reduction of preset ``preset``'s tumour cell (cached per process).
+    """Derive the reduction of preset ``preset``'s tumour cell (cached per process, and
+    on disk between processes: :func:`reduction_cache_file`).
 
     ``nfkb_core``: also reduce the Lipniacki NF-kB core (for a patient model without
     bortezomib, whose proteasome is then all free; see :data:`NFKB_CORE_BLOCK`)."""
     from xposim.biology.cell import build_cell_model
-    from xposim.engine import Simulator
     from xposim.patient.coupling import detailed_tumour_cell
     from xposim.presets.cell_lines import get_cell_line
 
     detailed = detailed_tumour_cell(preset)
     origins = dict(build_cell_model(get_cell_line(preset), fate=True).origins)
+    path = reduction_cache_file(preset, nfkb_core, detailed, origins)
+    hit = _load_reduction(path)
+    if hit is not None:
+        return hit
+    reduction = _derive(preset, nfkb_core, detailed, origins)
+    _save_reduction(path, reduction)
+    return reduction
+
+
+# -- the on-disk cache of derivations ----------------------------------------------------
+
+#: Source files whose code decides a derivation's numbers (besides the inputs' content,
+#: which the key holds as text): this module, pruning, composition, the engine.
+_DERIVATION_CODE = ("patient/reduction.py", "patient/_moduletools.py", "model/module.py",
+                    "engine/simulator.py", "engine/roadrunner_backend.py")
+_CACHE_MAX_FILES = 32  # oldest files beyond this are removed (each ~50 kB)
+
+
+def reduction_cache_file(preset: str, nfkb_core: bool, detailed: Module,
+                         origins: Mapping[str, str]) -> Path | None:
+    """Where the derivation of ``preset``'s reduction is kept between processes: in the
+    compiled-model folder's ``reductions`` subfolder (``XPOSIM_CACHE_DIR``; None when
+    switched off), named by a hash of everything the derivation reads: the detailed
+    tumour cell (structure and every value, as its full text), the module origins, the
+    selinexor PK model of the reference exposure, the derivation settings (``preset``,
+    ``nfkb_core``, and this module's constants, grids and code: its source), the source of
+    the code it runs on, and the versions of xposim, NumPy, libRoadRunner and Python. A
+    changed preset, parameter or code therefore never serves a stale reduction."""
+    import hashlib
+    import sys
+
+    import roadrunner
+
+    from xposim import __version__
+    from xposim.engine.roadrunner_backend import compiled_cache_dir
+    from xposim.pharmacology.pk import pk_model
+
+    folder = compiled_cache_dir()
+    if folder is None:
+        return None
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parent.parent
+    for name in _DERIVATION_CODE:
+        h.update((root / name).read_bytes())
+    pk = pk_model("selinexor")
+    for part in ("xposim-reduction-1", __version__, np.__version__, roadrunner.__version__,
+                 sys.version, preset, repr(bool(nfkb_core)), repr(detailed),
+                 repr(sorted(origins.items())), repr(pk.module), pk.dose_target("PO")):
+        h.update(b"\0" + str(part).encode())
+    return folder / "reductions" / f"{h.hexdigest()[:32]}.pickle"
+
+
+def _load_reduction(path: Path | None) -> Reduction | None:
+    """The reduction kept at ``path`` (None if absent, unreadable or not a reduction:
+    derived anew, and written over)."""
+    import pickle
+
+    if path is None or not path.is_file():
+        return None
+    try:
+        with open(path, "rb") as f:
+            plain = pickle.load(f)
+        red = Reduction(**{k: MappingProxyType(v) if isinstance(v, dict) else v
+                           for k, v in plain.items()})
+        os.utime(path)  # recently used: kept when the folder is pruned
+        return red
+    except Exception:  # a truncated or foreign file
+        return None
+
+
+def _save_reduction(path: Path | None, red: Reduction) -> None:
+    """Keep ``red`` at ``path`` (atomic: written beside it, then renamed; concurrent
+    writers of one key write the same thing). A folder that cannot be written is no
+    error: the next process derives again."""
+    import contextlib
+    import dataclasses
+    import pickle
+    import tempfile
+
+    if path is None:
+        return
+    plain = {f.name: getattr(red, f.name) for f in dataclasses.fields(red)}
+    plain = {k: dict(v) if isinstance(v, MappingProxyType) else v for k, v in plain.items()}
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as f:
+            tmp = f.name
+            pickle.dump(plain, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        tmp = None
+        files = sorted(path.parent.glob("*.pickle"), key=lambda p: p.stat().st_mtime)
+        for old in files[:-_CACHE_MAX_FILES]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _derive(preset: str, nfkb_core: bool, detailed: Module, origins: Mapping[str, str]
+            ) -> Reduction:
+    """The derivation itself (:func:`derive_reduction`)."""
+    from xposim.engine import Simulator
+
     block, inputs, outputs = _block(detailed, origins, nfkb_core)
     sub = prune(detailed, outputs, cut=inputs, name="tumour_block")
     leaked = [s.name for s in sub.species if s.name not in block]

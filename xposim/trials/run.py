@@ -271,6 +271,18 @@ def _build_arms(sim: Any, protocol: Protocol) -> None:
         sim.model_for_arm(protocol.arm_plan(arm), protocol.population.disease)
 
 
+def _prebuild_pays() -> bool:
+    """Whether a worker should build the arms' models while the parent builds its own
+    (:func:`_prebuild`): only without the on-disk caches of reductions and compiled models
+    (``XPOSIM_CACHE_DIR=off``). With them the parent builds the arms' models from the
+    caches in ~0.15 s CPU, while a prebuilding worker spends ~0.6 s CPU on the same
+    models (and imports) on a machine whose cores the parent and the other workers' imports
+    already share: the first subject started ~2 s later with it (warm caches, load ~4)."""
+    from xposim.engine.roadrunner_backend import compiled_cache_dir
+
+    return compiled_cache_dir() is None
+
+
 def process_pool(workers: int, prebuild: tuple[Any, ...] | None = None
                  ) -> tuple[Any, Any]:
     """A pool of ``workers`` spawned processes (libRoadRunner is not fork-safe), started
@@ -516,13 +528,12 @@ def run_trial(protocol: Protocol | str | Path, *, n: int, seed: int, out: str | 
             raise InputError(f"set {name}", "must be a finite number", got=value)
     proto_set = _protocol_with(proto.text, proto.where, pairs)
 
-    # local workers start now and import (one builds the arms' models) while this process
-    # builds its own
+    # local workers start now and import while this process builds its models
     sim = simulator.build() if isinstance(simulator, SimulatorRecipe) else simulator
     pool = prebuilt = None
     if backend == "processes":
         pool, prebuilt = process_pool(workers, (sim.recipe, proto.text, proto.where, pairs)
-                                      if _shippable(sim) else None)
+                                      if _shippable(sim) and _prebuild_pays() else None)
     try:
         return _run(proto, proto_set, n=n, seed=seed, out=out, sim=sim,
                     backend=backend, workers=workers, scheduler=scheduler,
