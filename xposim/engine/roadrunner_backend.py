@@ -14,13 +14,11 @@ without them (:func:`structure_key`).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import platform
 import re
 import sys
-import tempfile
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from functools import lru_cache
@@ -33,6 +31,7 @@ import roadrunner
 
 from xposim.engine.backend import Backend, _resolution
 from xposim.engine.plan import RunPlan
+from xposim.io.disk_cache import cache_read, cache_write
 from xposim.model.module import Model
 
 _CACHE_SIZE = 16
@@ -119,38 +118,22 @@ def _cache_file(model: Model) -> Path | None:
 
 def _load_cached(path: Path | None) -> roadrunner.RoadRunner | None:
     """The RoadRunner saved at ``path`` (None if absent or unreadable: compiled anew)."""
-    if path is None or not path.is_file():
+    data = cache_read(path)
+    if data is None:
         return None
     try:
         rr = roadrunner.RoadRunner()
-        rr.loadStateS(path.read_bytes())
-        os.utime(path)  # recently used: kept when the folder is pruned
+        rr.loadStateS(data)
         return rr
     except Exception:  # a truncated or foreign file: compile instead (and overwrite it)
         return None
 
 
 def _save_cached(path: Path | None, rr: roadrunner.RoadRunner) -> None:
-    """Save a freshly compiled ``rr`` at ``path`` (atomic: written beside it, then
-    renamed; concurrent writers of the same key write the same thing). A cache that
-    cannot be written is no error: the next process compiles again."""
-    if path is None:
-        return
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as f:
-            tmp = f.name
-            f.write(bytes(rr.saveStateS()))
-        os.replace(tmp, path)
-        tmp = None
-        files = sorted(path.parent.glob("*.rrstate"), key=lambda p: p.stat().st_mtime)
-        for old in files[:-_CACHE_MAX_FILES]:
-            old.unlink(missing_ok=True)
-    except OSError:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+    """Save a freshly compiled ``rr`` at ``path`` (xposim.io.disk_cache: atomic; a cache
+    that cannot be written is no error, the next process compiles again)."""
+    if path is not None:
+        cache_write(path, bytes(rr.saveStateS()), _CACHE_MAX_FILES)
 
 
 class _Compiled:

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import ast
 import math
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
@@ -51,6 +50,7 @@ from types import MappingProxyType
 import numpy as np
 
 from xposim.errors import ModelError, SimulationError
+from xposim.io.disk_cache import cache_read, cache_write
 from xposim.model import (
     Assignment,
     Compartment,
@@ -422,47 +422,28 @@ def _load_reduction(path: Path | None) -> Reduction | None:
     derived anew, and written over)."""
     import pickle
 
-    if path is None or not path.is_file():
+    data = cache_read(path)
+    if data is None:
         return None
     try:
-        with open(path, "rb") as f:
-            plain = pickle.load(f)
-        red = Reduction(**{k: MappingProxyType(v) if isinstance(v, dict) else v
-                           for k, v in plain.items()})
-        os.utime(path)  # recently used: kept when the folder is pruned
-        return red
+        plain = pickle.loads(data)
+        return Reduction(**{k: MappingProxyType(v) if isinstance(v, dict) else v
+                            for k, v in plain.items()})
     except Exception:  # a truncated or foreign file
         return None
 
 
 def _save_reduction(path: Path | None, red: Reduction) -> None:
-    """Keep ``red`` at ``path`` (atomic: written beside it, then renamed; concurrent
-    writers of one key write the same thing). A folder that cannot be written is no
-    error: the next process derives again."""
-    import contextlib
+    """Keep ``red`` at ``path`` (xposim.io.disk_cache: atomic; a folder that cannot be
+    written is no error, the next process derives again)."""
     import dataclasses
     import pickle
-    import tempfile
 
     if path is None:
         return
     plain = {f.name: getattr(red, f.name) for f in dataclasses.fields(red)}
     plain = {k: dict(v) if isinstance(v, MappingProxyType) else v for k, v in plain.items()}
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as f:
-            tmp = f.name
-            pickle.dump(plain, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-        tmp = None
-        files = sorted(path.parent.glob("*.pickle"), key=lambda p: p.stat().st_mtime)
-        for old in files[:-_CACHE_MAX_FILES]:
-            old.unlink(missing_ok=True)
-    except OSError:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+    cache_write(path, pickle.dumps(plain, protocol=pickle.HIGHEST_PROTOCOL), _CACHE_MAX_FILES)
 
 
 def _derive(preset: str, nfkb_core: bool, detailed: Module, origins: Mapping[str, str]
