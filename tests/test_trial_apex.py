@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from known_misses import case_or_known_miss
 
 from xposim.trials.endpoints import clopper_pearson
 from xposim.trials.protocol import load_protocol
@@ -68,14 +69,6 @@ KNOWN_MISSES: dict[tuple[str, str], str] = {
 }
 
 
-def _param(case: tuple) -> object:
-    key = case[:2]
-    if key in KNOWN_MISSES:
-        return pytest.param(*case, marks=pytest.mark.xfail(strict=True,
-                                                           reason=KNOWN_MISSES[key]))
-    return case
-
-
 def test_every_apex_proportion_is_checked():
     """ORR and grade 3-4 thrombocytopenia of both arms (a guard on the collection)."""
     assert {(c[0], c[1]) for c in CASES} == {
@@ -93,7 +86,8 @@ def endpoints(tmp_path_factory):
     return run.endpoints
 
 
-@pytest.mark.parametrize("arm, endpoint, low, high, source", [_param(c) for c in CASES],
+@pytest.mark.parametrize("arm, endpoint, low, high, source",
+                         [case_or_known_miss(c, c[:2], KNOWN_MISSES) for c in CASES],
                          ids=[f"{c[0]}-{c[1]}" for c in CASES])
 def test_apex_prediction_lies_within_the_published_95ci(endpoints, arm, endpoint, low,
                                                         high, source):

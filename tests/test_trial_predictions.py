@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from known_misses import case_or_known_miss
 
 from xposim.trials.endpoints import clopper_pearson
 from xposim.trials.protocol import load_protocol
@@ -80,14 +81,6 @@ KNOWN_MISSES: dict[tuple[str, str | None, str], str] = {
 }
 
 
-def _param(case: tuple) -> object:
-    key = case[:3]
-    if key in KNOWN_MISSES:
-        return pytest.param(*case, marks=pytest.mark.xfail(strict=True,
-                                                           reason=KNOWN_MISSES[key]))
-    return case
-
-
 def test_every_independent_figure_with_an_interval_is_checked():
     """The case list is not empty and covers both protocols (a guard on the collection)."""
     assert {c[0] for c in CASES} == set(PROTOCOLS)
@@ -109,7 +102,7 @@ def endpoints(tmp_path_factory):
 
 
 @pytest.mark.parametrize("protocol, arm, endpoint, low, high, source",
-                         [_param(c) for c in CASES],
+                         [case_or_known_miss(c, c[:3], KNOWN_MISSES) for c in CASES],
                          ids=[f"{c[0]}-{c[1] or 'between'}-{c[2]}" for c in CASES])
 def test_prediction_lies_within_the_published_95ci(endpoints, protocol, arm, endpoint,
                                                    low, high, source):

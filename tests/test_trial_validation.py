@@ -37,6 +37,7 @@ figure.
 from __future__ import annotations
 
 import pytest
+from known_misses import case_or_known_miss
 from test_trial_calibration import trial_target_cases, within_tolerance
 
 from xposim.calibration import load_declaration, verify
@@ -91,8 +92,7 @@ def arms(tmp_path_factory):
 
 
 @pytest.mark.parametrize("protocol, arm, endpoint, low, high, source", [
-    pytest.param(*f, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[f[0], f[2]]))
-    if (f[0], f[2]) in KNOWN_MISSES else f for f in FIGURES],
+    case_or_known_miss(f, (f[0], f[2]), KNOWN_MISSES) for f in FIGURES],
     ids=[f"{f[0]}-{f[2]}" for f in FIGURES])
 def test_calibration_figures_are_reproduced_within_the_published_95ci(
         arms, protocol, arm, endpoint, low, high, source):
