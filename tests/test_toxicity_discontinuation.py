@@ -255,3 +255,57 @@ def test_the_mixture_without_adherence_a_missing_cell_and_a_missing_stratum():
     assert w == pytest.approx(marg * 5 / marg.sum())
     assert mixture_weights(a, 0.5, np.ones(5, bool), 0.5) is None
     assert mixture_weights(np.ones(5, bool), 0.5, s, 0.5) is None
+
+
+def test_the_fit_mixes_the_discontinuation_strata_of_a_design_run(tmp_path):
+    """A run at the design values (adherence and discontinuation 0.5): the subjects table
+    records each patient's trait; ``discontinued_toxicity_smooth`` at q = 1 / 0 is the
+    share of the stopping / other patients (adherence-mixed), linear in between; with no
+    mixture it is the run's hard count."""
+    from xposim.calibration.functions.trial import smooth_figures
+    from xposim.patient.runner import clinical_simulator
+    from xposim.trials.run import run_trial, subject_key
+    from xposim.trials.store import TrialFolder
+
+    settings = {"arms.Xd.rule_adherence": 0.5, "arms.Xd.toxicity_discontinuation": 0.5}
+    proto = load_protocol("storm").with_settings(settings)
+    run = run_trial("storm", n=16, seed=5, out=tmp_path / "r",
+                    simulator=clinical_simulator(disease="myeloma"), settings=settings)
+    f = TrialFolder.existing(run.path)
+    subjects = f.read("subjects")
+    tc = f.read("time_course", columns=["day", "variable", "value"])
+    decisions = f.read("decisions")
+    ids = subjects["subject_id"].astype(int)
+    stopper = {int(s): stops_for_toxicity(0.5, 5, subject_key(proto, "Xd", int(s)))
+               for s in ids}
+    assert dict(zip(ids, subjects["stops_for_toxicity"].astype(bool), strict=True)) == \
+        stopper
+    assert 0 < sum(stopper.values()) < len(stopper)
+    adherent = dict(zip(ids, subjects["investigator_adherent"].astype(bool), strict=True))
+    plan = proto.arm_plan("Xd")
+
+    def figs(sub, p=None, q=None):
+        return smooth_figures(sub, tc[tc["subject_id"].isin(sub["subject_id"])], decisions,
+                              assessment_days=plan.assessment_days, lab_days=plan.lab_days,
+                              adherent=adherent, adherence=p,
+                              stopper=None if q is None else stopper, discontinuation=q)
+
+    name = "discontinued_toxicity_smooth"
+    assert figs(subjects)[name] == pytest.approx(
+        run.endpoints["arms"]["Xd"]["discontinued_toxicity"])
+    tox = (subjects["end_of_treatment_reason"] == "toxicity").to_numpy()
+    s_ = subjects["subject_id"].map(stopper).to_numpy(bool)
+    a_ = subjects["subject_id"].map(adherent).to_numpy(bool)
+
+    def cell(x, y):
+        m = (a_ == x) & (s_ == y)
+        return float(tox[m].mean())
+
+    if all(((a_ == x) & (s_ == y)).any() for x in (True, False) for y in (True, False)):
+        for p, q in ((0.3, 1.0), (0.3, 0.0), (0.8, 0.4)):
+            expect = sum((p if x else 1 - p) * (q if y else 1 - q) * cell(x, y)
+                         for x in (True, False) for y in (True, False))
+            assert figs(subjects, p, q)[name] == pytest.approx(expect, rel=1e-9)
+    lo, mid, hi = (figs(subjects, 0.5, q)[name] for q in (0.0, 0.3, 1.0))
+    assert mid == pytest.approx(0.7 * lo + 0.3 * hi, rel=1e-9)
+    assert hi > lo  # the stopping patients stop for toxicity more often
