@@ -309,3 +309,28 @@ def test_the_fit_mixes_the_discontinuation_strata_of_a_design_run(tmp_path):
     lo, mid, hi = (figs(subjects, 0.5, q)[name] for q in (0.0, 0.3, 1.0))
     assert mid == pytest.approx(0.7 * lo + 0.3 * hi, rel=1e-9)
     assert hi > lo  # the stopping patients stop for toxicity more often
+
+
+def test_the_target_function_runs_the_design_value_and_mixes_the_estimate():
+    """``trial_endpoints(..., discontinuation=NAME)``: the arm is run at the design value
+    whatever the estimate (same hard figures), the smooth share moves with it."""
+    from xposim.calibration.context import Context, Session
+    from xposim.calibration.functions import trial
+
+    def ctx(q, s):
+        return Context({"q": q, "a": 0.5}, {"q": "1", "a": "1"}, session=s)
+
+    with Session() as s:
+        lo, hi = (trial.trial_endpoints(ctx(q, s), protocol="storm", n=12, seed=5,
+                                        adherence="a", discontinuation="q")
+                  for q in (0.0, 1.0))
+    assert lo["discontinued_toxicity"] == hi["discontinued_toxicity"]
+    assert lo["orr"] == hi["orr"]
+    assert 0.0 <= lo["discontinued_toxicity_smooth"] < hi["discontinued_toxicity_smooth"]
+    assert hi["discontinued_toxicity_smooth"] <= 1.0
+    with pytest.raises(InputError, match="discontinuation_design"):
+        trial.trial_endpoints(ctx(0.3, None), protocol="storm", n=2, seed=1,
+                              discontinuation="q", discontinuation_design=1.0)
+    with pytest.raises(InputError, match="q: toxicity discontinuation must be in"):
+        trial.trial_endpoints(Context({"q": 1.3}, {"q": "1"}), protocol="storm", n=2,
+                              seed=1, discontinuation="q")
