@@ -11,7 +11,8 @@
 - :func:`dose_rules`, :func:`load_rule_book` — label dose-modification tables as data
   (``dose_rules.toml``) and the evaluator that turns one visit's labs into decisions;
   :func:`follows_discretionary` — the per-patient draw of the execution model (does this
-  patient's investigator act on the discretionary rules?).
+  patient's investigator act on the discretionary rules?); :func:`stops_for_toxicity` —
+  the per-patient trait "stops treatment at the first grade >= 3 adverse event".
 
 The names below load on first use (lazy_loader, SPEC 1); they are listed, with the modules
 they come from, in ``__init__.pyi`` beside this file (type checkers read it too).

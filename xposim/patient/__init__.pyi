@@ -40,6 +40,7 @@ from .rules import (
     follows_discretionary as follows_discretionary,
     load_rule_book as load_rule_book,
     parse_rule_book as parse_rule_book,
+    stops_for_toxicity as stops_for_toxicity,
 )
 from .runner import (
     ClinicalPatientSimulator as ClinicalPatientSimulator,

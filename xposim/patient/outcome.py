@@ -159,7 +159,10 @@ class ArmPlan:
     at confirmed progression / at a rule's permanent discontinuation. ``rule_adherence``:
     the probability in [0, 1] that a patient's investigator acts on the discretionary
     rules (one draw per patient, :func:`xposim.patient.rules.follows_discretionary`; 1 =
-    every rule as written).
+    every rule as written). ``toxicity_discontinuation``: the probability in [0, 1] that
+    a patient (or the investigator) stops treatment at the first visit on treatment with
+    an adverse event of CTCAE grade >= 3 (one draw per patient,
+    :func:`xposim.patient.rules.stops_for_toxicity`; 0 = only the rules stop a drug).
     """
 
     name: str
@@ -177,12 +180,14 @@ class ArmPlan:
     stop_on_toxicity: bool = True
     survival_modelled: bool = False
     rule_adherence: float = 1.0
+    toxicity_discontinuation: float = 0.0
 
     def __post_init__(self) -> None:
-        a = self.rule_adherence
-        if not is_probability(a):
-            raise InputError("rule_adherence", "must be a probability in [0, 1]", got=a)
-        object.__setattr__(self, "rule_adherence", float(a))
+        for name in ("rule_adherence", "toxicity_discontinuation"):
+            a = getattr(self, name)
+            if not is_probability(a):
+                raise InputError(name, "must be a probability in [0, 1]", got=a)
+            object.__setattr__(self, name, float(a))
         for name in ("lab_days", "assessment_days"):
             days = tuple(float(d) for d in getattr(self, name))
             if any(b <= a for a, b in pairwise(days)) or \
@@ -212,7 +217,9 @@ class OutcomeSummary:
     ``dose_modified`` (any hold or reduction); ``relative_dose_intensity`` per drug (dose
     given / planned over the time on treatment, 0-1+); ``investigator_adherent``: the
     patient's investigator acted on the discretionary dose rules (the arm's
-    ``rule_adherence`` draw; True where every rule is acted on).
+    ``rule_adherence`` draw; True where every rule is acted on); ``stops_for_toxicity``:
+    the patient's trait of stopping at the first grade >= 3 adverse event on treatment
+    (the arm's ``toxicity_discontinuation`` draw; False at 0).
     Safety: ``platelet_nadir_1e9_per_l`` (lowest visit count) and its day; per toxicity in
     :data:`TOXICITIES`, ``first_grade34_day`` (first visit at grade >= 3),
     ``first_any_grade_day`` (first visit at grade >= 1: the label's "time to onset") and
@@ -249,6 +256,7 @@ class OutcomeSummary:
     exposure: Mapping[str, float] = field(default_factory=dict)
     baseline: Mapping[str, float] = field(default_factory=dict)
     investigator_adherent: bool = True
+    stops_for_toxicity: bool = False
 
     def __post_init__(self) -> None:
         if self.best_response not in RESPONSE_CATEGORIES:

@@ -37,6 +37,14 @@ rule may name a ``mandatory_when`` part (e.g. grade 3 fatigue within "grade 2 fo
 or grade 3"): for a non-adherent investigator the rule fires when ``when and
 mandatory_when`` becomes true. With ``adherent=True`` (the default) every rule fires as
 the table says.
+
+Patients' and investigators' own decisions to stop (beyond the table): a per-patient trait,
+drawn once from its own stream (:func:`stops_for_toxicity`, the arm's
+``toxicity_discontinuation``), "this patient/investigator stops treatment for toxicity at
+the first visit with a qualifying adverse event" (the runner checks it after the table's
+rules at each lab visit on treatment: any toxicity it grades, platelets, neutrophils,
+sodium or a sampled non-haematological event, at CTCAE grade >= 3; it logs a
+``discontinue`` of every drug still given under the rule id :data:`PATIENT_CHOICE_RULE`).
 """
 
 from __future__ import annotations
@@ -65,6 +73,12 @@ _RULE_KEYS = {"id", "when", "action", "levels", "resume_when", "resume_levels_lo
 #: Spawn-key part of the per-patient adherence draw (its own stream: every other draw of
 #: the patient stays as it was).
 ADHERENCE_STREAM = 0xAD4E
+#: Spawn-key part of the per-patient draw of the toxicity-discontinuation trait (its own
+#: stream, as the adherence draw's).
+TOXICITY_STOP_STREAM = 0x70C5
+#: Rule id of a discontinuation by the patient's or investigator's own decision after a
+#: grade >= 3 adverse event (not a rule of the table).
+PATIENT_CHOICE_RULE = "patient-choice-toxicity"
 _SET_KEYS = {"drug", "description", "source", "held_with", "rules"}
 _OPS = {ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b,
         ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b,
@@ -665,6 +679,35 @@ def adherence_draw(seed: int, stream_key: Iterable[int]) -> float:
     key = tuple(int(k) for k in stream_key)
     return float(np.random.default_rng(np.random.SeedSequence(
         seed, spawn_key=(*key, ADHERENCE_STREAM))).random())
+
+
+def toxicity_stop_draw(seed: int, stream_key: Iterable[int]) -> float:
+    """The patient's uniform draw in [0, 1) deciding the toxicity-discontinuation trait
+    (set when it is below the arm's ``toxicity_discontinuation``): from its own stream,
+    ``SeedSequence(seed, spawn_key=(*stream_key, TOXICITY_STOP_STREAM))``, independent of
+    the adherence draw and leaving every other draw unchanged."""
+    import numpy as np
+
+    key = tuple(int(k) for k in stream_key)
+    return float(np.random.default_rng(np.random.SeedSequence(
+        seed, spawn_key=(*key, TOXICITY_STOP_STREAM))).random())
+
+
+def stops_for_toxicity(toxicity_discontinuation: float, seed: int,
+                       stream_key: Iterable[int]) -> bool:
+    """Whether the patient (or the investigator) stops treatment at the first visit on
+    treatment with an adverse event of CTCAE grade >= 3 (module docstring): never at
+    ``toxicity_discontinuation`` 0 (no draw made), always at 1, else with that
+    probability (:func:`toxicity_stop_draw`). Per patient, not per event: the share
+    stopping does not depend on how often the visits grade the events."""
+    if not is_probability(toxicity_discontinuation):
+        raise InputError("toxicity_discontinuation", "must be a probability in [0, 1]",
+                         got=toxicity_discontinuation)
+    if toxicity_discontinuation <= 0.0:
+        return False
+    if toxicity_discontinuation >= 1.0:
+        return True
+    return toxicity_stop_draw(seed, stream_key) < toxicity_discontinuation
 
 
 def follows_discretionary(rule_adherence: float, seed: int, stream_key: Iterable[int]) -> bool:

@@ -43,7 +43,12 @@ from xposim.patient.outcome import (
     decision_columns,
 )
 from xposim.patient.reduction import untreated_state
-from xposim.patient.rules import follows_discretionary
+from xposim.patient.rules import (
+    PATIENT_CHOICE_RULE,
+    Decision,
+    follows_discretionary,
+    stops_for_toxicity,
+)
 
 DAY = 24.0
 #: Labs the rules may read that the model does not simulate, and the value the runner
@@ -671,6 +676,11 @@ class _Patient:
         #: drawn once per patient from its own stream; always where no rule applies)
         self.adherent = rules is None or follows_discretionary(arm.rule_adherence, seed,
                                                                patient.stream_key)
+        #: the patient (or investigator) stops treatment at the first visit on treatment
+        #: with a grade >= 3 adverse event (the arm's toxicity_discontinuation, drawn once
+        #: per patient from its own stream; no draw at 0)
+        self.stops_for_toxicity = stops_for_toxicity(arm.toxicity_discontinuation, seed,
+                                                     patient.stream_key)
 
     # ---------------------------------------------------------------- run
     def prepare(self) -> dict[str, float]:
@@ -795,6 +805,16 @@ class _Patient:
                     if any(d in stopped for d in leading) and self.arm.stop_on_toxicity:
                         stopped |= all_drugs
                     if stopped >= all_drugs:
+                        end_day, end_reason = day, "toxicity"
+                if self.stops_for_toxicity and treating and end_day is None:
+                    worst = self._grade3_events(labs)
+                    if worst:
+                        for drug in self.plans:
+                            if drug not in stopped:
+                                decisions.append(Decision(day, drug, PATIENT_CHOICE_RULE,
+                                                          "discontinue", worst,
+                                                          levels[drug], None, None))
+                        stopped |= all_drugs
                         end_day, end_reason = day, "toxicity"
             if day in assess_set:
                 marker_days.append(day)
@@ -932,6 +952,26 @@ class _Patient:
             grades[ae].append((day, g))
             out[f"{ae}_grade"] = float(g)
         out.update(ABSENT_EVENTS)
+        return out
+
+    @staticmethod
+    def _grade3_events(labs: Mapping[str, float]) -> dict[str, float]:
+        """The visit's adverse events at CTCAE grade >= 3, as the outcome grades them
+        (:data:`~xposim.patient.outcome.TOXICITIES`: platelets below 50 and neutrophils
+        below 1.0 × 10⁹/L (v5.0), sodium below 130 mmol/L (v4.03, as STORM), the sampled
+        nausea, fatigue and anorexia grades): lab or ``<event>_grade`` -> its value."""
+        from xposim.disease import hyponatremia_grade, neutrophil_grade, platelet_grade
+
+        out: dict[str, float] = {}
+        for lab, grade in (("platelets_1e9_per_l", platelet_grade),
+                           ("neutrophils_1e9_per_l", neutrophil_grade),
+                           ("sodium_mmol_per_l",
+                            lambda v: hyponatremia_grade(v, version="4.03"))):
+            if int(grade(labs[lab])) >= 3:
+                out[lab] = float(labs[lab])
+        for ae in GRADED:
+            if labs.get(f"{ae}_grade", 0.0) >= 3:
+                out[f"{ae}_grade"] = float(labs[f"{ae}_grade"])
         return out
 
     def _apply(self, dec: Any, state: dict[str, float]) -> None:
@@ -1095,7 +1135,8 @@ class _Patient:
             dose_holds=holds, dose_reductions=reductions,
             dose_modified=bool(holds or reductions), relative_dose_intensity=rdi,
             exposure=exposure, baseline=baseline,
-            investigator_adherent=self.adherent)
+            investigator_adherent=self.adherent,
+            stops_for_toxicity=self.stops_for_toxicity)
 
     def _rdi(self, doses: list[tuple[float, str, float]], end_day: float,
              cache: Mapping[tuple[str, int], tuple[Any, ...]]

@@ -47,6 +47,8 @@ TARGET_ENDPOINTS: tuple[str, ...] = (
 #: Limits on what a protocol may ask for (bounded work).
 MAX_FOLLOW_UP_DAYS = 3650.0
 MAX_VISITS = 2000
+#: The arm settings a run may set (``--set arms.ARM.KEY=VALUE``): probabilities in [0, 1].
+ARM_SETTINGS: tuple[str, ...] = ("rule_adherence", "toxicity_discontinuation")
 
 Days = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
@@ -105,9 +107,13 @@ class Arm(_Strict):
     #: probability in [0, 1] that a patient's investigator acts on the discretionary dose
     #: rules (xposim/patient/rules.py, "Execution"), or a calibrated value
     rule_adherence: float | Calibrated = 1.0
+    #: probability in [0, 1] that a patient (or the investigator) stops treatment at the
+    #: first visit on treatment with a grade >= 3 adverse event (a per-patient trait,
+    #: xposim/patient/rules.py :func:`stops_for_toxicity`), or a calibrated value
+    toxicity_discontinuation: float | Calibrated = 0.0
     description: str = ""
 
-    @field_validator("rule_adherence", mode="before")
+    @field_validator("rule_adherence", "toxicity_discontinuation", mode="before")
     @classmethod
     def _adherence(cls, v: Any) -> Any:
         if isinstance(v, Mapping):
@@ -212,22 +218,31 @@ class Protocol:
                        assessment_days=tuple(assess.tolist()),
                        stop_on_progression=a.stop_on_progression,
                        stop_on_toxicity=a.stop_on_toxicity, survival_modelled=s.survival,
-                       rule_adherence=self.rule_adherence(a))
+                       rule_adherence=self.rule_adherence(a),
+                       toxicity_discontinuation=self.toxicity_discontinuation(a))
 
     def rule_adherence(self, arm: str | Arm) -> float:
         """The arm's rule adherence (probability in [0, 1]); a calibrated value is read
         from its stored estimates here (InputError naming the file, line and field when it
         is missing or out of range)."""
+        return self._arm_probability(arm, "rule_adherence")
+
+    def toxicity_discontinuation(self, arm: str | Arm) -> float:
+        """The arm's probability that a patient stops at the first grade >= 3 adverse
+        event (in [0, 1]); a calibrated value is read as :meth:`rule_adherence`'s."""
+        return self._arm_probability(arm, "toxicity_discontinuation")
+
+    def _arm_probability(self, arm: str | Arm, key: str) -> float:
         a = arm if isinstance(arm, Arm) else self.spec.arms[self.arm_names.index(arm)]
-        v = a.rule_adherence
+        v = getattr(a, key)
         if not isinstance(v, Calibrated):
             return float(v)
         from xposim.trials.population import _calibrated_field
 
         i = self.arm_names.index(a.name)
-        loc = ("arms", i, "rule_adherence")
+        loc = ("arms", i, key)
         try:
-            value = _calibrated_field(v.model_dump(), "rule_adherence", "dimensionless")
+            value = _calibrated_field(v.model_dump(), key, "dimensionless")
         except InputError as exc:
             raise _error(self.where, line_index(self.text), loc, exc.problem) from None
         if not 0.0 <= value <= 1.0:
@@ -239,7 +254,8 @@ class Protocol:
         """This protocol with run settings applied (NAME=VALUE pairs or a mapping): a model
         parameter or ``section.name.field`` of the population
         (:meth:`~xposim.trials.population.Population.with_setting`), or
-        ``arms.ARM.rule_adherence`` (:meth:`with_rule_adherence`)."""
+        ``arms.ARM.rule_adherence`` or ``arms.ARM.toxicity_discontinuation``
+        (:meth:`with_arm_setting`)."""
         from dataclasses import replace
 
         pairs = settings.items() if isinstance(settings, Mapping) else settings
@@ -252,25 +268,32 @@ class Protocol:
         out = replace(self, population=pop)
         for name, value in arm_settings:
             arm, _, key = name.removeprefix("arms.").rpartition(".")
-            if key != "rule_adherence" or not arm:
-                raise InputError("set", "an arm setting is arms.ARM.rule_adherence=VALUE",
-                                 got=name)
-            out = out.with_rule_adherence(arm, value)
+            if key not in ARM_SETTINGS or not arm:
+                raise InputError("set", "an arm setting is " + " or ".join(
+                    f"arms.ARM.{k}=VALUE" for k in ARM_SETTINGS), got=name)
+            out = out.with_arm_setting(arm, key, value)
         return out
 
     def with_rule_adherence(self, arm: str, value: float) -> Protocol:
-        """This protocol with ``arm``'s rule adherence set to ``value``. The text is
-        unchanged, and a trial run reads the protocol from its text: give a run the value
-        as the setting ``arms.ARM.rule_adherence`` (recorded in the manifest), which
-        calls this."""
+        """This protocol with ``arm``'s rule adherence set to ``value``
+        (:meth:`with_arm_setting`)."""
+        return self.with_arm_setting(arm, "rule_adherence", value)
+
+    def with_arm_setting(self, arm: str, key: str, value: float) -> Protocol:
+        """This protocol with ``arm``'s setting ``key`` (one of :data:`ARM_SETTINGS`, a
+        probability) set to ``value``. The text is unchanged, and a trial run reads the
+        protocol from its text: give a run the value as the setting ``arms.ARM.KEY``
+        (recorded in the manifest), which calls this."""
         from dataclasses import replace
 
-        where = f"set arms.{arm}.rule_adherence"
+        where = f"set arms.{arm}.{key}"
+        if key not in ARM_SETTINGS:
+            raise InputError(where, f"must be one of {', '.join(ARM_SETTINGS)}", got=key)
         if arm not in self.arm_names:
             raise InputError(where, f"no arm {arm!r}; arms: {', '.join(self.arm_names)}")
         if not is_probability(value):
             raise InputError(where, "must be a probability in [0, 1]", got=value)
-        arms = tuple(a.model_copy(update={"rule_adherence": float(value)})
+        arms = tuple(a.model_copy(update={key: float(value)})
                      if a.name == arm else a for a in self.spec.arms)
         return replace(self, spec=self.spec.model_copy(update={"arms": arms}))
 

@@ -506,7 +506,8 @@ def run_trial(protocol: Protocol | str | Path, *, n: int, seed: int, out: str | 
     "processes" (``workers`` spawned processes) or "dask" (a LocalCluster of ``workers``,
     the scheduler at ``scheduler``, or an existing ``client``); ``settings``: NAME=VALUE
     overrides (a model parameter fixed for all patients, ``section.name.field`` of the
-    population, or ``arms.ARM.rule_adherence`` of the protocol). Same arguments and
+    population, or ``arms.ARM.rule_adherence`` / ``arms.ARM.toxicity_discontinuation``
+    of the protocol). Same arguments and
     folder → the run resumes where it stopped; an interrupt (``KeyboardInterrupt``,
     :class:`~xposim.io.Interrupted`) is recorded as ``interrupted`` and any other error
     as ``failed`` before it propagates. ``command``:

@@ -72,6 +72,24 @@ for the medians). In the non-adherent stratum the smooth dose modification count
 mandatory lines (25 × 10⁹/L platelets, 0.5 × 10⁹/L neutrophils). The hard figures are
 the design run's.
 
+**Toxicity discontinuation** (the per-patient trait "stops at the first visit on
+treatment with a grade >= 3 adverse event", xposim/patient/rules.py): with
+``discontinuation`` naming an estimated parameter ``q`` (the arm's
+``toxicity_discontinuation``), the arm is run at a design value
+(``discontinuation_design``, 0.5) and each patient's trait, drawn once from its own
+stream, is read from the subjects table (``stops_for_toxicity``). A patient's case weight
+is the product of the two strata's probabilities, ``P(adherence stratum) ×
+P(discontinuation stratum)``, shared among the patients of its cell of the 2 × 2 table
+(``p·q/n_as``, ``p·(1 − q)/n_a,not s``...; the two traits are independent draws, so this
+is the trial's expectation, linear in each estimate; with one mixture alone it is that
+mixture's ``p/n_a``...). When a cell with positive probability is empty (a small run),
+the weights fall back to the product of the two marginal weights.
+``discontinued_toxicity_smooth`` is the weighted share of patients whose treatment ended
+for toxicity (``end_of_treatment_reason``): a patient's course is fixed within its
+stratum (same draws at every evaluation), so this count per stratum is exactly linear in
+the estimates even though it is a hard count in the model's other parameters (its
+sensitivity to them comes through the strata's courses).
+
 A fit uses the smooth figures (``figure = "orr_smooth"``...); validation checks the hard
 ones (tests/test_trial_validation.py). docs/calibration.md says more.
 """
@@ -113,7 +131,8 @@ HARD_FIGURES: tuple[str, ...] = (
     "orr", "mr_or_better", "median_time_to_response_weeks", "median_pfs_months",
     "median_duration_of_response_months", "dose_modified", "grade34_thrombocytopenia",
     "median_onset_thrombocytopenia_days", "any_grade_thrombocytopenia",
-    "grade4_thrombocytopenia", "grade34_neutropenia")
+    "grade4_thrombocytopenia", "grade34_neutropenia",
+    "discontinued_toxicity")
 SMOOTH_FIGURES: tuple[str, ...] = tuple(f"{f}_smooth" for f in HARD_FIGURES)
 _M, _PLT, _ANC = "m_protein_g_dl", "platelets_1e9_per_l", "neutrophils_1e9_per_l"
 
@@ -123,6 +142,8 @@ def trial_endpoints(ctx: Context, *, protocol: str, n: int, seed: int,
                     population: Mapping[str, str | Sequence[str]] | None = None,
                     response_width: float = 0.05, platelet_log_width: float = 0.1,
                     adherence: str | None = None, adherence_design: float = 0.5,
+                    discontinuation: str | None = None,
+                    discontinuation_design: float = 0.5,
                     ) -> dict[str, float]:
     """Run ``arm`` of ``protocol`` (a built-in name or a .toml file) with ``n`` subjects
     and ``seed``, the trial values as ``set`` overrides, and return its figures (see the
@@ -137,6 +158,8 @@ def trial_endpoints(ctx: Context, *, protocol: str, n: int, seed: int,
     population median: the estimate is then the typical value the patients vary around,
     not a value fixed for every patient. ``adherence``: the estimated parameter that is
     the arm's rule adherence, run at ``adherence_design`` and mixed (module docstring).
+    ``discontinuation``: the estimated parameter that is the arm's
+    ``toxicity_discontinuation``, run at ``discontinuation_design`` and mixed the same way.
     ``workers`` > 1 runs on a local Dask cluster kept by the
     calibration's session across evaluations (each worker compiles the model once).
     """
@@ -152,6 +175,10 @@ def trial_endpoints(ctx: Context, *, protocol: str, n: int, seed: int,
                                       and 0 < adherence_design < 1):
         raise InputError("adherence_design", "must be in (0, 1): both strata are run",
                          got=adherence_design)
+    if discontinuation is not None and not (isinstance(discontinuation_design, int | float)
+                                            and 0 < discontinuation_design < 1):
+        raise InputError("discontinuation_design", "must be in (0, 1): both strata are run",
+                         got=discontinuation_design)
     proto = load_protocol(protocol)
     if arm is None:
         if len(proto.arm_names) != 1:
@@ -170,9 +197,11 @@ def trial_endpoints(ctx: Context, *, protocol: str, n: int, seed: int,
     try:
         sim = _simulator(session)
         settings = _settings(ctx, sim, proto, population or {},
-                             () if adherence is None else (adherence,))
+                             tuple(x for x in (adherence, discontinuation) if x is not None))
         if adherence is not None:
             settings[f"arms.{arm}.rule_adherence"] = float(adherence_design)
+        if discontinuation is not None:
+            settings[f"arms.{arm}.toxicity_discontinuation"] = float(discontinuation_design)
         backend, client = "serial", None
         if workers > 1:
             backend, client = "dask", session.get(("dask", int(workers)),
@@ -202,6 +231,7 @@ def trial_endpoints(ctx: Context, *, protocol: str, n: int, seed: int,
         "grade34_neutropenia": hard.get("grade34_neutropenia"),
         "any_grade_thrombocytopenia": hard.get("any_grade_thrombocytopenia"),
         "grade4_thrombocytopenia": hard.get("grade4_thrombocytopenia"),
+        "discontinued_toxicity": hard.get("discontinued_toxicity"),
         "n_evaluable": len(ok)}
     adherent = p = None
     run_adherence = proto.arm_plan(arm).rule_adherence if adherence is None else float(
@@ -213,13 +243,22 @@ def trial_endpoints(ctx: Context, *, protocol: str, n: int, seed: int,
     if run_adherence < 1.0:  # each patient's investigator, as the run drew it
         adherent = dict(zip(ok["subject_id"].astype(int),
                             ok["investigator_adherent"].astype(bool), strict=True))
+    stopper = q = None
+    if discontinuation is not None:
+        q = ctx.value(discontinuation)
+        if not 0.0 <= q <= 1.0:
+            raise InputError(discontinuation, "toxicity discontinuation must be in [0, 1]",
+                             got=q)
+        stopper = dict(zip(ok["subject_id"].astype(int),
+                           ok["stops_for_toxicity"].astype(bool), strict=True))
     plan = proto.with_rule_adherence(arm, 1.0).arm_plan(arm)
     out.update(smooth_figures(ok, tc[tc["subject_id"].isin(ok["subject_id"])], decisions,
                               assessment_days=plan.assessment_days,
                               lab_days=plan.lab_days,
                               response_width=response_width,
                               platelet_log_width=platelet_log_width,
-                              adherent=adherent, adherence=p))
+                              adherent=adherent, adherence=p,
+                              stopper=stopper, discontinuation=q))
     return {k: (math.nan if v is None else float(v)) for k, v in out.items()}
 
 
@@ -298,13 +337,18 @@ def smooth_figures(subjects: pd.DataFrame, time_course: pd.DataFrame,
                    decisions: pd.DataFrame, *, assessment_days: Any, lab_days: Any,
                    response_width: float = 0.05, platelet_log_width: float = 0.1,
                    adherent: Mapping[int, bool] | None = None,
-                   adherence: float | None = None) -> dict[str, float]:
+                   adherence: float | None = None,
+                   stopper: Mapping[int, bool] | None = None,
+                   discontinuation: float | None = None) -> dict[str, float]:
     """The smooth versions of the figures (module docstring) from one arm's evaluable
     subjects, their visit time courses (``subject_id, day, variable, value``: M-protein
     and platelets at every visit) and decision log. ``adherent`` (subject id -> the
     investigator followed the discretionary rules) with ``adherence`` (the probability
     to mix the two strata with, None: no mixture, each patient counted as run): the
-    rule-adherence mixture (module docstring)."""
+    rule-adherence mixture (module docstring). ``stopper`` (subject id -> the patient
+    stops at the first grade >= 3 event) with ``discontinuation`` (its probability): the
+    toxicity-discontinuation mixture, the case weights the product of the two mixtures'
+    (module docstring)."""
     assess = np.asarray(assessment_days, float)
     interval = float(np.median(np.diff(assess))) if assess.size > 1 else 28.0
     labs = set(np.round(np.asarray(lab_days, float), 9))
@@ -324,6 +368,13 @@ def smooth_figures(subjects: pd.DataFrame, time_course: pd.DataFrame,
         n_a, n_n = int(adh.sum()), int((~adh).sum())
         if n_a and n_n:
             cw = np.where(adh, adherence / n_a, (1.0 - adherence) / n_n) * len(per)
+    if discontinuation is not None:
+        if stopper is None or not 0.0 <= discontinuation <= 1.0:
+            raise InputError("discontinuation", "must be a probability in [0, 1], given "
+                             "with stopper", got=discontinuation)
+        stops = per["subject_id"].map(lambda s: bool(stopper[int(s)])).to_numpy(bool)
+        cw = mixture_weights(adh if adherence is not None else None, adherence, stops,
+                             discontinuation)
 
     def mean(x: np.ndarray) -> float:
         return float(np.mean(x) if cw is None else np.average(x, weights=cw))
@@ -365,6 +416,7 @@ def smooth_figures(subjects: pd.DataFrame, time_course: pd.DataFrame,
     soft_mod = 1.0 - (1.0 - s_plt) * (1.0 - s_anc)
     other = per["modified_other"].to_numpy(bool)
     out["dose_modified_smooth"] = mean(np.where(other, 1.0, soft_mod))
+    out["discontinued_toxicity_smooth"] = mean(per["eot_toxicity"].to_numpy(float))
     onset = per["t_onset"].to_numpy()
     fin = np.isfinite(onset)
     if cw is None:
@@ -448,8 +500,42 @@ def _per_subject(subjects: pd.DataFrame, tc: pd.DataFrame, decisions: pd.DataFra
                      "anc_nadir": max(anc_nadir, 1e-6),
                      "plt_worse_line": _worsening_line(float(pl_vals[0])),
                      "modified_other": first is not None and not first[1],
+                     # (a table without the column: no treatment ended for toxicity)
+                     "eot_toxicity": str(getattr(s, "end_of_treatment_reason", ""))
+                     == "toxicity",
                      "t_onset": onset})
     return pd.DataFrame(rows)
+
+
+def mixture_weights(adherent: np.ndarray | None, adherence: float | None,
+                    stops: np.ndarray, discontinuation: float) -> np.ndarray | None:
+    """Case weights (mean 1) of the adherence × toxicity-discontinuation mixture: each
+    patient ``P(its adherence stratum) · P(its discontinuation stratum) / n_cell`` (the
+    2 × 2 cells; without ``adherent`` the discontinuation strata alone); the product of
+    the two marginal weights when a cell of positive probability is empty; None when a
+    mixture's strata are not both present (then no mixture: each patient as run, as for
+    the adherence alone)."""
+    n = stops.size
+    s = np.asarray(stops, bool)
+    a = np.ones(n, bool) if adherent is None else np.asarray(adherent, bool)
+    pa = 1.0 if adherence is None else float(adherence)
+    q = float(discontinuation)
+    if not s.any() or s.all() or (adherent is not None and (a.all() or not a.any())):
+        return None
+    prob_a = np.where(a, pa, 1.0 - pa)
+    prob_s = np.where(s, q, 1.0 - q)
+    cells = a.astype(int) * 2 + s.astype(int)
+    count = np.bincount(cells, minlength=4)
+    needed = {(x, y) for x in ((True, False) if adherent is not None else (True,))
+              for y in (True, False)
+              if (pa if x else 1.0 - pa) * (q if y else 1.0 - q) > 0}
+    if all(count[int(x) * 2 + int(y)] for x, y in needed):
+        w = prob_a * prob_s / count[cells]
+    else:
+        n_a = np.where(a, a.sum(), (~a).sum())
+        n_s = np.where(s, s.sum(), (~s).sum())
+        w = prob_a / n_a * prob_s / n_s
+    return w * n / w.sum() if w.sum() > 0 else None
 
 
 def _worsening_line(baseline: float) -> float:
