@@ -202,6 +202,25 @@ def test_thrombocytopenia_grades_count_new_or_worsening_against_the_ctcae_lines(
         (k(1.0, 0.6) + k(1.0, 2.0) + k(1.0, 3.0)) / 3)
 
 
+def test_hyponatremia_counts_the_sodium_nadir_against_the_ctcae_v4_grade3_line():
+    """Grade 3-4 hyponatraemia (CTCAE v4.03, as STORM and the label): a soft count of the
+    lab sodium nadir against 130 mmol/L, on an absolute width of 0.5 mmol/L."""
+    m = _steady_fall(0.9)
+    patients = [_patient(i, m, [200.0] * 21) for i in range(3)]
+    rows, tcs = zip(*patients, strict=True)
+    na = pd.concat([pd.DataFrame({"subject_id": i, "day": LABS, "variable":
+                                  "sodium_mmol_per_l", "value": [139.0 - a * j for j in
+                                                                 range(21)]})
+                    for i, a in enumerate((0.6, 0.4, 0.0))])  # nadirs 127, 131, 139
+    figs = trial.smooth_figures(pd.DataFrame(rows), pd.concat([*tcs, na]), pd.DataFrame(
+        columns=["subject_id", "day", "drug", "rule", "lab", "lab_value", "action",
+                 "new_dose"]), assessment_days=ASSESS, lab_days=LABS)
+    assert trial.SODIUM_GRADE3 == 130.0
+    expected = sum(float(expit((130.0 - x) / 0.5)) for x in (127.0, 131.0, 139.0)) / 3
+    assert figs["grade34_hyponatremia_smooth"] == pytest.approx(expected)
+    assert 0.3 < figs["grade34_hyponatremia_smooth"] < 0.4  # one of three, and a near miss
+
+
 def test_pfs_is_the_progression_crossing_plus_half_an_assessment_interval():
     # nadir 1.0 from day 14; rises to cross 1.5 at day 70 exactly; PD dated day 84
     m = [2.0, 1.5, 1.0, 1.0, 1.0, 1.0, 1.0, 1.1, 1.2, 1.3, 1.5, 1.7, 1.9]
