@@ -78,6 +78,20 @@ def test_soft_response_counts_are_the_logistic_kernel_of_the_confirmed_best_rati
     assert narrow["mr_or_better_smooth"] == pytest.approx(1.0, abs=1e-9)
 
 
+def test_the_soft_vgpr_count_uses_a_kernel_as_narrow_relative_to_its_line_as_orr():
+    flat_plt = [200.0] * 21
+    patients = [_patient(0, _steady_fall(0.08), flat_plt),
+                _patient(1, _steady_fall(0.2), flat_plt)]
+    figs = _figures(patients, response_width=0.05)
+    w = 0.05 * 0.10 / 0.50
+    expect = (expit((0.10 - 0.08) / w) + expit((0.10 - 0.2) / w)) / 2
+    assert figs["vgpr_or_better_smooth"] == pytest.approx(expect, rel=1e-12)
+    # a patient at twice the line counts almost nothing (0.12 with the >= PR width)
+    assert expit((0.10 - 0.2) / w) < 1e-4
+    narrow = _figures(patients, response_width=1e-4)
+    assert narrow["vgpr_or_better_smooth"] == pytest.approx(0.5, abs=1e-9)
+
+
 def test_an_unconfirmed_dip_does_not_count_a_confirmed_pair_counts_at_its_worse_level():
     from xposim.patient.response import assess_imwg
 
@@ -248,7 +262,7 @@ def test_hard_figures_are_the_trial_endpoints_and_the_objective_is_deterministic
     run = run_trial("storm", n=30, seed=5, out=tmp_path / "r", simulator=make_double(),
                     settings={"XPO1_total0": 0.9})
     arm = run.endpoints["arms"]["Xd"]
-    for key in ("orr", "mr_or_better", "median_pfs_months", "dose_modified",
+    for key in ("orr", "vgpr_or_better", "mr_or_better", "median_pfs_months", "dose_modified",
                 "grade34_thrombocytopenia", "median_onset_thrombocytopenia_days",
                 "grade34_neutropenia"):
         assert a[key] == pytest.approx(arm[key] if arm[key] is not None else math.nan,

@@ -16,13 +16,15 @@ Jacobian of a step function is zero (the step moves no patient) or huge (it move
 and a least-squares search stops or wanders. Each figure therefore has a smooth version
 computed from each patient's *continuous* quantities:
 
-- response (ORR, ≥ MR): each patient's confirmed best M-protein ratio ``r`` (the best
-  pair of consecutive assessments, counted at the worse of the two, as IMWG confirms;
-  up to confirmed progression) counted with a logistic kernel against the IMWG lines,
-  ``σ((0.50 − r)/w)`` for ≥ PR and ``σ((0.75 − r)/w)`` for ≥ MR (``w`` =
-  ``response_width``, default 0.05). Not evaluable patients count 0, as in the hard
-  count. With a smooth distribution of ``r`` the symmetric kernel's bias is of second
-  order in ``w``;
+- response (ORR, ≥ VGPR, ≥ MR): each patient's confirmed best M-protein ratio ``r`` (the
+  best pair of consecutive assessments, counted at the worse of the two, as IMWG
+  confirms; up to confirmed progression) counted with a logistic kernel against the IMWG
+  lines, ``σ((0.50 − r)/w)`` for ≥ PR, ``σ((0.10 − r)/w_v)`` for ≥ VGPR and
+  ``σ((0.75 − r)/w)`` for ≥ MR (``w`` = ``response_width``, default 0.05; ``w_v`` =
+  ``w`` × 0.10/0.50, the same width relative to its line as ≥ PR's: with ``w`` itself
+  a patient at 20% of his baseline, twice the line, would count 0.12 as ≥ VGPR). Not
+  evaluable patients count 0, as in the hard count. With a smooth distribution of ``r``
+  the symmetric kernel's bias is of second order in ``w``;
 - time to response: the time the M-protein first falls to half its baseline,
   interpolated between the weekly labs, its median weighted by the soft ≥ PR weights;
 - PFS: the time the M-protein first crosses the IMWG progression threshold
@@ -94,8 +96,9 @@ from xposim.disease.ctcae import grading_rules, platelet_grade
 from xposim.errors import InputError
 
 DAYS_PER_MONTH = 30.4375
-#: IMWG lines on the M-protein ratio to baseline (Kumar et al., Lancet Oncol 2016).
-PR_RATIO, MR_RATIO = 0.50, 0.75
+#: IMWG lines on the M-protein ratio to baseline (Kumar et al., Lancet Oncol 2016): VGPR
+#: a >= 90% fall of serum M-protein, PR >= 50%, MR >= 25%.
+VGPR_RATIO, PR_RATIO, MR_RATIO = 0.10, 0.50, 0.75
 #: CTCAE v5.0 platelet and neutrophil lines (10⁹/L), read from the grading table
 #: (xposim/disease/ctcae_v5.toml: grades 1-4 below 150, 75, 50, 25 platelets; grade 3
 #: below 1.0 neutrophils).
@@ -116,7 +119,7 @@ PLATELET_RULE, NEUTROPHIL_RULE = 75.0, 1.0
 PLATELET_MANDATORY, NEUTROPHIL_MANDATORY = 25.0, 0.5
 #: The hard figures (as the trial endpoints report them) and their smooth versions.
 HARD_FIGURES: tuple[str, ...] = (
-    "orr", "mr_or_better", "median_time_to_response_weeks", "median_pfs_months",
+    "orr", "vgpr_or_better", "mr_or_better", "median_time_to_response_weeks", "median_pfs_months",
     "median_duration_of_response_months", "dose_modified", "grade34_thrombocytopenia",
     "median_onset_thrombocytopenia_days", "any_grade_thrombocytopenia",
     "grade4_thrombocytopenia", "grade34_neutropenia", "grade34_hyponatremia")
@@ -199,7 +202,8 @@ def trial_endpoints(ctx: Context, *, protocol: str, n: int, seed: int,
             own.close()
     ok = subjects[subjects["failure"].astype(str).str.len() == 0]
     out = {
-        "orr": hard.get("orr"), "mr_or_better": hard.get("mr_or_better"),
+        "orr": hard.get("orr"), "vgpr_or_better": hard.get("vgpr_or_better"),
+        "mr_or_better": hard.get("mr_or_better"),
         "median_time_to_response_weeks": hard.get("median_time_to_response_weeks"),
         "median_pfs_months": hard.get("median_pfs_months"),
         "median_duration_of_response_months": hard.get("median_dor_months"),
@@ -341,7 +345,10 @@ def smooth_figures(subjects: pd.DataFrame, time_course: pd.DataFrame,
 
     w_pr = expit((PR_RATIO - per["ratio"].to_numpy()) / response_width)
     w_mr = expit((MR_RATIO - per["ratio"].to_numpy()) / response_width)
+    w_vgpr = expit((VGPR_RATIO - per["ratio"].to_numpy())
+                   / (response_width * VGPR_RATIO / PR_RATIO))
     out["orr_smooth"] = mean(w_pr)
+    out["vgpr_or_better_smooth"] = mean(w_vgpr)
     out["mr_or_better_smooth"] = mean(w_mr)
     t_pr = per["t_pr"].to_numpy()
     has = np.isfinite(t_pr)
