@@ -78,6 +78,20 @@ def test_soft_response_counts_are_the_logistic_kernel_of_the_confirmed_best_rati
     assert narrow["mr_or_better_smooth"] == pytest.approx(1.0, abs=1e-9)
 
 
+def test_the_soft_vgpr_count_uses_a_kernel_as_narrow_relative_to_its_line_as_orr():
+    flat_plt = [200.0] * 21
+    patients = [_patient(0, _steady_fall(0.08), flat_plt),
+                _patient(1, _steady_fall(0.2), flat_plt)]
+    figs = _figures(patients, response_width=0.05)
+    w = 0.05 * 0.10 / 0.50
+    expect = (expit((0.10 - 0.08) / w) + expit((0.10 - 0.2) / w)) / 2
+    assert figs["vgpr_or_better_smooth"] == pytest.approx(expect, rel=1e-12)
+    # a patient at twice the line counts almost nothing (0.12 with the >= PR width)
+    assert expit((0.10 - 0.2) / w) < 1e-4
+    narrow = _figures(patients, response_width=1e-4)
+    assert narrow["vgpr_or_better_smooth"] == pytest.approx(0.5, abs=1e-9)
+
+
 def test_an_unconfirmed_dip_does_not_count_a_confirmed_pair_counts_at_its_worse_level():
     from xposim.patient.response import assess_imwg
 
@@ -202,6 +216,25 @@ def test_thrombocytopenia_grades_count_new_or_worsening_against_the_ctcae_lines(
         (k(1.0, 0.6) + k(1.0, 2.0) + k(1.0, 3.0)) / 3)
 
 
+def test_hyponatremia_counts_the_sodium_nadir_against_the_ctcae_v4_grade3_line():
+    """Grade 3-4 hyponatraemia (CTCAE v4.03, as STORM and the label): a soft count of the
+    lab sodium nadir against 130 mmol/L, on an absolute width of 0.5 mmol/L."""
+    m = _steady_fall(0.9)
+    patients = [_patient(i, m, [200.0] * 21) for i in range(3)]
+    rows, tcs = zip(*patients, strict=True)
+    na = pd.concat([pd.DataFrame({"subject_id": i, "day": LABS, "variable":
+                                  "sodium_mmol_per_l", "value": [139.0 - a * j for j in
+                                                                 range(21)]})
+                    for i, a in enumerate((0.6, 0.4, 0.0))])  # nadirs 127, 131, 139
+    figs = trial.smooth_figures(pd.DataFrame(rows), pd.concat([*tcs, na]), pd.DataFrame(
+        columns=["subject_id", "day", "drug", "rule", "lab", "lab_value", "action",
+                 "new_dose"]), assessment_days=ASSESS, lab_days=LABS)
+    assert trial.SODIUM_GRADE3 == 130.0
+    expected = sum(float(expit((130.0 - x) / 0.5)) for x in (127.0, 131.0, 139.0)) / 3
+    assert figs["grade34_hyponatremia_smooth"] == pytest.approx(expected)
+    assert 0.3 < figs["grade34_hyponatremia_smooth"] < 0.4  # one of three, and a near miss
+
+
 def test_pfs_is_the_progression_crossing_plus_half_an_assessment_interval():
     # nadir 1.0 from day 14; rises to cross 1.5 at day 70 exactly; PD dated day 84
     m = [2.0, 1.5, 1.0, 1.0, 1.0, 1.0, 1.0, 1.1, 1.2, 1.3, 1.5, 1.7, 1.9]
@@ -229,7 +262,7 @@ def test_hard_figures_are_the_trial_endpoints_and_the_objective_is_deterministic
     run = run_trial("storm", n=30, seed=5, out=tmp_path / "r", simulator=make_double(),
                     settings={"XPO1_total0": 0.9})
     arm = run.endpoints["arms"]["Xd"]
-    for key in ("orr", "mr_or_better", "median_pfs_months", "dose_modified",
+    for key in ("orr", "vgpr_or_better", "mr_or_better", "median_pfs_months", "dose_modified",
                 "grade34_thrombocytopenia", "median_onset_thrombocytopenia_days",
                 "grade34_neutropenia"):
         assert a[key] == pytest.approx(arm[key] if arm[key] is not None else math.nan,

@@ -69,12 +69,44 @@ FIGURES = [
      "Grosicki 2020: 9.46 months (95% CI 8.11-10.78)"),
     ("boston-vd", "Vd", "grade34_thrombocytopenia", 0.121, 0.227,
      "Grosicki 2020: 35/207 (17%), Clopper-Pearson 95% CI"),
+    ("storm", "Xd", "median_time_to_response_weeks", 2.9, 5.8,
+     "Chari 2019: 4.1 weeks (range 1-14); no CI published: 2.9-5.8 by the exponential "
+     "approximation 4.1 x exp(+-1.96/sqrt(32)), 32 responders"),
+    ("storm", "Xd", "median_dor_months", 3.7, 10.8,
+     "Chari 2019: 4.4 months (95% CI 3.7-10.8), 32 responders"),
+    ("storm", "Xd", "median_onset_thrombocytopenia_days", 18.7, 25.8,
+     "XPOVIO label §5.1: median onset 22 days; no CI published: 18.7-25.8 by the "
+     "exponential approximation 22 x exp(+-1.96/sqrt(149)), 149 with thrombocytopenia"),
+]
+#: The calibration set's other STORM figures (calibration-targets.md §4), which no fit
+#: targets: asserted at trial size all the same, on their published intervals.
+STORM_NOT_FITTED = [
+    ("storm", "Xd", "vgpr_or_better", 0.0287, 0.1251,
+     "Chari 2019: 2 sCR + 6 VGPR = 8/122 (6.6%), Clopper-Pearson 95% CI"),
+    ("storm", "Xd", "grade34_hyponatremia", 0.1499, 0.3031,
+     "Chari 2019 / XPOVIO label: grade 3-4 hyponatraemia 22% (CTCAE v4.03: < 130 "
+     "mmol/L); 27/123 of the safety population, Clopper-Pearson 95% CI"),
+    ("storm", "Xd", "discontinued_toxicity", 0.1924, 0.3557,
+     "calibration-targets.md §4 (Chari 2019): 27% stopped for adverse events; 33/123, "
+     "Clopper-Pearson 95% CI"),
 ]
 #: Figures the model misses at trial size: (protocol, endpoint) -> the measured value
 #: (docs/known-gaps.md). None since both calibrations were fitted on 400 patients
 #: (2026-12-02): at 200 (STORM) and 100 (BOSTON Vd) patients, 400 others gave 71.25%
 #: dose modifications (above 48.9-67.1) and a Vd ORR of 55.0% (below 55.3-68.9).
-KNOWN_MISSES: dict[tuple[str, str], str] = {}
+KNOWN_MISSES: dict[tuple[str, str], str] = {
+    ("storm", "median_time_to_response_weeks"):
+        "8.0 weeks: the first assessment at or after the response, on day 1 of each "
+        "28-day cycle (assumed schedule); the smooth crossing is 4.43 weeks",
+    ("storm", "median_onset_thrombocytopenia_days"):
+        "14.0 days (weekly labs): plt_mtt at its 300 h bound; one Friberg chain gives "
+        "onset and recovery the same delay",
+    ("storm", "vgpr_or_better"): "0.0: no virtual patient falls 90% (docs/known-gaps.md)",
+    ("storm", "grade34_hyponatremia"): "7.75%: na_emax is an uncalibrated prior",
+    ("storm", "discontinued_toxicity"):
+        "8.25%: only the label's rule table stops a drug; the patients' and "
+        "investigators' own decisions to stop are not modelled",
+}
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +128,19 @@ def arms(tmp_path_factory):
     ids=[f"{f[0]}-{f[2]}" for f in FIGURES])
 def test_calibration_figures_are_reproduced_within_the_published_95ci(
         arms, protocol, arm, endpoint, low, high, source):
+    value = arms[protocol][arm][endpoint]
+    assert value is not None, f"{endpoint} not estimable"
+    assert low <= value <= high, f"{protocol} {endpoint} = {value:.3f}, published " \
+                                 f"[{low}, {high}] ({source})"
+
+
+@pytest.mark.parametrize("protocol, arm, endpoint, low, high, source", [
+    case_or_known_miss(f, (f[0], f[2]), KNOWN_MISSES) for f in STORM_NOT_FITTED],
+    ids=[f"{f[0]}-{f[2]}" for f in STORM_NOT_FITTED])
+def test_calibration_set_figures_no_fit_targets_within_the_published_95ci(
+        arms, protocol, arm, endpoint, low, high, source):
+    """The calibration set's STORM figures that no fit targets (depth of response,
+    hyponatraemia, discontinuation for adverse events)."""
     value = arms[protocol][arm][endpoint]
     assert value is not None, f"{endpoint} not estimable"
     assert low <= value <= high, f"{protocol} {endpoint} = {value:.3f}, published " \

@@ -16,13 +16,15 @@ Jacobian of a step function is zero (the step moves no patient) or huge (it move
 and a least-squares search stops or wanders. Each figure therefore has a smooth version
 computed from each patient's *continuous* quantities:
 
-- response (ORR, ≥ MR): each patient's confirmed best M-protein ratio ``r`` (the best
-  pair of consecutive assessments, counted at the worse of the two, as IMWG confirms;
-  up to confirmed progression) counted with a logistic kernel against the IMWG lines,
-  ``σ((0.50 − r)/w)`` for ≥ PR and ``σ((0.75 − r)/w)`` for ≥ MR (``w`` =
-  ``response_width``, default 0.05). Not evaluable patients count 0, as in the hard
-  count. With a smooth distribution of ``r`` the symmetric kernel's bias is of second
-  order in ``w``;
+- response (ORR, ≥ VGPR, ≥ MR): each patient's confirmed best M-protein ratio ``r`` (the
+  best pair of consecutive assessments, counted at the worse of the two, as IMWG
+  confirms; up to confirmed progression) counted with a logistic kernel against the IMWG
+  lines, ``σ((0.50 − r)/w)`` for ≥ PR, ``σ((0.10 − r)/w_v)`` for ≥ VGPR and
+  ``σ((0.75 − r)/w)`` for ≥ MR (``w`` = ``response_width``, default 0.05; ``w_v`` =
+  ``w`` × 0.10/0.50, the same width relative to its line as ≥ PR's: with ``w`` itself
+  a patient at 20% of his baseline, twice the line, would count 0.12 as ≥ VGPR). Not
+  evaluable patients count 0, as in the hard count. With a smooth distribution of ``r``
+  the symmetric kernel's bias is of second order in ``w``;
 - time to response: the time the M-protein first falls to half its baseline,
   interpolated between the weekly labs, its median weighted by the soft ≥ PR weights;
 - PFS: the time the M-protein first crosses the IMWG progression threshold
@@ -112,8 +114,9 @@ from xposim.disease.ctcae import grading_rules, platelet_grade
 from xposim.errors import InputError
 
 DAYS_PER_MONTH = 30.4375
-#: IMWG lines on the M-protein ratio to baseline (Kumar et al., Lancet Oncol 2016).
-PR_RATIO, MR_RATIO = 0.50, 0.75
+#: IMWG lines on the M-protein ratio to baseline (Kumar et al., Lancet Oncol 2016): VGPR
+#: a >= 90% fall of serum M-protein, PR >= 50%, MR >= 25%.
+VGPR_RATIO, PR_RATIO, MR_RATIO = 0.10, 0.50, 0.75
 #: CTCAE v5.0 platelet and neutrophil lines (10⁹/L), read from the grading table
 #: (xposim/disease/ctcae_v5.toml: grades 1-4 below 150, 75, 50, 25 platelets; grade 3
 #: below 1.0 neutrophils).
@@ -121,6 +124,12 @@ PLATELET_LINES = grading_rules()["platelet_count_decreased"].thresholds
 PLATELET_LLN, PLATELET_GRADE3, PLATELET_GRADE4 = (PLATELET_LINES[0], PLATELET_LINES[2],
                                                   PLATELET_LINES[3])
 NEUTROPHIL_GRADE3 = grading_rules()["neutrophil_count_decreased"].thresholds[2]
+#: CTCAE v4.03 grade 3 hyponatraemia: sodium below 130 mmol/L (the grading STORM and the
+#: label's 22% used; xposim/disease/ctcae_v5.toml ``hyponatremia_v4``).
+SODIUM_GRADE3 = grading_rules()["hyponatremia_v4"].thresholds[2]
+#: Width (mmol/L) of the soft count of the sodium nadir against its line: sodium varies
+#: over a few mmol/L (a log width as the platelets' would span the whole grade 3 band).
+SODIUM_WIDTH = 0.5
 #: The label's dose rules act below 75 × 10⁹/L platelets and 1.0 × 10⁹/L neutrophils
 #: (xposim/patient/dose_rules.toml, selinexor-mm).
 PLATELET_RULE, NEUTROPHIL_RULE = 75.0, 1.0
@@ -128,13 +137,14 @@ PLATELET_RULE, NEUTROPHIL_RULE = 75.0, 1.0
 PLATELET_MANDATORY, NEUTROPHIL_MANDATORY = 25.0, 0.5
 #: The hard figures (as the trial endpoints report them) and their smooth versions.
 HARD_FIGURES: tuple[str, ...] = (
-    "orr", "mr_or_better", "median_time_to_response_weeks", "median_pfs_months",
+    "orr", "vgpr_or_better", "mr_or_better", "median_time_to_response_weeks", "median_pfs_months",
     "median_duration_of_response_months", "dose_modified", "grade34_thrombocytopenia",
     "median_onset_thrombocytopenia_days", "any_grade_thrombocytopenia",
-    "grade4_thrombocytopenia", "grade34_neutropenia",
+    "grade4_thrombocytopenia", "grade34_neutropenia", "grade34_hyponatremia",
     "discontinued_toxicity")
 SMOOTH_FIGURES: tuple[str, ...] = tuple(f"{f}_smooth" for f in HARD_FIGURES)
 _M, _PLT, _ANC = "m_protein_g_dl", "platelets_1e9_per_l", "neutrophils_1e9_per_l"
+_NA = "sodium_mmol_per_l"
 
 
 def trial_endpoints(ctx: Context, *, protocol: str, n: int, seed: int,
@@ -221,7 +231,8 @@ def trial_endpoints(ctx: Context, *, protocol: str, n: int, seed: int,
             own.close()
     ok = subjects[subjects["failure"].astype(str).str.len() == 0]
     out = {
-        "orr": hard.get("orr"), "mr_or_better": hard.get("mr_or_better"),
+        "orr": hard.get("orr"), "vgpr_or_better": hard.get("vgpr_or_better"),
+        "mr_or_better": hard.get("mr_or_better"),
         "median_time_to_response_weeks": hard.get("median_time_to_response_weeks"),
         "median_pfs_months": hard.get("median_pfs_months"),
         "median_duration_of_response_months": hard.get("median_dor_months"),
@@ -229,6 +240,7 @@ def trial_endpoints(ctx: Context, *, protocol: str, n: int, seed: int,
         "grade34_thrombocytopenia": hard.get("grade34_thrombocytopenia"),
         "median_onset_thrombocytopenia_days": hard.get("median_onset_thrombocytopenia_days"),
         "grade34_neutropenia": hard.get("grade34_neutropenia"),
+        "grade34_hyponatremia": hard.get("grade34_hyponatremia"),
         "any_grade_thrombocytopenia": hard.get("any_grade_thrombocytopenia"),
         "grade4_thrombocytopenia": hard.get("grade4_thrombocytopenia"),
         "discontinued_toxicity": hard.get("discontinued_toxicity"),
@@ -384,7 +396,10 @@ def smooth_figures(subjects: pd.DataFrame, time_course: pd.DataFrame,
 
     w_pr = expit((PR_RATIO - per["ratio"].to_numpy()) / response_width)
     w_mr = expit((MR_RATIO - per["ratio"].to_numpy()) / response_width)
+    w_vgpr = expit((VGPR_RATIO - per["ratio"].to_numpy())
+                   / (response_width * VGPR_RATIO / PR_RATIO))
     out["orr_smooth"] = mean(w_pr)
+    out["vgpr_or_better_smooth"] = mean(w_vgpr)
     out["mr_or_better_smooth"] = mean(w_mr)
     t_pr = per["t_pr"].to_numpy()
     has = np.isfinite(t_pr)
@@ -407,6 +422,8 @@ def smooth_figures(subjects: pd.DataFrame, time_course: pd.DataFrame,
         expit((math.log(PLATELET_GRADE4) - np.log(nadir)) / lw))
     out["grade34_neutropenia_smooth"] = mean(
         expit((math.log(NEUTROPHIL_GRADE3) - np.log(per["anc_nadir"].to_numpy())) / lw))
+    out["grade34_hyponatremia_smooth"] = mean(
+        expit((SODIUM_GRADE3 - per["na_nadir"].to_numpy()) / SODIUM_WIDTH))
     # the lines that modify the dose: the discretionary ones for an adherent investigator,
     # the mandatory ones otherwise
     plt_line = np.where(adh, PLATELET_RULE, PLATELET_MANDATORY)
@@ -435,9 +452,11 @@ def _per_subject(subjects: pd.DataFrame, tc: pd.DataFrame, decisions: pd.DataFra
     m = tc[tc["variable"] == _M]
     p = tc[tc["variable"] == _PLT]
     a = tc[tc["variable"] == _ANC]
+    na = tc[tc["variable"] == _NA]
     m_by = {k: g.sort_values("day") for k, g in m.groupby("subject_id")}
     p_by = {k: g.sort_values("day") for k, g in p.groupby("subject_id")}
     a_by = {k: g.sort_values("day") for k, g in a.groupby("subject_id")}
+    na_by = {k: g.sort_values("day") for k, g in na.groupby("subject_id")}
     mods = decisions[decisions["action"].isin(("hold", "reduce"))] if len(decisions) else \
         decisions
     first_mod: dict[int, tuple[float, bool]] = {}
@@ -491,13 +510,14 @@ def _per_subject(subjects: pd.DataFrame, tc: pd.DataFrame, decisions: pd.DataFra
         nadir_pre = float(pre.min()) if pre.size else float(pl_vals[0])
         anc_nadir_pre = _on_treatment_nadir(a_by.get(sid), labs, float(s.end_of_treatment_day))
         anc_nadir = _on_treatment_nadir(a_by.get(sid), labs, math.inf)
+        na_nadir = _on_treatment_nadir(na_by.get(sid), labs, math.inf)
         onset = (_first_crossing_down(pl_days, pl_vals, PLATELET_LLN, strict=True)
                  if pl_vals[0] >= PLATELET_LLN else math.nan)
         rows.append({"subject_id": sid, "ratio": ratio, "j_pd": j_pd, "t_pr": t_pr,
                      "pfs_t": pfs_t, "pfs_event": math.isfinite(pd_day), "dor_t": dor_t,
                      "plt_nadir": max(nadir, 1e-6), "plt_nadir_pre": max(nadir_pre, 1e-6),
                      "anc_nadir_pre": max(anc_nadir_pre, 1e-6),
-                     "anc_nadir": max(anc_nadir, 1e-6),
+                     "anc_nadir": max(anc_nadir, 1e-6), "na_nadir": na_nadir,
                      "plt_worse_line": _worsening_line(float(pl_vals[0])),
                      "modified_other": first is not None and not first[1],
                      # (a table without the column: no treatment ended for toxicity)
