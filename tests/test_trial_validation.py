@@ -21,7 +21,12 @@ not the smooth versions the fit used — inside the published figures' 95% CIs:
   123/202), grade 4 ~32% (25.8–39.1 from 65/202);
 - BOSTON Vd arm (Grosicki et al., Lancet 2020, n = 207): ORR 62.3% (Clopper–Pearson
   55.3–68.9 from 129/207), median PFS 9.46 months (95% CI 8.11–10.78, published), grade
-  3–4 thrombocytopenia 17% (Clopper–Pearson 12.1–22.7 from 35/207).
+  3–4 thrombocytopenia 17% (Clopper–Pearson 12.1–22.7 from 35/207);
+- STORM median time to response 4.1 weeks and the label's median onset of
+  thrombocytopenia 22 days (no CI published: the exponential approximation on 32
+  responders and 149 patients with thrombocytopenia), median duration of response 4.4
+  months (95% CI 3.7–10.8, published), >= VGPR 8/122 and grade 3–4 hyponatraemia 22%
+  (27/123; both fitted since 2026-12-02).
 
 These are the figures the calibrations were fitted to (the issue's "calibration figures
 reproduced"), not independent validation: that is the other trials' job.
@@ -78,8 +83,9 @@ FIGURES = [
      "XPOVIO label §5.1: median onset 22 days; no CI published: 18.7-25.8 by the "
      "exponential approximation 22 x exp(+-1.96/sqrt(149)), 149 with thrombocytopenia"),
 ]
-#: The calibration set's other STORM figures (calibration-targets.md §4), which no fit
-#: targets: asserted at trial size all the same, on their published intervals.
+#: The calibration set's STORM figures that are not (or were not) fit targets
+#: (calibration-targets.md §4): depth and hyponatraemia (fitted since 2026-12-02) and
+#: discontinuation for adverse events (not fitted), on their published intervals.
 STORM_NOT_FITTED = [
     ("storm", "Xd", "vgpr_or_better", 0.0287, 0.1251,
      "Chari 2019: 2 sCR + 6 VGPR = 8/122 (6.6%), Clopper-Pearson 95% CI"),
@@ -91,21 +97,23 @@ STORM_NOT_FITTED = [
      "Clopper-Pearson 95% CI"),
 ]
 #: Figures the model misses at trial size: (protocol, endpoint) -> the measured value
-#: (docs/known-gaps.md). None since both calibrations were fitted on 400 patients
-#: (2026-12-02): at 200 (STORM) and 100 (BOSTON Vd) patients, 400 others gave 71.25%
-#: dose modifications (above 48.9-67.1) and a Vd ORR of 55.0% (below 55.3-68.9).
+#: (docs/known-gaps.md), n = 400, seed 1, after trial-storm's refit with the resistance
+#: spread and the sodium effect (2026-12-02).
 KNOWN_MISSES: dict[tuple[str, str], str] = {
     ("storm", "median_time_to_response_weeks"):
         "8.0 weeks: the first assessment at or after the response, on day 1 of each "
-        "28-day cycle (assumed schedule); the smooth crossing is 4.43 weeks",
+        "28-day cycle (assumed schedule); the smooth crossing is 4.17 weeks",
     ("storm", "median_onset_thrombocytopenia_days"):
         "14.0 days (weekly labs): plt_mtt at its 300 h bound; one Friberg chain gives "
         "onset and recovery the same delay",
-    ("storm", "vgpr_or_better"): "0.0: no virtual patient falls 90% (docs/known-gaps.md)",
-    ("storm", "grade34_hyponatremia"): "7.75%: na_emax is an uncalibrated prior",
+    ("storm", "dose_modified"):
+        "67.75%, 0.65 points above 67.1 (67.0% before the sodium effect was fitted: the "
+        "label's sodium <= 130 hold adds modifications; the fit meets 61.7% on its own "
+        "patients)",
     ("storm", "discontinued_toxicity"):
-        "8.25%: only the label's rule table stops a drug; the patients' and "
-        "investigators' own decisions to stop are not modelled",
+        "8.5%: the patients' own stops (toxicity_discontinuation) are modelled but not "
+        "fitted: fitted jointly they pushed >= MR, grade 4 thrombocytopenia and grade 3-4 "
+        "neutropenia out of their intervals (docs/known-gaps.md)",
 }
 
 
@@ -137,9 +145,9 @@ def test_calibration_figures_are_reproduced_within_the_published_95ci(
 @pytest.mark.parametrize("protocol, arm, endpoint, low, high, source", [
     case_or_known_miss(f, (f[0], f[2]), KNOWN_MISSES) for f in STORM_NOT_FITTED],
     ids=[f"{f[0]}-{f[2]}" for f in STORM_NOT_FITTED])
-def test_calibration_set_figures_no_fit_targets_within_the_published_95ci(
+def test_calibration_set_depth_and_safety_figures_within_the_published_95ci(
         arms, protocol, arm, endpoint, low, high, source):
-    """The calibration set's STORM figures that no fit targets (depth of response,
+    """The calibration set's STORM figures beyond the first fit's (depth of response,
     hyponatraemia, discontinuation for adverse events)."""
     value = arms[protocol][arm][endpoint]
     assert value is not None, f"{endpoint} not estimable"
