@@ -297,7 +297,12 @@ def test_adherence_zero_acts_only_on_mandatory_rules(patients):
             "weight" in str(r.lab)
 
 
-def test_serial_and_two_processes_give_identical_tables_at_adherence_one_half(tmp_path):
+@pytest.mark.parametrize("setting", ["arms.Xd.rule_adherence",
+                                     "arms.Xd.toxicity_discontinuation"])
+def test_serial_and_two_processes_give_identical_tables_with_a_trait_at_one_half(tmp_path,
+                                                                                setting):
+    """A per-patient trait drawn at probability 0.5 (the investigator's adherence, the
+    patient's stopping for toxicity): identical tables serial and on 2 processes."""
     from xposim.patient.runner import clinical_simulator
     from xposim.trials.run import run_trial
     from xposim.trials.store import TrialFolder
@@ -307,14 +312,15 @@ def test_serial_and_two_processes_give_identical_tables_at_adherence_one_half(tm
         return {t: f.read(t) for t in ("subjects", "decisions", "doses")}
 
     sim = clinical_simulator(disease="myeloma")
-    setting = {"arms.Xd.rule_adherence": 0.5}
-    run_trial("storm", n=6, seed=11, out=tmp_path / "s", simulator=sim, settings=setting,
+    settings = {setting: 0.5}
+    run_trial("storm", n=6, seed=11, out=tmp_path / "s", simulator=sim, settings=settings,
               chunk_size=6)
-    run_trial("storm", n=6, seed=11, out=tmp_path / "p", simulator=sim, settings=setting,
+    run_trial("storm", n=6, seed=11, out=tmp_path / "p", simulator=sim, settings=settings,
               chunk_size=2, backend="processes", workers=2)
     a, b = tables(tmp_path / "s"), tables(tmp_path / "p")
     for name in a:
         pd.testing.assert_frame_equal(a[name], b[name], check_exact=True, obj=name)
+    assert {"investigator_adherent", "stops_for_toxicity"} <= set(a["subjects"])
 
 
 # -- the calibration's mixture of the two strata ------------------------------------------

@@ -187,27 +187,6 @@ def test_setting_zero_is_the_arm_without_the_setting(runs):
         assert PATIENT_CHOICE_RULE not in set(ref.decisions["rule"])
 
 
-def test_serial_and_two_processes_give_identical_tables_with_the_trait(tmp_path):
-    from xposim.patient.runner import clinical_simulator
-    from xposim.trials.run import run_trial
-    from xposim.trials.store import TrialFolder
-
-    def tables(path):
-        f = TrialFolder.existing(path)
-        return {t: f.read(t) for t in ("subjects", "decisions", "doses")}
-
-    sim = clinical_simulator(disease="myeloma")
-    setting = {"arms.Xd.toxicity_discontinuation": 0.5}
-    run_trial("storm", n=6, seed=11, out=tmp_path / "s", simulator=sim, settings=setting,
-              chunk_size=6)
-    run_trial("storm", n=6, seed=11, out=tmp_path / "p", simulator=sim, settings=setting,
-              chunk_size=2, backend="processes", workers=2)
-    a, b = tables(tmp_path / "s"), tables(tmp_path / "p")
-    for name in a:
-        pd.testing.assert_frame_equal(a[name], b[name], check_exact=True, obj=name)
-    assert "stops_for_toxicity" in a["subjects"]
-
-
 # -- the calibration's mixture ----------------------------------------------------------
 
 

@@ -204,16 +204,23 @@ def test_thrombocytopenia_grades_count_new_or_worsening_against_the_ctcae_lines(
     assert figs["grade4_thrombocytopenia_smooth"] == pytest.approx(
         (k(25, 40) + k(25, 100) + k(25, 20)) / 3)
     assert trial._worsening_line(200.0) == 150.0 and trial._worsening_line(100.0) == 75.0
-    rows, tcs = zip(*patients, strict=True)
-    anc = pd.concat([pd.DataFrame({"subject_id": i, "day": LABS, "variable":
-                                   "neutrophils_1e9_per_l", "value": [3.0 - a * j for j in
-                                                                      range(21)]})
-                     for i, a in enumerate((0.12, 0.05, 0.0))])  # nadirs 0.6, 2.0, 3.0
-    figs = trial.smooth_figures(pd.DataFrame(rows), pd.concat([*tcs, anc]), pd.DataFrame(
-        columns=["subject_id", "day", "drug", "rule", "lab", "lab_value", "action",
-                 "new_dose"]), assessment_days=ASSESS, lab_days=LABS)
+    # nadirs 0.6, 2.0, 3.0
+    figs = _with_lab(patients, "neutrophils_1e9_per_l", 3.0, (0.12, 0.05, 0.0))
     assert figs["grade34_neutropenia_smooth"] == pytest.approx(
         (k(1.0, 0.6) + k(1.0, 2.0) + k(1.0, 3.0)) / 3)
+
+
+def _with_lab(patients: list, variable: str, start: float,
+              slopes: tuple[float, ...]) -> dict[str, float]:
+    """The smooth figures of ``patients`` with one more lab ``variable`` falling linearly
+    from ``start`` by ``slopes[i]`` per visit in patient ``i`` (no decisions)."""
+    rows, tcs = zip(*patients, strict=True)
+    lab = pd.concat([pd.DataFrame({"subject_id": i, "day": LABS, "variable": variable,
+                                   "value": [start - a * j for j in range(21)]})
+                     for i, a in enumerate(slopes)])
+    return trial.smooth_figures(pd.DataFrame(rows), pd.concat([*tcs, lab]), pd.DataFrame(
+        columns=["subject_id", "day", "drug", "rule", "lab", "lab_value", "action",
+                 "new_dose"]), assessment_days=ASSESS, lab_days=LABS)
 
 
 def test_hyponatremia_counts_the_sodium_nadir_against_the_ctcae_v4_grade3_line():
@@ -221,14 +228,8 @@ def test_hyponatremia_counts_the_sodium_nadir_against_the_ctcae_v4_grade3_line()
     lab sodium nadir against 130 mmol/L, on an absolute width of 0.5 mmol/L."""
     m = _steady_fall(0.9)
     patients = [_patient(i, m, [200.0] * 21) for i in range(3)]
-    rows, tcs = zip(*patients, strict=True)
-    na = pd.concat([pd.DataFrame({"subject_id": i, "day": LABS, "variable":
-                                  "sodium_mmol_per_l", "value": [139.0 - a * j for j in
-                                                                 range(21)]})
-                    for i, a in enumerate((0.6, 0.4, 0.0))])  # nadirs 127, 131, 139
-    figs = trial.smooth_figures(pd.DataFrame(rows), pd.concat([*tcs, na]), pd.DataFrame(
-        columns=["subject_id", "day", "drug", "rule", "lab", "lab_value", "action",
-                 "new_dose"]), assessment_days=ASSESS, lab_days=LABS)
+    # nadirs 127, 131, 139
+    figs = _with_lab(patients, "sodium_mmol_per_l", 139.0, (0.6, 0.4, 0.0))
     assert trial.SODIUM_GRADE3 == 130.0
     expected = sum(float(expit((130.0 - x) / 0.5)) for x in (127.0, 131.0, 139.0)) / 3
     assert figs["grade34_hyponatremia_smooth"] == pytest.approx(expected)
