@@ -201,7 +201,7 @@ def test_the_mixture_weights_are_the_product_of_the_two_strata_probabilities():
     a = rng.random(40) < 0.5
     s = rng.random(40) < 0.5
     for p, q in ((0.3, 0.6), (1.0, 0.2), (0.0, 1.0), (0.5, 0.5)):
-        w = mixture_weights(a, p, s, q)
+        w = mixture_weights([(a, p), (s, q)])
         mass = _cell_mass(w, a, s)
         for (x, y), m in mass.items():
             assert m == pytest.approx((p if x else 1 - p) * (q if y else 1 - q), abs=1e-12)
@@ -214,7 +214,7 @@ def test_the_mixture_weights_are_the_product_of_the_two_strata_probabilities():
     f = rng.random(40)
 
     def fig(p, q):
-        return float(np.average(f, weights=mixture_weights(a, p, s, q)))
+        return float(np.average(f, weights=mixture_weights([(a, p), (s, q)])))
 
     for p in (0.2, 0.7):
         assert fig(p, 0.3) == pytest.approx(0.3 * fig(p, 1.0) + 0.7 * fig(p, 0.0))
@@ -223,17 +223,17 @@ def test_the_mixture_weights_are_the_product_of_the_two_strata_probabilities():
 
 def test_the_mixture_without_adherence_a_missing_cell_and_a_missing_stratum():
     s = np.array([True, True, False, False, False])
-    w = mixture_weights(None, None, s, 0.25)
+    w = mixture_weights([(s, 0.25)])
     assert w[s] == pytest.approx(np.full(2, 0.25 / 2 * 5))
     assert w[~s] == pytest.approx(np.full(3, 0.75 / 3 * 5))
     # an empty cell: the product of the two marginal weights
     a = np.array([True, True, True, False, False])
     s = np.array([True, False, True, False, False])  # no (not adherent, stops) patient
-    w = mixture_weights(a, 0.5, s, 0.5)
+    w = mixture_weights([(a, 0.5), (s, 0.5)])
     marg = np.where(a, 0.5 / 3, 0.5 / 2) * np.where(s, 0.5 / 2, 0.5 / 3)
     assert w == pytest.approx(marg * 5 / marg.sum())
-    assert mixture_weights(a, 0.5, np.ones(5, bool), 0.5) is None
-    assert mixture_weights(np.ones(5, bool), 0.5, s, 0.5) is None
+    assert mixture_weights([(a, 0.5), (np.ones(5, bool), 0.5)]) is None
+    assert mixture_weights([(np.ones(5, bool), 0.5), (s, 0.5)]) is None
 
 
 def test_the_fit_mixes_the_discontinuation_strata_of_a_design_run(tmp_path):

@@ -368,25 +368,23 @@ def smooth_figures(subjects: pd.DataFrame, time_course: pd.DataFrame,
     out: dict[str, float] = {}
     if per.empty:
         return dict.fromkeys(SMOOTH_FIGURES, math.nan)
-    # case weights: None (every patient alike, as without adherence) or the mixture's
+    # case weights: None (every patient alike, as without a mixture) or the mixture's
     adh = np.ones(len(per), bool)
-    cw: np.ndarray | None = None
     if adherent is not None:
         adh = per["subject_id"].map(lambda s: bool(adherent[int(s)])).to_numpy(bool)
+    traits: list[tuple[np.ndarray, float]] = []
     if adherence is not None:
         if adherent is None or not 0.0 <= adherence <= 1.0:
             raise InputError("adherence", "must be a probability in [0, 1], given with "
                              "adherent", got=adherence)
-        n_a, n_n = int(adh.sum()), int((~adh).sum())
-        if n_a and n_n:
-            cw = np.where(adh, adherence / n_a, (1.0 - adherence) / n_n) * len(per)
+        traits.append((adh, adherence))
     if discontinuation is not None:
         if stopper is None or not 0.0 <= discontinuation <= 1.0:
             raise InputError("discontinuation", "must be a probability in [0, 1], given "
                              "with stopper", got=discontinuation)
-        stops = per["subject_id"].map(lambda s: bool(stopper[int(s)])).to_numpy(bool)
-        cw = mixture_weights(adh if adherence is not None else None, adherence, stops,
-                             discontinuation)
+        traits.append((per["subject_id"].map(lambda s: bool(stopper[int(s)])).to_numpy(bool),
+                       discontinuation))
+    cw = mixture_weights(traits) if traits else None
 
     def mean(x: np.ndarray) -> float:
         return float(np.mean(x) if cw is None else np.average(x, weights=cw))
@@ -527,34 +525,34 @@ def _per_subject(subjects: pd.DataFrame, tc: pd.DataFrame, decisions: pd.DataFra
     return pd.DataFrame(rows)
 
 
-def mixture_weights(adherent: np.ndarray | None, adherence: float | None,
-                    stops: np.ndarray, discontinuation: float) -> np.ndarray | None:
-    """Case weights (mean 1) of the adherence × toxicity-discontinuation mixture: each
-    patient ``P(its adherence stratum) · P(its discontinuation stratum) / n_cell`` (the
-    2 × 2 cells; without ``adherent`` the discontinuation strata alone); the product of
-    the two marginal weights when a cell of positive probability is empty; None when a
-    mixture's strata are not both present (then no mixture: each patient as run, as for
-    the adherence alone)."""
-    n = stops.size
-    s = np.asarray(stops, bool)
-    a = np.ones(n, bool) if adherent is None else np.asarray(adherent, bool)
-    pa = 1.0 if adherence is None else float(adherence)
-    q = float(discontinuation)
-    if not s.any() or s.all() or (adherent is not None and (a.all() or not a.any())):
+def mixture_weights(traits: Sequence[tuple[np.ndarray, float]]) -> np.ndarray | None:
+    """Case weights (mean 1) of a mixture of independent per-patient traits, each given
+    as (whether each patient has it, the probability to mix with): each patient
+    ``∏ P(its stratum of each trait) / n_cell``, shared among the patients of its cell of
+    the 2 × … × 2 table (the trial's expectation, linear in each probability; one trait:
+    ``p/n_a`` and ``(1 − p)/n_n``). When a cell of positive probability is empty (a small
+    run) the product of the traits' marginal weights, normalised. None when a trait's two
+    strata are not both present (then no mixture: each patient as run)."""
+    masks = [np.asarray(m, bool) for m, _ in traits]
+    probs = [float(p) for _, p in traits]
+    if not masks or any(m.all() or not m.any() for m in masks):
         return None
-    prob_a = np.where(a, pa, 1.0 - pa)
-    prob_s = np.where(s, q, 1.0 - q)
-    cells = a.astype(int) * 2 + s.astype(int)
-    count = np.bincount(cells, minlength=4)
-    needed = {(x, y) for x in ((True, False) if adherent is not None else (True,))
-              for y in (True, False)
-              if (pa if x else 1.0 - pa) * (q if y else 1.0 - q) > 0}
-    if all(count[int(x) * 2 + int(y)] for x, y in needed):
-        w = prob_a * prob_s / count[cells]
-    else:
-        n_a = np.where(a, a.sum(), (~a).sum())
-        n_s = np.where(s, s.sum(), (~s).sum())
-        w = prob_a / n_a * prob_s / n_s
+    n = masks[0].size
+    prob = np.ones(n)
+    cell = np.zeros(n, int)
+    for m, p in zip(masks, probs, strict=True):
+        prob = prob * np.where(m, p, 1.0 - p)
+        cell = cell * 2 + m
+    count = np.bincount(cell, minlength=2 ** len(masks))
+    bits = [[(c >> (len(masks) - 1 - k)) & 1 for k in range(len(masks))]
+            for c in range(2 ** len(masks))]
+    needed = [c for c, b in enumerate(bits)
+              if math.prod(p if x else 1.0 - p for x, p in zip(b, probs, strict=True)) > 0]
+    if all(count[c] for c in needed):
+        return prob / count[cell] * n
+    w = np.ones(n)
+    for m, p in zip(masks, probs, strict=True):
+        w = w * np.where(m, p / m.sum(), (1.0 - p) / (~m).sum())
     return w * n / w.sum() if w.sum() > 0 else None
 
 
