@@ -960,15 +960,10 @@ class _Patient:
         (:data:`~xposim.patient.outcome.TOXICITIES`: platelets below 50 and neutrophils
         below 1.0 × 10⁹/L (v5.0), sodium below 130 mmol/L (v4.03, as STORM), the sampled
         nausea, fatigue and anorexia grades): lab or ``<event>_grade`` -> its value."""
-        from xposim.disease import hyponatremia_grade, neutrophil_grade, platelet_grade
-
-        out: dict[str, float] = {}
-        for lab, grade in (("platelets_1e9_per_l", platelet_grade),
-                           ("neutrophils_1e9_per_l", neutrophil_grade),
-                           ("sodium_mmol_per_l",
-                            lambda v: hyponatremia_grade(v, version="4.03"))):
-            if int(grade(labs[lab])) >= 3:
-                out[lab] = float(labs[lab])
+        graded = ("platelets_1e9_per_l", "neutrophils_1e9_per_l", "sodium_mmol_per_l")
+        grades = _lab_grades(*(labs[lab] for lab in graded))
+        out = {lab: float(labs[lab]) for lab, g in zip(graded, grades.values(), strict=True)
+               if int(g) >= 3}
         for ae in GRADED:
             if labs.get(f"{ae}_grade", 0.0) >= 3:
                 out[f"{ae}_grade"] = float(labs[f"{ae}_grade"])
@@ -1062,7 +1057,6 @@ class _Patient:
                  marker_days: list[float], marker_values: list[float], end_day: float,
                  end_reason: str, auc_at: Mapping[float, float], dense: list,
                  admin_cache: Mapping[tuple[str, int], tuple[Any, ...]]) -> OutcomeSummary:
-        from xposim.disease import hyponatremia_grade, neutrophil_grade, platelet_grade
         from xposim.patient.model import STANDARD_OUTPUTS
         from xposim.patient.response import assess_imwg, assess_lugano
 
@@ -1075,8 +1069,7 @@ class _Patient:
         na = lab_values[:, self.out_index["sodium_mmol_per_l"]]
         lab_days = [d for d, _ in labs]
         i_min = int(np.argmin(plt))
-        series = {"thrombocytopenia": platelet_grade(plt), "neutropenia": neutrophil_grade(neu),
-                  "hyponatremia": hyponatremia_grade(na, version="4.03")}
+        series = _lab_grades(plt, neu, na)
         first34: dict[str, float | None] = {}
         first_any: dict[str, float | None] = {}
         max_grade: dict[str, int] = {}
@@ -1256,3 +1249,15 @@ def _bsa(patient: VirtualPatient, pm: PatientModel) -> float | None:
     if weight is None:
         weight = pm.defaults["body_weight"] / 1e6
     return mosteller_bsa(float(weight), float(cov["height_cm"]))
+
+
+def _lab_grades(platelets: Any, neutrophils: Any, sodium: Any) -> dict[str, Any]:
+    """CTCAE grades of the graded labs, toxicity -> grade(s) (in the order of the
+    arguments): platelets and neutrophils (10⁹/L, v5.0), sodium (mmol/L, v4.03, the grading
+    of STORM and the label's hyponatraemia figures). One place for the outcome's grades
+    and the visits' grade >= 3 check."""
+    from xposim.disease import hyponatremia_grade, neutrophil_grade, platelet_grade
+
+    return {"thrombocytopenia": platelet_grade(platelets),
+            "neutropenia": neutrophil_grade(neutrophils),
+            "hyponatremia": hyponatremia_grade(sodium, version="4.03")}
