@@ -669,58 +669,58 @@ def is_probability(value: object) -> bool:
             and math.isfinite(value) and 0.0 <= value <= 1.0)
 
 
-def adherence_draw(seed: int, stream_key: Iterable[int]) -> float:
-    """The patient's uniform draw in [0, 1) deciding whether the investigator follows the
-    discretionary rules (adherent when it is below the arm's ``rule_adherence``): from its
-    own stream, ``SeedSequence(seed, spawn_key=(*stream_key, ADHERENCE_STREAM))``, so it
-    depends on (seed, patient) only and leaves every other draw unchanged."""
+def trait_draw(seed: int, stream_key: Iterable[int], stream: int) -> float:
+    """A patient's uniform draw in [0, 1) deciding one per-patient trait (it has the trait
+    when the draw is below the trait's probability): from the trait's own stream,
+    ``SeedSequence(seed, spawn_key=(*stream_key, stream))``, so it depends on (seed,
+    patient) only and leaves every other draw unchanged."""
     import numpy as np
 
     key = tuple(int(k) for k in stream_key)
     return float(np.random.default_rng(np.random.SeedSequence(
-        seed, spawn_key=(*key, ADHERENCE_STREAM))).random())
+        seed, spawn_key=(*key, stream))).random())
+
+
+def has_trait(probability: float, field: str, seed: int, stream_key: Iterable[int],
+              stream: int) -> bool:
+    """Whether the patient has a per-patient trait of ``probability`` (the arm setting
+    ``field``, validated): always at 1, never at 0 (no draw made), else
+    :func:`trait_draw` on the trait's ``stream`` below it."""
+    if not is_probability(probability):
+        raise InputError(field, "must be a probability in [0, 1]", got=probability)
+    if probability >= 1.0:
+        return True
+    if probability <= 0.0:
+        return False
+    return trait_draw(seed, stream_key, stream) < probability
+
+
+def adherence_draw(seed: int, stream_key: Iterable[int]) -> float:
+    """The draw deciding whether the patient's investigator follows the discretionary
+    rules (:func:`trait_draw` on :data:`ADHERENCE_STREAM`)."""
+    return trait_draw(seed, stream_key, ADHERENCE_STREAM)
 
 
 def toxicity_stop_draw(seed: int, stream_key: Iterable[int]) -> float:
-    """The patient's uniform draw in [0, 1) deciding the toxicity-discontinuation trait
-    (set when it is below the arm's ``toxicity_discontinuation``): from its own stream,
-    ``SeedSequence(seed, spawn_key=(*stream_key, TOXICITY_STOP_STREAM))``, independent of
-    the adherence draw and leaving every other draw unchanged."""
-    import numpy as np
-
-    key = tuple(int(k) for k in stream_key)
-    return float(np.random.default_rng(np.random.SeedSequence(
-        seed, spawn_key=(*key, TOXICITY_STOP_STREAM))).random())
+    """The draw deciding the toxicity-discontinuation trait (:func:`trait_draw` on
+    :data:`TOXICITY_STOP_STREAM`, independent of the adherence draw)."""
+    return trait_draw(seed, stream_key, TOXICITY_STOP_STREAM)
 
 
 def stops_for_toxicity(toxicity_discontinuation: float, seed: int,
                        stream_key: Iterable[int]) -> bool:
     """Whether the patient (or the investigator) stops treatment at the first visit on
-    treatment with an adverse event of CTCAE grade >= 3 (module docstring): never at
-    ``toxicity_discontinuation`` 0 (no draw made), always at 1, else with that
-    probability (:func:`toxicity_stop_draw`). Per patient, not per event: the share
+    treatment with an adverse event of CTCAE grade >= 3 (module docstring), with
+    probability ``toxicity_discontinuation``. Per patient, not per event: the share
     stopping does not depend on how often the visits grade the events."""
-    if not is_probability(toxicity_discontinuation):
-        raise InputError("toxicity_discontinuation", "must be a probability in [0, 1]",
-                         got=toxicity_discontinuation)
-    if toxicity_discontinuation <= 0.0:
-        return False
-    if toxicity_discontinuation >= 1.0:
-        return True
-    return toxicity_stop_draw(seed, stream_key) < toxicity_discontinuation
+    return has_trait(toxicity_discontinuation, "toxicity_discontinuation", seed,
+                     stream_key, TOXICITY_STOP_STREAM)
 
 
 def follows_discretionary(rule_adherence: float, seed: int, stream_key: Iterable[int]) -> bool:
-    """Whether the patient's investigator acts on discretionary rules: always at
-    ``rule_adherence`` 1, never at 0, else with that probability (:func:`adherence_draw`)."""
-    if not is_probability(rule_adherence):
-        raise InputError("rule_adherence", "must be a probability in [0, 1]",
-                         got=rule_adherence)
-    if rule_adherence >= 1.0:
-        return True
-    if rule_adherence <= 0.0:
-        return False
-    return adherence_draw(seed, stream_key) < rule_adherence
+    """Whether the patient's investigator acts on discretionary rules, with probability
+    ``rule_adherence``."""
+    return has_trait(rule_adherence, "rule_adherence", seed, stream_key, ADHERENCE_STREAM)
 
 
 def dose_rules(regimen: str, rule_sets: Iterable[str], *, disabled: Iterable[str] = (),
